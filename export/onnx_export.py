@@ -1,0 +1,177 @@
+"""Exports a trained checkpoint to one self-describing ONNX file and checks it.
+
+The file holds the EMA weights (no external data) and, in ``metadata_props``, all the
+runtime needs: mel settings, the noise schedule, prediction type, shapes, and where
+the model came from. Checks, each of which stops the export with a clear message:
+``onnx.checker``; onnxruntime against torch on random inputs at several t (max abs
+difference below ``atol``); a forward on zeros through the declared shapes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from bridge.model import FORMAT, METADATA_KEYS
+from bridge.sampling import SCHEDULES
+from export.train import TrainConfig
+from export.unet import UNet, n_params
+
+
+class ExportError(RuntimeError):
+    """An exported model failed one of its checks."""
+
+
+def load_checkpoint(path: Path) -> tuple[UNet, TrainConfig, dict]:
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    cfg = TrainConfig.from_dict(state["config"])
+    model = UNet(cfg.unet)
+    model.load_state_dict(state["ema"])
+    model.eval()
+    return model, cfg, state
+
+
+def _onnx_bytes(model: UNet, n_mels: int, n_frames: int) -> bytes:
+    buf = io.BytesIO()
+    x = torch.zeros(1, 1, n_mels, n_frames)
+    t = torch.zeros(1)
+    torch.onnx.export(
+        model, (x, t), buf, input_names=["x", "t"], output_names=["pred"],
+        dynamic_axes={"x": {0: "batch", 3: "frames"}, "t": {0: "batch"}, "pred": {0: "batch", 3: "frames"}},
+        opset_version=17, dynamo=False,
+    )
+    return buf.getvalue()
+
+
+def metadata_for(cfg: TrainConfig, state: dict, command: str | None) -> dict[str, str]:
+    """The ``metadata_props`` of an exported model (values are JSON text)."""
+    alpha_bar = SCHEDULES[cfg.schedule](cfg.n_timesteps)
+    tail = [v for _, v in state["history"][-200:]]
+    meta = {
+        "format": FORMAT,
+        "instrument": cfg.instrument,
+        "mel": asdict(cfg.mel),
+        "n_timesteps": cfg.n_timesteps,
+        "schedule": cfg.schedule,
+        "alpha_bar": [float(f"{a:.9g}") for a in alpha_bar],
+        "prediction_type": cfg.prediction_type,
+        "inputs": {"x": ["batch", 1, cfg.mel.n_mels, "frames"], "t": ["batch"]},
+        "outputs": {"pred": ["batch", 1, cfg.mel.n_mels, "frames"]},
+        "unet": cfg.unet.to_dict(),
+        "params": None,
+        "train": {
+            "corpus": state.get("corpus", cfg.corpus),
+            "soundfont": state.get("soundfont"),
+            "corpus_seconds": round(float(state.get("corpus_seconds", 0.0)), 1),
+            "steps": int(state["step"]),
+            "wall_s": round(float(state["wall_s"]), 1),
+            "final_loss": round(float(np.mean(tail)), 5) if tail else None,
+            "loss": cfg.loss,
+            "batch_size": cfg.batch_size,
+            "lr": cfg.lr,
+            "seed": cfg.seed,
+            "command": command,
+        },
+    }
+    return {k: json.dumps(v) for k, v in meta.items()}
+
+
+def check_parity(model: UNet, onnx_bytes: bytes, n_mels: int, frames: list[int], n_timesteps: int,
+                 atol: float) -> float:
+    """Max abs difference between torch and onnxruntime on random inputs at several t."""
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    worst = 0.0
+    for n_frames in frames:
+        for t in (0, n_timesteps // 4, n_timesteps // 2, 3 * n_timesteps // 4, n_timesteps - 1):
+            x = rng.standard_normal((2, 1, n_mels, n_frames)).astype(np.float32)
+            tt = np.full(2, t, dtype=np.float32)
+            with torch.no_grad():
+                ref = model(torch.from_numpy(x), torch.from_numpy(tt)).numpy()
+            got = sess.run(["pred"], {"x": x, "t": tt})[0]
+            worst = max(worst, float(np.max(np.abs(ref - got))))
+    if not worst < atol:
+        raise ExportError(f"onnxruntime differs from torch by {worst:.3g} (allowed {atol:g}); not exported")
+    return worst
+
+
+def export_onnx(ckpt: Path, out: Path, command: str | None = None, atol: float = 1e-4) -> dict:
+    """Writes ``out`` from checkpoint ``ckpt``; returns a summary of the checks."""
+    import onnx
+
+    model, cfg, state = load_checkpoint(Path(ckpt))
+    mel = cfg.mel
+    raw = _onnx_bytes(model, mel.n_mels, mel.window_frames)
+    proto = onnx.load_from_string(raw)
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except onnx.checker.ValidationError as e:
+        raise ExportError(f"onnx.checker rejected the graph: {e}") from None
+    frames = sorted({mel.window_frames, mel.frame_multiple * 2, mel.window_frames // 2} - {0})
+    diff = check_parity(model, raw, mel.n_mels, frames, cfg.n_timesteps, atol)
+
+    meta = metadata_for(cfg, state, command)
+    params = n_params(model)
+    meta["params"] = json.dumps(params)
+    # The hash covers graph and weights (the model without its metadata), so two files with
+    # the same network and weights share it whatever their provenance text says.
+    meta["content_hash"] = json.dumps(hashlib.sha256(proto.SerializeToString()).hexdigest())
+    missing = set(METADATA_KEYS) - set(meta)
+    if missing:
+        raise ExportError(f"metadata lacks {sorted(missing)}")
+    for k, v in meta.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = k, v
+    proto.producer_name = "bridge.export"
+    data = proto.SerializeToString()
+
+    # The file the runtime will load: read back through bridge.model, as the daemon does.
+    from bridge.model import Denoiser
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".onnx.tmp")
+    tmp.write_bytes(data)
+    try:
+        den = Denoiser.load(tmp, providers=("cpu",))
+        zeros = np.zeros((1, 1, mel.n_mels, mel.window_frames), dtype=np.float32)
+        pred = den.predict(zeros, np.zeros(1, dtype=np.int64))
+        if pred.shape != zeros.shape or not np.all(np.isfinite(pred)):
+            raise ExportError(f"forward on zeros gave shape {pred.shape}, finite={np.all(np.isfinite(pred))}")
+    except Exception:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(out)
+    return {"path": str(out), "instrument": cfg.instrument, "bytes": len(data), "params": params,
+            "max_abs_diff": diff, "steps": int(state["step"]), "wall_s": round(float(state["wall_s"]), 1),
+            "final_loss": json.loads(meta["train"])["final_loss"]}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="bridge export", description=__doc__.splitlines()[0])
+    p.add_argument("checkpoint", help="runs/NAME/ckpt.pt")
+    p.add_argument("-o", "--out", required=True, help="where to write NAME.onnx")
+    p.add_argument("--atol", type=float, default=1e-4)
+    p.add_argument("--command", help="the training command, recorded in the metadata")
+    a = p.parse_args(argv)
+    try:
+        summary = export_onnx(Path(a.checkpoint), Path(a.out), a.command, a.atol)
+    except ExportError as e:
+        print(f"bridge export: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
