@@ -1,0 +1,324 @@
+"""The one place that touches onnxruntime: loading self-describing denoisers.
+
+A model file carries its own settings in ``metadata_props`` (values are JSON text):
+mel analysis, noise schedule, prediction type, shapes and provenance. ``Denoiser.load``
+reads and validates them, chooses an execution provider by a real check, and exposes
+``__call__(x, t) -> (eps, x0_pred)`` for the samplers in :mod:`bridge.sampling`.
+
+Provider choice: CUDA only when onnxruntime has the CUDA provider, the session really
+runs on it (onnxruntime otherwise falls back to CPU silently) and a forward succeeds;
+otherwise CPU, with the reason kept in ``provider_note`` for the log and ``/bridge/info``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .config import MelConfig
+from .errors import ModelError, ParameterError
+from .sampling import alpha_bar_at, eps_to_eps_x0, v_to_eps_x0
+
+log = logging.getLogger(__name__)
+
+FORMAT = "bridge-diffusion/1"
+METADATA_KEYS = (
+    "format", "instrument", "mel", "n_timesteps", "schedule", "alpha_bar", "prediction_type",
+    "inputs", "outputs", "unet", "params", "train", "content_hash",
+)
+PACKAGE_MODELS = Path(__file__).parent / "models"
+PROVIDER_NAMES = {"cuda": "CUDAExecutionProvider", "cpu": "CPUExecutionProvider"}
+
+
+@dataclass(frozen=True, eq=False)
+class ModelInfo:
+    """What a model file says about itself."""
+
+    path: Path
+    instrument: str
+    mel: MelConfig
+    n_timesteps: int
+    schedule: str
+    alpha_bar: np.ndarray
+    prediction_type: str
+    params: int
+    content_hash: str
+    train: dict = field(default_factory=dict)
+    unet: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_metadata(cls, path: Path, meta: dict[str, str]) -> "ModelInfo":
+        def get(key):
+            if key not in meta:
+                raise ModelError(f"{path.name}: metadata lacks {key!r}; re-export it with `bridge export`")
+            try:
+                return json.loads(meta[key])
+            except json.JSONDecodeError:
+                raise ModelError(f"{path.name}: metadata {key!r} is not JSON: {meta[key][:60]!r}") from None
+
+        fmt = get("format")
+        if fmt != FORMAT:
+            raise ModelError(f"{path.name}: format: expected {FORMAT!r}, got {fmt!r}")
+        try:
+            mel = MelConfig.from_dict(get("mel"), "mel.")
+        except ParameterError as e:
+            raise ModelError(f"{path.name}: {e}") from None
+        n_timesteps = int(get("n_timesteps"))
+        alpha_bar = np.asarray(get("alpha_bar"), dtype=np.float64)
+        if alpha_bar.shape != (n_timesteps,):
+            raise ModelError(f"{path.name}: alpha_bar: expected {n_timesteps} values, got {alpha_bar.shape[0]}")
+        if not (np.all(np.diff(alpha_bar) < 0) and alpha_bar[0] <= 1.0 and alpha_bar[-1] >= 0.0):
+            raise ModelError(f"{path.name}: alpha_bar: expected values decreasing inside [0, 1]")
+        prediction = get("prediction_type")
+        if prediction not in ("v", "eps"):
+            raise ModelError(f"{path.name}: prediction_type: expected 'v' or 'eps', got {prediction!r}")
+        return cls(
+            path=path, instrument=str(get("instrument")), mel=mel, n_timesteps=n_timesteps,
+            schedule=str(get("schedule")), alpha_bar=alpha_bar, prediction_type=prediction,
+            params=int(get("params") or 0), content_hash=str(get("content_hash")), train=get("train") or {},
+            unet=get("unet") or {},
+        )
+
+    def summary(self) -> dict:
+        """A JSON-friendly description (for ``bridge models`` and ``/bridge/info``)."""
+        t = self.train
+        return {
+            "name": self.instrument, "path": str(self.path), "bytes": self.path.stat().st_size,
+            "params": self.params, "sample_rate": self.mel.sample_rate, "n_mels": self.mel.n_mels,
+            "window_frames": self.mel.window_frames, "hop_length": self.mel.hop_length,
+            "n_timesteps": self.n_timesteps, "schedule": self.schedule, "prediction": self.prediction_type,
+            "train_steps": t.get("steps"), "train_wall_s": t.get("wall_s"), "final_loss": t.get("final_loss"),
+            "corpus": t.get("soundfont") or t.get("corpus"), "corpus_seconds": t.get("corpus_seconds"),
+            "hash": self.content_hash[:12],
+        }
+
+
+def _import_ort():
+    try:
+        import onnxruntime as ort
+    except ImportError as e:  # pragma: no cover - a broken install
+        raise ModelError(f"onnxruntime is not importable ({e}); reinstall bridge") from None
+    return ort
+
+
+def session_options(threads: int = 0, spinning: bool = False):
+    """ONNX Runtime options: fixed intra-op threads, one inter-op thread, full graph optimisation.
+
+    Spinning worker threads are off by default: in the daemon they would steal the
+    core that the OSC thread and the client need between calls.
+    """
+    ort = _import_ort()
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads or max(1, min(4, os.cpu_count() or 1))
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.log_severity_level = 3  # onnxruntime's own provider-fallback errors are reported by us instead
+    so.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    return so
+
+
+def read_metadata(path: Path) -> ModelInfo:
+    """Reads a model's metadata without preparing it for inference."""
+    ort = _import_ort()
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: no such model file")
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    so.log_severity_level = 4
+    try:
+        sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    except Exception as e:
+        raise ModelError(f"{path.name}: not a loadable ONNX model ({str(e).splitlines()[0][:200]})") from None
+    return ModelInfo.from_metadata(path, dict(sess.get_modelmeta().custom_metadata_map))
+
+
+class Denoiser:
+    """An exported diffusion U-Net on one execution provider.
+
+    Call it as ``denoiser(x, t) -> (eps, x0_pred)`` with ``x`` of shape
+    ``(batch, 1, n_mels, frames)`` float32 and ``t`` integer timesteps ``(batch,)``.
+    """
+
+    def __init__(self, info: ModelInfo, session, provider: str, provider_note: str):
+        self.info = info
+        self.session = session
+        self.provider = provider
+        self.provider_note = provider_note
+        self.n_calls = 0
+
+    @classmethod
+    def load(
+        cls,
+        path: Path | str,
+        providers: Sequence[str] = ("cuda", "cpu"),
+        threads: int = 0,
+        spinning: bool = False,
+        warmup: bool = True,
+    ) -> "Denoiser":
+        """Loads ``path``, trying ``providers`` in order ("cuda", "cpu"), and warms it up."""
+        path = Path(path)
+        info = read_metadata(path)
+        ort = _import_ort()
+        notes = []
+        for name in providers:
+            if name not in PROVIDER_NAMES:
+                raise ParameterError(f"provider: expected one of {', '.join(PROVIDER_NAMES)}, got {name!r}")
+            if name == "cuda" and PROVIDER_NAMES["cuda"] not in ort.get_available_providers():
+                notes.append("this onnxruntime build has no CUDA provider")
+                continue
+            ep = [PROVIDER_NAMES["cuda"], PROVIDER_NAMES["cpu"]] if name == "cuda" else [PROVIDER_NAMES["cpu"]]
+            try:
+                # onnxruntime logs its own multi-line error when CUDA libraries are missing and then
+                # falls back silently; we detect the fallback below and say it in one line instead.
+                ort.set_default_logger_severity(4 if name == "cuda" else 3)
+                sess = ort.InferenceSession(str(path), session_options(threads, spinning), providers=ep)
+            except Exception as e:
+                notes.append(f"{name} session failed: {str(e).splitlines()[0][:160]}")
+                continue
+            finally:
+                ort.set_default_logger_severity(2)
+            if sess.get_providers()[0] != PROVIDER_NAMES[name]:
+                notes.append(f"the {name.upper()} provider did not load (no usable GPU, or CUDA/cuDNN libraries missing)")
+                continue
+            den = cls(info, sess, name, "; ".join(notes) if notes else f"{name} requested and running")
+            if warmup or name == "cuda":
+                try:
+                    den.warmup()
+                except Exception as e:
+                    notes.append(f"{name} forward failed: {str(e).splitlines()[0][:160]}")
+                    continue
+                den.n_calls = 0
+            return den
+        raise ModelError(f"{path.name}: no execution provider could run it ({'; '.join(notes)})")
+
+    def warmup(self, batch: int = 1) -> None:
+        """One forward at the model's window shape (allocates buffers, checks it runs)."""
+        m = self.info.mel
+        self.predict(np.zeros((batch, 1, m.n_mels, m.window_frames), np.float32), np.zeros(batch, np.int64))
+
+    def predict(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The network's raw output (v or eps, as ``info.prediction_type`` says)."""
+        m = self.info.mel
+        if x.ndim != 4 or x.shape[1] != 1 or x.shape[2] != m.n_mels:
+            raise ParameterError(f"x: expected shape (batch, 1, {m.n_mels}, frames), got {x.shape}")
+        if x.shape[3] % m.frame_multiple or x.shape[3] == 0:
+            raise ParameterError(f"x: frames must be a positive multiple of {m.frame_multiple}, got {x.shape[3]}")
+        t = np.asarray(t)
+        if t.shape != (x.shape[0],):
+            raise ParameterError(f"t: expected shape ({x.shape[0]},), got {t.shape}")
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        tf = t.astype(np.float32)
+        self.n_calls += 1
+        if self.provider == "cuda":
+            # CUDA: bind host arrays explicitly so onnxruntime copies once each way. One binding per
+            # call: sessions are shared between the stream worker and the background thread.
+            b = self.session.io_binding()
+            b.bind_cpu_input("x", x)
+            b.bind_cpu_input("t", tf)
+            b.bind_output("pred", "cpu")
+            self.session.run_with_iobinding(b)
+            return b.copy_outputs_to_cpu()[0]
+        return self.session.run(["pred"], {"x": x, "t": tf})[0]
+
+    def __call__(self, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pred = self.predict(x, t)
+        ab = alpha_bar_at(self.info.alpha_bar, t).astype(np.float32)
+        if self.info.prediction_type == "v":
+            return v_to_eps_x0(x, pred, ab)
+        return eps_to_eps_x0(x, pred, ab)
+
+
+def model_dirs(extra: Iterable[Path | str] = ()) -> list[Path]:
+    """Where models are looked up: given folders first, then ``$BRIDGE_MODELS``, then the package's own."""
+    dirs = [Path(d) for d in extra]
+    env = os.environ.get("BRIDGE_MODELS")
+    if env:
+        dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    dirs.append(PACKAGE_MODELS)
+    return dirs
+
+
+def find_models(dirs: Iterable[Path]) -> dict[str, Path]:
+    """Maps model names (file stems) to paths; earlier folders win."""
+    found: dict[str, Path] = {}
+    for d in dirs:
+        if Path(d).is_dir():
+            for p in sorted(Path(d).glob("*.onnx")):
+                found.setdefault(p.stem, p)
+    return found
+
+
+def resolve_model(name_or_path: str, dirs: Iterable[Path]) -> Path:
+    """A model by name (looked up in ``dirs``) or by path to an ``.onnx`` file."""
+    p = Path(name_or_path)
+    if p.suffix == ".onnx" and p.is_file():
+        return p
+    models = find_models(dirs)
+    if name_or_path in models:
+        return models[name_or_path]
+    raise ModelError(
+        f"model: unknown name {name_or_path!r}; available: {', '.join(sorted(models)) or 'none'} "
+        f"(looked in {', '.join(str(d) for d in dirs)})"
+    )
+
+
+class ModelSet(Mapping):
+    """Denoisers by name, loaded on first use; the provider is probed once for the set.
+
+    ``provider`` is "auto" (CUDA when it really runs, else CPU), "cuda" (CUDA or fail)
+    or "cpu". After one model failed on CUDA the others go straight to CPU, so the
+    probe and its reason are said once.
+    """
+
+    def __init__(self, dirs: Iterable[Path | str] = (), provider: str = "auto", threads: int = 0,
+                 spinning: bool = False):
+        if provider not in ("auto", "cuda", "cpu"):
+            raise ParameterError(f"provider: expected auto, cuda or cpu, got {provider!r}")
+        self.dirs = model_dirs(dirs)
+        self.requested = provider
+        self.threads = threads
+        self.spinning = spinning
+        self._providers: tuple[str, ...] = {"auto": ("cuda", "cpu"), "cuda": ("cuda",), "cpu": ("cpu",)}[provider]
+        self._loaded: dict[str, Denoiser] = {}
+        self.provider: str | None = None
+        self.provider_note = "no model loaded yet"
+
+    def paths(self) -> dict[str, Path]:
+        return find_models(self.dirs)
+
+    def __getitem__(self, name: str) -> Denoiser:
+        if name not in self._loaded:
+            self._loaded[name] = self.load(name)
+        return self._loaded[name]
+
+    def load(self, name: str) -> Denoiser:
+        """Loads (or reloads) ``name`` from disk, replacing any loaded copy on success."""
+        den = Denoiser.load(resolve_model(name, self.dirs), self._providers, self.threads, self.spinning)
+        if self.provider is None or den.provider != self.provider:
+            self.provider, self.provider_note = den.provider, den.provider_note
+            if den.provider == "cpu" and "cuda" in self._providers:
+                self._providers = ("cpu",)
+            log.info("execution provider: %s (%s)", den.provider.upper(), den.provider_note)
+        self._loaded[name] = den
+        return den
+
+    def __iter__(self):
+        return iter(self.paths())
+
+    def __len__(self) -> int:
+        return len(self.paths())
+
+    def __contains__(self, name) -> bool:
+        return name in self._loaded or name in self.paths()
+
+    @property
+    def loaded(self) -> dict[str, Denoiser]:
+        return dict(self._loaded)
