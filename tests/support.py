@@ -1,0 +1,214 @@
+"""Test support: tiny real ONNX denoisers, a real daemon subprocess, a real UDP OSC client."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bridge import osc  # noqa: E402
+from bridge.config import MelConfig  # noqa: E402
+from bridge.model import FORMAT  # noqa: E402
+from bridge.sampling import cosine_alpha_bar  # noqa: E402
+
+
+def build_tiny_model(path: Path, instrument: str, mel: MelConfig = MelConfig(), seed: int = 0,
+                     n_timesteps: int = 1000, prediction_type: str = "v") -> Path:
+    """Writes a small real ONNX denoiser (a fixed 3x3 conv plus a t term) with bridge metadata.
+
+    Built with onnx.helper, no torch: pred = 0.3 * conv3x3(x) + 1e-4 * t.
+    """
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(seed)
+    w = (rng.standard_normal((1, 1, 3, 3)) * 0.2).astype(np.float32)
+    w[0, 0, 1, 1] += 1.0
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Mul", ["c", "k"], ["ck"]),
+        helper.make_node("Reshape", ["t", "shape"], ["t4"]),
+        helper.make_node("Mul", ["t4", "kt"], ["tt"]),
+        helper.make_node("Add", ["ck", "tt"], ["pred"]),
+    ]
+    inits = [
+        numpy_helper.from_array(w, "w"),
+        numpy_helper.from_array(np.array(0.3, np.float32), "k"),
+        numpy_helper.from_array(np.array([-1, 1, 1, 1], np.int64), "shape"),
+        numpy_helper.from_array(np.array(1e-4, np.float32), "kt"),
+    ]
+    graph = helper.make_graph(
+        nodes, f"tiny_{instrument}",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, mel.n_mels, "frames"]),
+         helper.make_tensor_value_info("t", TensorProto.FLOAT, ["batch"])],
+        [helper.make_tensor_value_info("pred", TensorProto.FLOAT, ["batch", 1, mel.n_mels, "frames"])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="bridge.tests")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    meta = {
+        "format": FORMAT, "instrument": instrument, "mel": asdict(mel), "n_timesteps": n_timesteps,
+        "schedule": "cosine", "alpha_bar": [float(a) for a in cosine_alpha_bar(n_timesteps)],
+        "prediction_type": prediction_type,
+        "inputs": {"x": ["batch", 1, mel.n_mels, "frames"], "t": ["batch"]},
+        "outputs": {"pred": ["batch", 1, mel.n_mels, "frames"]},
+        "unet": {}, "params": 12,
+        "train": {"corpus": "tests", "soundfont": None, "corpus_seconds": 0, "steps": 0, "wall_s": 0,
+                  "final_loss": None, "command": "tests/support.py"},
+        "content_hash": f"tiny-{instrument}-{seed}",
+    }
+    for k, v in meta.items():
+        e = model.metadata_props.add()
+        e.key, e.value = k, json.dumps(v)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(path))
+    return path
+
+
+class OscClient:
+    """A real UDP client: sends from one socket, receives replies on another it registers with /bridge/hello."""
+
+    def __init__(self, port: int, host: str = "127.0.0.1", hello: bool = True):
+        self.addr = (host, port)
+        self.tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        with contextlib.suppress(OSError):
+            self.rx.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 8 << 20)
+        self.rx.bind(("127.0.0.1", 0))
+        self.reply_port = self.rx.getsockname()[1]
+        self.backlog: list[tuple[str, list]] = []
+        if hello:
+            self.send("/bridge/hello", self.reply_port)
+            self.expect("/bridge/welcome")
+
+    def send(self, address: str, *args) -> None:
+        self.tx.sendto(osc.build(address, *args), self.addr)
+
+    def send_raw(self, data: bytes) -> None:
+        self.tx.sendto(data, self.addr)
+
+    def recv(self, timeout: float = 10.0) -> tuple[str, list]:
+        if self.backlog:
+            return self.backlog.pop(0)
+        self.rx.settimeout(timeout)
+        data, _ = self.rx.recvfrom(65536)
+        msgs = osc.parse(data)
+        self.backlog.extend(msgs[1:])
+        return msgs[0]
+
+    def expect(self, address: str, timeout: float = 10.0, keep_others: bool = True) -> list:
+        """Returns the args of the next message with ``address``; other messages are kept for later."""
+        deadline = time.monotonic() + timeout
+        skipped = []
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no {address} within {timeout} s; saw {[m[0] for m in skipped][:20]}")
+                if self.backlog:
+                    msg = self.backlog.pop(0)
+                else:
+                    self.rx.settimeout(left)
+                    try:
+                        data, _ = self.rx.recvfrom(65536)
+                    except socket.timeout:
+                        continue
+                    msgs = osc.parse(data)
+                    msg, rest = msgs[0], msgs[1:]
+                    self.backlog[:0] = rest
+                if msg[0] == address:
+                    return msg[1]
+                skipped.append(msg)
+        finally:
+            if keep_others:
+                self.backlog[:0] = skipped
+
+    def request(self, address: str, *args, reply: str, timeout: float = 10.0) -> list:
+        self.send(address, *args)
+        return self.expect(reply, timeout)
+
+    def close(self) -> None:
+        self.tx.close()
+        self.rx.close()
+
+
+class DaemonProcess:
+    """A ``bridge serve`` subprocess on 127.0.0.1, port 0; ``port`` is read from its log line."""
+
+    def __init__(self, proc: subprocess.Popen, port: int, log_lines: list[str]):
+        self.proc = proc
+        self.port = port
+        self.log_lines = log_lines
+
+    def client(self, **kw) -> OscClient:
+        return OscClient(self.port, **kw)
+
+    def log(self) -> str:
+        return "".join(self.log_lines)
+
+
+@contextlib.contextmanager
+def run_daemon(*args: str, env: dict | None = None, startup_timeout: float = 60.0):
+    """Starts ``bridge serve --port 0 ARGS`` and waits for its 'listening' line (not a sleep)."""
+    cmd = [sys.executable, "-m", "bridge.cli", "serve", "--host", "127.0.0.1", "--port", "0", *args]
+    full_env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    full_env.update(env or {})
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=full_env, cwd=str(ROOT))
+    lines: list[str] = []
+    ready = threading.Event()
+    port_box: list[int] = []
+
+    def reader():
+        for line in proc.stderr:
+            lines.append(line)
+            m = re.search(r"listening on udp://[\d.]+:(\d+)", line)
+            if m and not port_box:
+                port_box.append(int(m.group(1)))
+                ready.set()
+        ready.set()
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    if not ready.wait(startup_timeout) or not port_box:
+        proc.kill()
+        proc.wait(5)
+        raise RuntimeError(f"daemon did not start: {''.join(lines)[-3000:]}")
+    d = DaemonProcess(proc, port_box[0], lines)
+    try:
+        yield d
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        t.join(5)
+
+
+def sine(freq: float, seconds: float, sample_rate: int, amp: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def harmonic_tone(f0: float, seconds: float, sample_rate: int, n_harmonics: int = 8, amp: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    y = sum((1.0 / k) * np.sin(2 * np.pi * f0 * k * t) for k in range(1, n_harmonics + 1) if f0 * k < sample_rate / 2)
+    return (amp * y / np.max(np.abs(y))).astype(np.float32)
