@@ -129,7 +129,9 @@ class RenderConfig:
 
     window_frames: int = _f(0, lo=0, hi=1024, doc="0: the model's own window")
     overlap: float = _f(0.25, lo=0.0, hi=0.5, doc="fraction of a window crossfaded with the next")
-    griffin_lim_iters: int = _f(2, lo=0, hi=200, doc="iterations started from the input's phase")
+    inversion: str = _f("envelope", choices=("envelope", "pinv"),
+                        doc="envelope: the model's mel change applied to the input's STFT; pinv: pseudo-inverse")
+    griffin_lim_iters: int = _f(0, lo=0, hi=200, doc="Griffin-Lim iterations started from the input's phase")
     mix: float = _f(1.0, lo=0.0, hi=1.0, doc="0: dry only, 1: wet only")
     highpass_hz: float = _f(0.0, lo=0.0, hi=20000.0)
     lowpass_hz: float = _f(0.0, lo=0.0, hi=48000.0, doc="0: no lowpass")

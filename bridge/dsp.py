@@ -172,6 +172,35 @@ def db_to_magnitude(db: np.ndarray, tf: MelTransform) -> np.ndarray:
     return np.sqrt(np.maximum(power, 0.0))
 
 
+def mel_gain_to_linear(gain_db: np.ndarray, tf: MelTransform) -> np.ndarray:
+    """Interpolates per-mel dB gains ``(n_mels, frames)`` onto the STFT bins ``(n_bins, frames)``.
+
+    Each bin takes the filter-weighted mean of the gains of the mel bands covering it;
+    bins outside every band take the gain of the nearest band edge.
+    """
+    w = tf.basis.T  # (n_bins, n_mels)
+    cover = w.sum(axis=1)
+    lin = (w @ gain_db) / np.maximum(cover, 1e-12)[:, None]
+    covered = np.flatnonzero(cover > 1e-6)
+    if covered.size and covered.size < len(cover):
+        lo, hi = covered[0], covered[-1]
+        lin[:lo] = lin[lo]
+        lin[hi + 1 :] = lin[hi]
+    return lin
+
+
+def envelope_transfer(S: np.ndarray, db_seen: np.ndarray, db_out: np.ndarray, tf: MelTransform,
+                      max_gain_db: float = 30.0) -> np.ndarray:
+    """Applies the change from ``db_seen`` to ``db_out`` (mel dB) to the complex STFT ``S``.
+
+    The input's own harmonics and phase carry the melody; the mel-domain gain carries
+    the new timbre. Gains are limited to +-``max_gain_db`` so a silent bin is not
+    blown up into noise. Returns the new complex STFT.
+    """
+    gain = np.clip(db_out - db_seen, -max_gain_db, max_gain_db)
+    return S * np.power(10.0, mel_gain_to_linear(gain, tf) / 20.0)
+
+
 def band_mask(n_fft: int, sample_rate: int, highpass_hz: float, lowpass_hz: float) -> np.ndarray | None:
     """A smooth spectral mask for the cleanup filters; ``None`` when both are off.
 

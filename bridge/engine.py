@@ -5,7 +5,7 @@ Signal flow for one :class:`Stream` (client rate ``sr_c``, model rate ``sr_m``):
     block (channels, n) -> lanes (mid or per channel) -> soxr stream -> model-rate input
       -> window w ready -> STFT -> log-mel -> gain to loudness_db -> q_sample to t0   (eq. 2.2)
       -> DDIM ticks (all in-flight windows, one batched call per tick)               (eq. 4.1)
-      -> mel pseudo-inverse -> Griffin-Lim from the input's phase -> cleanup mask -> loudness match
+      -> envelope transfer onto the input STFT (or mel pseudo-inverse) -> Griffin-Lim -> cleanup -> loudness match
       -> crossfade overlap-add -> soxr stream -> wet FIFO -> mix with the delayed dry signal
 
 Window ``w`` covers frames ``[w H, w H + W)`` (frame ``j`` centred on sample ``j hop``) and
@@ -89,6 +89,7 @@ class WindowSettings:
     eta: float
     seed: int
     griffin_lim_iters: int
+    inversion: str
     mask: np.ndarray | None
     match_loudness: bool
     silence_db: float
@@ -102,7 +103,8 @@ class _Job:
     timesteps: np.ndarray
     x: np.ndarray  # (n_lanes, 1, n_mels, W) float32
     gain_db: np.ndarray  # (n_lanes,)
-    phase: np.ndarray  # (n_lanes, n_bins, W) complex
+    spec: np.ndarray  # (n_lanes, n_bins, W) complex: the input's STFT
+    seen: np.ndarray  # (n_lanes, n_mels, W): the mel dB the model saw (after clipping), for envelope transfer
     dry: np.ndarray  # (n_lanes, span) model-rate input over the window's output span
     active: np.ndarray  # (n_lanes,) bool: False for silent lanes
     rng: np.random.Generator
@@ -279,7 +281,7 @@ class Stream:
         self._settings = WindowSettings(
             denoise=denoise, alpha_bar=alpha_bar, t_start=sampling.start_timestep(p.sampler.strength, len(alpha_bar)),
             steps=self._effective_steps(), eta=p.sampler.eta, seed=p.sampler.seed,
-            griffin_lim_iters=p.render.griffin_lim_iters, mask=mask, match_loudness=p.render.match_loudness,
+            griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, mask=mask, match_loudness=p.render.match_loudness,
             silence_db=p.render.silence_db, key=key,
         )
         return self._settings
@@ -336,7 +338,8 @@ class Stream:
         W = g.window_frames
         n_bins = g.n_fft // 2 + 1
         x = np.zeros((self.n_lanes, 1, mel.n_mels, W), np.float32)
-        phase = np.zeros((self.n_lanes, n_bins, W), np.complex128)
+        spec = np.zeros((self.n_lanes, n_bins, W), np.complex128)
+        seen = np.zeros((self.n_lanes, mel.n_mels, W))
         gain = np.zeros(self.n_lanes)
         active = np.zeros(self.n_lanes, bool)
         for lane in range(self.n_lanes):
@@ -347,13 +350,14 @@ class Stream:
             active[lane] = True
             gain[lane] = dsp.window_gain_db(db, mel)
             x[lane, 0] = dsp.db_to_model(db, gain[lane], mel)
-            phase[lane] = dsp.unit_phase(S)
+            seen[lane] = dsp.model_to_db(x[lane, 0], gain[lane], mel)
+            spec[lane] = S
         rng = np.random.default_rng([s.seed, w & 0xFFFFFFFF, (w >> 32) & 0xFFFFFFFF])
         # One draw shared by the lanes, so a centred source stays coherent in "dual" stereo.
         eps = rng.standard_normal(x.shape[1:]).astype(np.float32)
         x = sampling.q_sample(x, s.alpha_bar[s.t_start], eps[None]).astype(np.float32)  # the report's eq. (2.2)
         dry = seg[:, g.n_fft // 2 : g.n_fft // 2 + g.span_samples]
-        job = _Job(w, s, sampling.ddim_timesteps(s.t_start, s.steps), x, gain, phase, dry, active, rng)
+        job = _Job(w, s, sampling.ddim_timesteps(s.t_start, s.steps), x, gain, spec, seen, dry, active, rng)
         self.stats["windows"] += 1
         if s.steps < self._preset.sampler.steps:
             self.stats["reduced_step_windows"] += 1
@@ -418,10 +422,15 @@ class Stream:
         out = np.zeros((self.n_lanes, g.span_samples))
         weights = dsp.crossfade_weights(g.span_samples, g.fade_samples)
         for lane in np.flatnonzero(job.active):
-            mag = dsp.db_to_magnitude(dsp.model_to_db(job.x[lane, 0], job.gain_db[lane], mel), tf)
+            db_out = dsp.model_to_db(job.x[lane, 0], job.gain_db[lane], mel)
+            if s.inversion == "envelope":
+                S = dsp.envelope_transfer(job.spec[lane], job.seen[lane], db_out, tf)
+                mag, angles = np.abs(S), dsp.unit_phase(S)
+            else:
+                mag, angles = dsp.db_to_magnitude(db_out, tf), dsp.unit_phase(job.spec[lane])
             if s.mask is not None:
                 mag *= s.mask[:, None]
-            y = dsp.griffin_lim(mag, job.phase[lane], s.griffin_lim_iters, g.n_fft, g.hop_length, tf.window)
+            y = dsp.griffin_lim(mag, angles, s.griffin_lim_iters, g.n_fft, g.hop_length, tf.window)
             seg = y[g.n_fft // 2 : g.n_fft // 2 + g.span_samples]
             if s.match_loudness:
                 seg = seg * _loudness_gain(job.dry[lane], seg)

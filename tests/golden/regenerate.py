@@ -1,0 +1,60 @@
+"""Rebuilds golden.npz: deterministic inputs through the sampling and DSP functions.
+
+Run after an intended change to the maths: `python tests/golden/regenerate.py`.
+Inputs follow diffusers' scheduler tests (an arange sample), the denoiser is analytic
+(the exact posterior mean for data ~ N(0, 0.5^2)), so the references need no model.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def inputs():
+    n = 1 * 1 * 8 * 16
+    sample = (np.arange(n, dtype=np.float64).reshape(1, 1, 8, 16) / n) * 2.0 - 1.0
+    t = np.arange(0, 22050 * 2) / 22050.0
+    chirp = 0.4 * np.sin(2 * np.pi * (110 * t + 400 * t**2))
+    return sample, chirp
+
+
+def analytic_denoiser(alpha_bar, s=0.5):
+    from bridge import sampling
+
+    def denoise(x, t):
+        ab = sampling.alpha_bar_at(alpha_bar, t).reshape(-1, *([1] * (x.ndim - 1)))
+        x0 = np.sqrt(ab) * s**2 * x / (ab * s**2 + 1 - ab)
+        return (x - np.sqrt(ab) * x0) / np.sqrt(1 - ab), x0
+
+    return denoise
+
+
+def compute():
+    from bridge import dsp, sampling
+    from bridge.config import MelConfig
+
+    sample, chirp = inputs()
+    ab = sampling.cosine_alpha_bar(1000)
+    den = analytic_denoiser(ab)
+    out = {"alpha_bar": ab}
+    out["q_sample_t300"] = sampling.q_sample(sample, ab[300], np.flip(sample, -1))
+    out["ddim_eta0"] = sampling.sample_ddim(den, sample.copy(), sampling.ddim_timesteps(999, 10), ab, clip_x0=None)
+    out["ddim_eta1"] = sampling.sample_ddim(den, sample.copy(), sampling.ddim_timesteps(999, 10), ab,
+                                            rng=np.random.default_rng(0), eta=1.0, clip_x0=None)
+    out["cross_s05"] = sampling.cross_diffuse(den, sample, ab, 0.5, 8, np.random.default_rng(1))
+    a, b = sampling.double_diffuse(den, analytic_denoiser(ab, 0.2), sample.shape, ab, 20, 0.3,
+                                   np.random.default_rng(2))
+    out["double_a"], out["double_b"] = a, b
+    tf = dsp.mel_transform(MelConfig())
+    out["chirp_mel_db"] = dsp.melspectrogram_db(chirp, tf)
+    return out
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(HERE.parent.parent))
+    np.savez(HERE / "golden.npz", **compute())
+    print("wrote", HERE / "golden.npz")

@@ -1,0 +1,105 @@
+"""The onnxruntime edge: metadata, provider choice by a real check, errors that say what to do."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from bridge.errors import ModelError, ParameterError
+from bridge.model import Denoiser, ModelSet, read_metadata, resolve_model
+from bridge.sampling import v_to_eps_x0
+from support import ROOT, build_tiny_model
+
+
+def cuda_really_works(path) -> bool:
+    """Whether a CUDA session can run here (never on CI; possibly on a GPU machine)."""
+    try:
+        return Denoiser.load(path, providers=("cuda",)).provider == "cuda"
+    except ModelError:
+        return False
+
+
+def test_metadata_is_read(tiny_model_dir):
+    info = read_metadata(tiny_model_dir / "violin.onnx")
+    assert info.instrument == "violin"
+    assert info.mel.sample_rate == 22050 and info.mel.n_mels == 80
+    assert info.alpha_bar.shape == (1000,) and info.prediction_type == "v"
+
+
+def test_forward_and_v_conversion(tiny_model_dir, rng):
+    den = Denoiser.load(tiny_model_dir / "violin.onnx", providers=("cpu",), threads=1)
+    x = rng.standard_normal((3, 1, 80, 32)).astype(np.float32)
+    t = np.array([0, 500, 999])
+    pred = den.predict(x, t)
+    assert pred.shape == x.shape and pred.dtype == np.float32
+    eps, x0 = den(x, t)
+    e2, x2 = v_to_eps_x0(x, pred, den.info.alpha_bar[t].astype(np.float32))
+    np.testing.assert_allclose(x0, x2, atol=1e-6)
+    with pytest.raises(ParameterError, match=r"frames must be a positive multiple of 8, got 30"):
+        den.predict(x[..., :30], t)
+    with pytest.raises(ParameterError, match=r"t: expected shape \(3,\)"):
+        den.predict(x, t[:2])
+
+
+def test_auto_provider_falls_back_to_cpu_and_says_why(tiny_model_dir):
+    path = tiny_model_dir / "violin.onnx"
+    den = Denoiser.load(path, providers=("cuda", "cpu"))
+    if cuda_really_works(path):
+        assert den.provider == "cuda"
+    else:
+        assert den.provider == "cpu"
+        assert "CUDA" in den.provider_note  # e.g. 'the CUDA provider did not load (...)'
+
+
+def test_cuda_only_fails_clearly_without_a_gpu(tiny_model_dir):
+    path = tiny_model_dir / "violin.onnx"
+    if cuda_really_works(path):
+        pytest.skip("a usable GPU is present")
+    with pytest.raises(ModelError, match=r"no execution provider could run it \(.*CUDA"):
+        Denoiser.load(path, providers=("cuda",))
+
+
+def test_modelset_probes_once_and_loads_lazily(tiny_model_dir):
+    ms = ModelSet([tiny_model_dir], "auto", threads=1)
+    assert ms.loaded == {}
+    assert "violin" in ms and "nonexistent" not in ms
+    ms["violin"]
+    assert ms.provider in ("cpu", "cuda") and ms.provider_note
+    assert set(ms.loaded) == {"violin"}
+    with pytest.raises(ModelError, match=r"unknown name 'tuba'; available: .*violin"):
+        ms["tuba"]
+
+
+def test_corrupt_and_foreign_files_are_refused(tmp_path):
+    bad = tmp_path / "broken.onnx"
+    bad.write_bytes(b"\x08\x01garbage" * 100)
+    with pytest.raises(ModelError, match="broken.onnx: not a loadable ONNX model"):
+        read_metadata(bad)
+    import onnx
+
+    path = build_tiny_model(tmp_path / "old.onnx", "old")
+    m = onnx.load(str(path))
+    for e in m.metadata_props:
+        if e.key == "format":
+            e.value = json.dumps("something-else/9")
+    onnx.save(m, str(path))
+    with pytest.raises(ModelError, match="format: expected 'bridge-diffusion/1', got 'something-else/9'"):
+        read_metadata(path)
+    del m.metadata_props[:]
+    onnx.save(m, str(path))
+    with pytest.raises(ModelError, match="metadata lacks 'format'; re-export it"):
+        read_metadata(path)
+
+
+def test_resolve_by_path_and_by_name(tiny_model_dir):
+    assert resolve_model(str(tiny_model_dir / "guitar.onnx"), []) == tiny_model_dir / "guitar.onnx"
+    assert resolve_model("guitar", [tiny_model_dir]) == tiny_model_dir / "guitar.onnx"
+
+
+def test_runtime_never_imports_torch():
+    code = ("import sys; import bridge.cli, bridge.daemon, bridge.engine, bridge.model, bridge.worker, "
+            "bridge.osc; bridge.cli.build_parser(); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), check=True)
+    assert out.stdout.strip() == "False"
