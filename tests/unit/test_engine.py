@@ -1,0 +1,174 @@
+"""The streaming restyler on a real (tiny) ONNX model: invariance, exact latency, robustness."""
+
+import numpy as np
+import pytest
+
+from bridge import dsp, engine
+from bridge.config import Preset
+from bridge.errors import ParameterError
+from support import harmonic_tone
+
+PRESET = engine.with_overrides(Preset(target="violin"), strength=0.5, steps=4, seed=3)
+
+
+def stereo_phrase(sample_rate: int, seconds: float) -> np.ndarray:
+    a = harmonic_tone(196.0, seconds / 2, sample_rate)
+    b = harmonic_tone(293.7, seconds / 2, sample_rate, amp=0.2)
+    mono = np.concatenate([a, b])
+    return np.stack([mono, 0.6 * mono + 0.05 * np.roll(mono, 37)])
+
+
+def run_blocks(models, preset, y, sample_rate, block):
+    s = engine.Stream(models, preset, sample_rate, y.shape[0])
+    L = s.latency_samples
+    padded = np.concatenate([y, np.zeros((y.shape[0], L), np.float32)], axis=1)
+    out = np.concatenate([s.process(padded[:, i : i + block]) for i in range(0, padded.shape[1], block)], axis=1)
+    assert s.stats["underrun_samples"] == 0
+    return out[:, L : L + y.shape[1]]
+
+
+@pytest.mark.parametrize("block", [1, 64, 65, 512, 8193])
+def test_block_size_does_not_change_the_output_48k(tiny_models, block):
+    sr = 48000
+    y = stereo_phrase(sr, 1.6 if block > 1 else 1.0)
+    ref = engine.transfer(y, sr, tiny_models, PRESET)
+    got = run_blocks(tiny_models, PRESET, y, sr, block)
+    np.testing.assert_allclose(got, ref, atol=1e-6)
+    assert np.abs(ref).max() > 0.01  # not trivially silent
+
+
+@pytest.mark.parametrize("block", [1, 65, 8193])
+def test_block_size_does_not_change_the_output_at_model_rate(tiny_models, block):
+    y = stereo_phrase(22050, 1.5)[:1]
+    np.testing.assert_allclose(run_blocks(tiny_models, PRESET, y, 22050, block),
+                               engine.transfer(y, 22050, tiny_models, PRESET), atol=1e-6)
+
+
+@pytest.mark.parametrize("sr,preset_kw", [(48000, {}), (44100, {}), (22050, {}), (48000, {"window_frames": 16})])
+def test_impulse_comes_out_exactly_at_the_reported_latency(tiny_models, sr, preset_kw):
+    preset = engine.with_overrides(PRESET, mix=0.0, **preset_kw)
+    s = engine.Stream(tiny_models, preset, sr, 1)
+    n = s.latency_samples + 4000
+    y = np.zeros((1, n), np.float32)
+    y[0, 1234] = 1.0
+    out = np.concatenate([s.process(y[:, i : i + 333]) for i in range(0, n, 333)], axis=1)
+    assert int(np.argmax(np.abs(out[0]))) == 1234 + s.latency_samples
+    assert abs(out[0, 1234 + s.latency_samples] - 1.0) < 1e-6
+
+
+def test_wet_output_is_aligned_with_the_input(tiny_models):
+    """The restyled signal's envelope lines up with the input's (no hidden extra delay)."""
+    sr = 22050
+    y = np.zeros((1, sr * 3), np.float32)
+    burst = harmonic_tone(330.0, 0.25, sr)
+    y[0, sr : sr + len(burst)] = burst
+    out = engine.transfer(y, sr, tiny_models, engine.with_overrides(PRESET, strength=0.2))
+    env_in = np.convolve(np.abs(y[0]), np.ones(256) / 256, "same")
+    env_out = np.convolve(np.abs(out[0]), np.ones(256) / 256, "same")
+    lags = np.arange(-2000, 2001)
+    xc = [np.dot(env_in[2000:-2000], np.roll(env_out, -lag)[2000:-2000]) for lag in lags[::50]]
+    assert abs(lags[::50][int(np.argmax(xc))]) <= 300
+
+
+def test_same_seed_same_output_and_seed_matters(tiny_models):
+    y = stereo_phrase(22050, 1.5)[:1]
+    a = engine.transfer(y, 22050, tiny_models, PRESET)
+    b = engine.transfer(y, 22050, tiny_models, PRESET)
+    c = engine.transfer(y, 22050, tiny_models, engine.with_overrides(PRESET, seed=4))
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a - c).max() > 1e-3
+
+
+@pytest.mark.parametrize("sr,channels,seconds", [(44100, 2, 1.3), (22050, 1, 0.4), (16000, 1, 2.0), (96000, 2, 0.7)])
+def test_length_rate_and_channels_preserved(tiny_models, sr, channels, seconds):
+    y = stereo_phrase(sr, seconds)[:channels]
+    out = engine.transfer(y, sr, tiny_models, PRESET)
+    assert out.shape == y.shape and out.dtype == np.float32
+
+
+def test_dual_stereo_processes_each_channel(tiny_models):
+    y = stereo_phrase(22050, 1.5)
+    y[1] = harmonic_tone(440.0, 1.5, 22050)[: y.shape[1]]
+    mid = engine.transfer(y, 22050, tiny_models, PRESET)
+    dual = engine.transfer(y, 22050, tiny_models, engine.with_overrides(PRESET, stereo="dual"))
+    np.testing.assert_array_equal(mid[0], mid[1])  # mid: one restyled signal on both sides
+    assert np.abs(dual[0] - dual[1]).max() > 0.01
+
+
+@pytest.mark.parametrize("kind", ["silence", "clipping", "dc", "tiny", "noise"])
+def test_no_nan_or_inf(tiny_models, kind, rng):
+    sr, n = 22050, 22050 * 2
+    y = {
+        "silence": np.zeros(n),
+        "clipping": np.sign(np.sin(2 * np.pi * 110 * np.arange(n) / sr)) * 1.0,
+        "dc": np.full(n, 0.5),
+        "tiny": rng.standard_normal(n) * 1e-7,
+        "noise": np.clip(rng.standard_normal(n) * 3, -4, 4),
+    }[kind].astype(np.float32)[None]
+    out = engine.transfer(y, sr, tiny_models, PRESET)
+    assert np.all(np.isfinite(out))
+    assert np.abs(out).max() < 20
+
+
+def test_silence_skips_the_model(tiny_models):
+    s = engine.Stream(tiny_models, PRESET, 22050, 1)
+    out = s.process(np.zeros((1, 22050 * 3), np.float32))
+    assert s.stats["windows"] > 0 and s.stats["silent_windows"] == s.stats["windows"]
+    assert s.stats["model_rows"] == 0
+    assert np.all(out == 0)
+
+
+def test_nan_input_is_replaced_and_counted(tiny_models):
+    s = engine.Stream(tiny_models, PRESET, 22050, 1)
+    y = harmonic_tone(220, 1.0, 22050)[None].copy()
+    y[0, 100:110] = np.nan
+    y[0, 500] = np.inf
+    out = s.process(y)
+    assert s.stats["nonfinite_samples"] == 11
+    assert np.all(np.isfinite(out))
+
+
+def test_loudness_follows_the_input(tiny_models):
+    for amp in (0.02, 0.5):
+        y = harmonic_tone(220, 3.0, 22050, amp=amp)[None]
+        out = engine.transfer(y, 22050, tiny_models, engine.with_overrides(PRESET, highpass_hz=0.0, lowpass_hz=0.0))
+        mid = slice(22050, 2 * 22050)
+        assert abs(dsp.rms_db(out[0, mid]) - dsp.rms_db(y[0, mid])) < 3.0
+
+
+def test_parameter_changes_apply_to_later_windows(tiny_models):
+    s = engine.Stream(tiny_models, PRESET, 22050, 1)
+    s.process(harmonic_tone(220, 1.0, 22050)[None])
+    s.set_preset(PRESET.with_param("strength", 0.9).with_param("target", "guitar"))
+    assert s.preset.target == "guitar"
+    with pytest.raises(ParameterError, match="window_frames/overlap: cannot change on an open stream"):
+        s.set_preset(PRESET.with_param("window_frames", 32))
+
+
+def test_steps_cap_lowers_the_work(tiny_models):
+    y = harmonic_tone(220, 3.0, 22050)[None]
+    full = engine.Stream(tiny_models, PRESET, 22050, 1)
+    full.process(y)
+    capped = engine.Stream(tiny_models, PRESET, 22050, 1)
+    capped.steps_cap = 1
+    capped.process(y)
+    assert capped.stats["model_rows"] * 4 == full.stats["model_rows"]
+    assert capped.stats["reduced_step_windows"] == capped.stats["windows"]
+
+
+def test_offline_batches_windows(tiny_models):
+    s = engine.Stream(tiny_models, PRESET, 22050, 1)
+    s.process(harmonic_tone(220, 6.0, 22050)[None])
+    # Several windows share each model call when a long block arrives at once.
+    assert s.stats["model_rows"] / s.stats["ticks"] > 2
+
+
+def test_generation_and_pairs(tiny_models):
+    clips = engine.generate(tiny_models["kick"], 2, 5, seed=1)
+    assert len(clips) == 2 and clips[0].shape == (64 * 256,)
+    assert all(np.isfinite(c).all() and np.abs(c).max() <= 1.0 for c in clips)
+    again = engine.generate(tiny_models["kick"], 2, 5, seed=1)
+    np.testing.assert_array_equal(clips[0], again[0])
+    a, b = engine.pair(tiny_models["guitar"], tiny_models["violin"], 10, seed=2, branch=0.3, seconds=1.0)
+    assert a.shape == b.shape == (engine.frames_for(1.0, tiny_models["guitar"].info.mel) * 256,)
+    assert np.abs(a - b).max() > 1e-4
