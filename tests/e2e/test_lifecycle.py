@@ -1,0 +1,86 @@
+"""Daemon lifecycle: signals drain within the timeout, a second signal forces, start-up failures are clear."""
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from bridge import osc
+from support import ROOT, build_tiny_model, run_daemon
+
+
+def base_args(tiny_model_dir, preset_dir, files_dir):
+    return ["--models", str(tiny_model_dir), "--presets", str(preset_dir), "--files", str(files_dir),
+            "--provider", "cpu", "--threads", "1"]
+
+
+def test_sigterm_drains_and_exits_cleanly(tiny_model_dir, preset_dir, files_dir):
+    with run_daemon(*base_args(tiny_model_dir, preset_dir, files_dir), "--drain-timeout", "5") as d:
+        c = d.client()
+        c.request("/bridge/stream/open", 1, 48000, 2, reply="/bridge/stream/opened")
+        for seq in range(20):
+            c.send("/bridge/audio/in", 1, seq, *osc.encode_audio(np.full((2, 512), 0.1, np.float32), "blob"))
+        c.request("/bridge/sync", 1, reply="/bridge/synced")
+        t0 = time.monotonic()
+        d.proc.send_signal(signal.SIGTERM)
+        assert d.proc.wait(10) == 0
+        assert time.monotonic() - t0 < 5 + 2
+        # Every chunk received before the signal was answered.
+        outs = {c.expect("/bridge/audio/out", timeout=5)[1] for _ in range(20)}
+        assert outs == set(range(20))
+        assert "draining" in d.log() and "stopped after" in d.log()
+
+
+def test_second_signal_forces_exit(tiny_model_dir, preset_dir, files_dir):
+    with run_daemon(*base_args(tiny_model_dir, preset_dir, files_dir), "--drain-timeout", "60") as d:
+        d.proc.send_signal(signal.SIGTERM)
+        d.proc.send_signal(signal.SIGINT)
+        assert d.proc.wait(10) in (0, 1)
+        assert "draining" in d.log()
+
+
+def run_cli(*args, timeout=60):
+    return subprocess.run([sys.executable, "-m", "bridge.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=str(ROOT))
+
+
+def test_port_in_use_is_a_clear_error(tiny_model_dir, preset_dir, files_dir):
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    busy.bind(("127.0.0.1", 0))
+    port = busy.getsockname()[1]
+    try:
+        r = run_cli("serve", "--port", str(port), *base_args(tiny_model_dir, preset_dir, files_dir))
+        assert r.returncode == 4
+        assert f"cannot bind udp 127.0.0.1:{port}" in r.stderr and "try --port 0" in r.stderr
+    finally:
+        busy.close()
+
+
+def test_missing_target_model_fails_before_binding(tmp_path, preset_dir, files_dir):
+    build_tiny_model(tmp_path / "guitar.onnx", "guitar")
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "odd.yaml").write_text("target: theremin\n")
+    r = run_cli("serve", "--port", "0", "--models", str(tmp_path), "--presets", str(tmp_path / "p"),
+                "--preset", "odd", "--provider", "cpu")
+    assert r.returncode == 3
+    assert "target 'theremin' could not be loaded" in r.stderr
+    assert "listening" not in r.stderr
+
+
+def test_corrupt_model_in_folder_is_logged_and_others_serve(tmp_path, preset_dir, files_dir, tiny_model_dir):
+    for name in ("violin", "guitar", "cello"):
+        build_tiny_model(tmp_path / f"{name}.onnx", name)
+    (tmp_path / "zzz.onnx").write_bytes(b"\x00garbage")
+    with run_daemon("--models", str(tmp_path), "--presets", str(preset_dir), "--files", str(files_dir),
+                    "--provider", "cpu") as d:
+        assert d.client().request("/bridge/ping", reply="/bridge/pong") == []
+        assert "model zzz not loaded" in d.log() and "not a loadable ONNX model" in d.log()
+
+
+def test_unknown_preset_is_a_clear_error(tiny_model_dir, preset_dir):
+    r = run_cli("serve", "--port", "0", "--models", str(tiny_model_dir), "--presets", str(preset_dir),
+                "--preset", "nope")
+    assert r.returncode == 2 and "unknown name 'nope'; available:" in r.stderr
