@@ -1,11 +1,367 @@
-"""``bridge bench``: real-time factor and latency, measured side by side in one run."""
+"""``bridge bench``: real-time factor and latency, measured side by side in one run.
+
+Offline (default): each transfer preset restyles the same 10 s input several times;
+the table gives the median real-time factor (compute time / audio time) and its
+spread, the latency a stream of that preset reports at 48 kHz, and model calls per
+window. In the same run: one U-Net forward in onnxruntime against torch eager on the
+same architecture (when torch is installed), and the short split against a full
+50-step DDIM from noise.
+
+``--serve``: a client streams 48 kHz stereo in 512-frame blobs at real-time pace to a
+real ``bridge serve`` subprocess and reports chunks sent, returned, late and lost,
+the added latency (reply time minus send time) p50/p99, and the daemon's CPU time
+per audio second (its real-time factor, client and daemon sharing the machine).
+"""
 
 from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
 
 
 def add_bench_args(p) -> None:
     p.add_argument("--serve", action="store_true", help="stream to a real daemon instead of timing transfer")
+    p.add_argument("--presets", default=None, help="comma-separated presets (default: every transfer preset)")
+    p.add_argument("--seconds", type=float, default=None, help="input length (default 10; --serve: 60)")
+    p.add_argument("--repeats", type=int, default=5, help="timed runs per preset (offline)")
+    p.add_argument("--sample-rate", type=int, default=44100, help="input rate (offline)")
+    p.add_argument("--preset", default="guitar-to-violin", help="--serve: the daemon's preset")
+    p.add_argument("--frames", type=int, default=512, help="--serve: frames per chunk")
+    p.add_argument("--json", default=None, help="also write the results as JSON here")
+
+
+def bench_input(seconds: float, sample_rate: int) -> np.ndarray:
+    """A guitar phrase rendered with FluidSynth (a synthetic harmonic phrase when FluidSynth is missing)."""
+    from .corpus import INSTRUMENTS, phrase_notes, render_melody
+
+    rng = np.random.default_rng(2026)
+    try:
+        import soxr
+
+        notes, _ = phrase_notes(INSTRUMENTS["guitar"], seconds, rng)
+        y = render_melody(notes, 25, None, 22050)
+        y = soxr.resample(y, 22050, sample_rate).astype(np.float32)
+    except Exception:
+        t = np.arange(int(seconds * sample_rate)) / sample_rate
+        f0 = 196.0 * 2 ** (np.floor(t * 2) % 12 / 12)
+        y = (0.3 * np.sin(2 * np.pi * np.cumsum(f0) / sample_rate)).astype(np.float32)
+    n = int(seconds * sample_rate)
+    y = np.pad(y, (0, max(0, n - len(y))))[:n]
+    return (0.5 * y / max(1e-9, float(np.abs(y).max()))).astype(np.float32)
+
+
+def _stats(values: list[float]) -> dict:
+    v = sorted(values)
+    return {"median": statistics.median(v), "min": v[0], "max": v[-1], "n": len(v)}
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def bench_offline(args, models) -> dict:
+    from . import engine
+    from .presets import PresetLibrary
+
+    lib = PresetLibrary(getattr(args, "presets_dirs", []) or [])
+    names = args.presets.split(",") if args.presets else [n for n in lib.names() if lib[n].mode == "transfer"]
+    seconds = args.seconds or 10.0
+    sr = args.sample_rate
+    y = bench_input(seconds, sr)[None]
+    results = {"machine": machine(), "input": f"{seconds:g} s mono at {sr} Hz (rendered guitar phrase)",
+               "provider": None, "presets": [], "forward": None, "short_split": None}
+    for name in names:
+        preset = lib[name]
+        models[preset.target]
+        if preset.render.morph_with:
+            models[preset.render.morph_with]
+        engine.transfer(y[:, : sr // 2], sr, models, preset)  # warm-up
+        times = []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            engine.transfer(y, sr, models, preset)
+            times.append(time.perf_counter() - t0)
+        stream48 = engine.Stream(models, preset, 48000, 2)
+        probe = engine.Stream(models, preset, sr, 1)
+        probe.process(np.concatenate([y, np.zeros((1, probe.latency_samples), np.float32)], axis=1))
+        rtf = _stats([t / seconds for t in times])
+        results["presets"].append({
+            "preset": name, "target": preset.target, "strength": preset.sampler.strength,
+            "steps": preset.sampler.steps, "window_frames": stream48.geometry.window_frames,
+            "rtf": rtf, "latency_samples_48k": stream48.latency_samples, "latency_ms": stream48.latency_ms,
+            "calls_per_window": round(probe.stats["model_rows"] / max(1, probe.stats["windows"]), 2),
+        })
+    results["provider"] = f"{models.provider} ({models.provider_note})"
+    first = lib[names[0]]
+    results["forward"] = bench_forward(models[first.target], args.repeats * 20)
+    results["short_split"] = bench_short_split(models, first, y, sr, seconds, args.repeats)
+    return results
+
+
+def bench_forward(den, repeats: int) -> dict:
+    """One U-Net forward (batch 1, the model's window) in onnxruntime and, if installed, torch eager."""
+    m = den.info.mel
+    x = np.random.default_rng(0).standard_normal((1, 1, m.n_mels, m.window_frames)).astype(np.float32)
+    t = np.array([500])
+    den.predict(x, t)
+    ort_ms, torch_ms = [], []
+    torch_model = _torch_twin(den)
+    if torch_model is not None:
+        import torch
+
+        xt, tt = torch.from_numpy(x), torch.from_numpy(t.astype(np.float32))
+        with torch.inference_mode():
+            torch_model(xt, tt)
+    # Interleaved, so both see the same machine load.
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        den.predict(x, t)
+        ort_ms.append(1000 * (time.perf_counter() - t0))
+        if torch_model is not None:
+            with torch.inference_mode():
+                t0 = time.perf_counter()
+                torch_model(xt, tt)
+                torch_ms.append(1000 * (time.perf_counter() - t0))
+    out = {"model": den.info.instrument, "shape": list(x.shape), "onnxruntime_ms": _stats(ort_ms)}
+    if torch_ms:
+        out["torch_eager_ms"] = _stats(torch_ms)
+        out["torch_over_onnxruntime"] = round(statistics.median(torch_ms) / statistics.median(ort_ms), 2)
+    else:
+        out["torch_eager_ms"] = "torch not installed"
+    return out
+
+
+def _torch_twin(den):
+    """The same architecture in torch eager (from the model's metadata), threads matched; None without torch."""
+    try:
+        import torch
+
+        from export.unet import UNet, UNetConfig
+    except ImportError:
+        return None
+    if not den.info.unet:
+        return None
+    torch.set_num_threads(den.session.get_session_options().intra_op_num_threads)
+    model = UNet(UNetConfig.from_dict(den.info.unet)).eval()
+    _load_onnx_weights(model, den.info.path)
+    return model
+
+
+def _load_onnx_weights(model, path) -> int:
+    """Copies initialisers whose names match the state dict (the legacy exporter keeps them); returns how many."""
+    try:
+        import onnx
+        import torch
+        from onnx import numpy_helper
+    except ImportError:
+        return 0
+    inits = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
+    state = model.state_dict()
+    n = 0
+    for k, v in state.items():
+        if k in inits and inits[k].shape == tuple(v.shape):
+            state[k] = torch.from_numpy(inits[k].copy())
+            n += 1
+    model.load_state_dict(state)
+    return n
+
+
+def bench_short_split(models, preset, y, sr, seconds, repeats) -> dict:
+    """Short split (the preset's steps from its strength) against a full 50-step DDIM from noise."""
+    from . import engine
+
+    full = engine.with_overrides(preset, strength=1.0, steps=50)
+    out = {}
+    for label, p in (("short_split", preset), ("full_50_step", full)):
+        times = []
+        for _ in range(max(1, repeats // 2)):
+            s = engine.Stream(models, p, sr, 1)
+            t0 = time.perf_counter()
+            s.process(np.concatenate([y, np.zeros((1, s.latency_samples), np.float32)], axis=1))
+            times.append(time.perf_counter() - t0)
+        out[label] = {"steps": len(engine.sampling.ddim_timesteps(
+            engine.sampling.start_timestep(p.sampler.strength, 1000), p.sampler.steps)) - 1,
+            "unet_calls_per_window": round(s.stats["model_rows"] / max(1, s.stats["windows"]), 2),
+            "rtf": _stats([t / seconds for t in times])}
+    out["speedup"] = round(out["full_50_step"]["rtf"]["median"] / out["short_split"]["rtf"]["median"], 2)
+    return out
+
+
+def print_offline(r: dict) -> None:
+    print(f"machine: {r['machine']}\nprovider: {r['provider']}\ninput: {r['input']}\n")
+    print("| preset | target | strength | steps | window | RTF median | RTF min-max | latency @48k | calls/window |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for p in r["presets"]:
+        rtf = p["rtf"]
+        print(f"| {p['preset']} | {p['target']} | {p['strength']} | {p['steps']} | {p['window_frames']} | "
+              f"{rtf['median']:.3f} | {rtf['min']:.3f}-{rtf['max']:.3f} | {p['latency_samples_48k']} samples "
+              f"({p['latency_ms']:.1f} ms) | {p['calls_per_window']} |")
+    f = r["forward"]
+    o = f["onnxruntime_ms"]
+    print(f"\nU-Net forward {f['shape']} ({f['model']}): onnxruntime {o['median']:.2f} ms "
+          f"(min {o['min']:.2f}, max {o['max']:.2f})", end="")
+    if isinstance(f["torch_eager_ms"], dict):
+        t = f["torch_eager_ms"]
+        print(f"; torch eager {t['median']:.2f} ms (min {t['min']:.2f}, max {t['max']:.2f}); "
+              f"torch/onnxruntime {f['torch_over_onnxruntime']}x")
+    else:
+        print(f"; torch eager: {f['torch_eager_ms']}")
+    s = r["short_split"]
+    print(f"short split ({s['short_split']['steps']} steps, {s['short_split']['unet_calls_per_window']} calls/window) "
+          f"RTF {s['short_split']['rtf']['median']:.3f} vs full 50-step DDIM "
+          f"({s['full_50_step']['unet_calls_per_window']} calls/window) RTF {s['full_50_step']['rtf']['median']:.3f}: "
+          f"{s['speedup']}x faster")
+
+
+# -- streaming benchmark against a real daemon ------------------------------------------
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def bench_serve(args) -> dict:
+    import re
+    import socket
+    import subprocess
+    import threading
+
+    from . import osc
+
+    seconds = args.seconds or 60.0
+    sr, frames = 48000, args.frames
+    cmd = [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--preset", args.preset,
+           "--provider", args.provider]
+    for d in args.models:
+        cmd += ["--models", d]
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env)
+    port = None
+    log_lines = []
+    for line in proc.stderr:
+        log_lines.append(line)
+        m = re.search(r"listening on udp://[\d.]+:(\d+)", line)
+        if m:
+            port = int(m.group(1))
+            break
+    if port is None:
+        raise RuntimeError("daemon did not start:\n" + "".join(log_lines[-20:]))
+    threading.Thread(target=lambda: [log_lines.append(x) for x in proc.stderr], daemon=True).start()
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    rx.bind(("127.0.0.1", 0))
+    rx.settimeout(0.2)
+    addr = ("127.0.0.1", port)
+    tx.sendto(osc.build("/bridge/hello", rx.getsockname()[1]), addr)
+    sent_at: dict[int, float] = {}
+    got_at: dict[int, float] = {}
+    opened = {}
+    done = threading.Event()
+
+    def receiver():
+        while not done.is_set():
+            try:
+                data, _ = rx.recvfrom(65536)
+            except socket.timeout:
+                continue
+            now = time.perf_counter()
+            for address, values in osc.parse(data):
+                if address == "/bridge/audio/out":
+                    got_at.setdefault(values[1], now)
+                elif address == "/bridge/stream/opened":
+                    opened["latency"] = values[1]
+                    opened["ms"] = values[2]
+
+    th = threading.Thread(target=receiver, daemon=True)
+    th.start()
+    tx.sendto(osc.build("/bridge/stream/open", 1, sr, 2), addr)
+    t_wait = time.monotonic()
+    while "latency" not in opened and time.monotonic() - t_wait < 60:
+        time.sleep(0.01)
+    mono = bench_input(min(seconds, 20.0), sr)
+    y = np.tile(mono, int(np.ceil(seconds * sr / len(mono))))[: int(seconds * sr)]
+    audio = np.stack([y, 0.8 * y]).astype(np.float32)
+    n_chunks = audio.shape[1] // frames
+    cpu0 = _cpu_seconds(proc.pid)
+    t_start = time.perf_counter()
+    for k in range(n_chunks):
+        due = t_start + k * frames / sr
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        sent_at[k] = time.perf_counter()
+        tx.sendto(osc.build("/bridge/audio/in", 1, k, *osc.encode_audio(audio[:, k * frames : (k + 1) * frames],
+                                                                        "blob")), addr)
+    deadline = time.perf_counter() + 5.0
+    while len(got_at) < n_chunks and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    cpu = _cpu_seconds(proc.pid) - cpu0
+    tx.sendto(osc.build("/bridge/status"), addr)
+    time.sleep(0.2)
+    done.set()
+    th.join(1)
+    proc.send_signal(__import__("signal").SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    lat_ms = np.array([1000 * (got_at[k] - sent_at[k]) for k in got_at if k in sent_at])
+    alg_ms = opened.get("ms", float("nan"))
+    budget_line = [x for x in log_lines if "compute budget" in x]
+    budget_ms = float(re.search(r"compute budget (\d+) ms", budget_line[-1]).group(1)) if budget_line else float("nan")
+    late = int((lat_ms > budget_ms).sum()) if lat_ms.size else 0
+    reduced = [x.strip() for x in log_lines if "behind" in x]
+    return {
+        "machine": machine(), "preset": args.preset, "seconds": seconds, "sample_rate": sr, "channels": 2,
+        "frames_per_chunk": frames, "chunks_sent": n_chunks, "chunks_returned": len(got_at),
+        "chunks_lost": n_chunks - len(got_at), "chunks_late": late, "compute_budget_ms": budget_ms,
+        "stream_latency_samples": opened.get("latency"), "stream_latency_ms": alg_ms,
+        "added_latency_ms_p50": float(np.percentile(lat_ms, 50)) if lat_ms.size else None,
+        "added_latency_ms_p99": float(np.percentile(lat_ms, 99)) if lat_ms.size else None,
+        "added_latency_ms_max": float(lat_ms.max()) if lat_ms.size else None,
+        "daemon_cpu_s": round(cpu, 2), "rtf": round(cpu / seconds, 3), "step_reductions": len(reduced),
+    }
+
+
+def print_serve(r: dict) -> None:
+    print(f"machine: {r['machine']}")
+    print(f"stream: {r['seconds']:g} s, {r['sample_rate']} Hz stereo, {r['frames_per_chunk']}-frame blobs at "
+          f"real-time pace, preset {r['preset']}")
+    print(f"chunks sent {r['chunks_sent']}, returned {r['chunks_returned']}, late {r['chunks_late']} "
+          f"(> {r['compute_budget_ms']:.0f} ms compute budget), lost {r['chunks_lost']}")
+    print(f"stream latency {r['stream_latency_samples']} samples ({r['stream_latency_ms']:.1f} ms, budget included)")
+    print(f"added latency (reply - send): p50 {r['added_latency_ms_p50']:.2f} ms, p99 {r['added_latency_ms_p99']:.2f} ms,"
+          f" max {r['added_latency_ms_max']:.2f} ms")
+    print(f"daemon CPU {r['daemon_cpu_s']} s for {r['seconds']:g} s of audio: RTF {r['rtf']}; "
+          f"step reductions {r['step_reductions']}")
 
 
 def bench_command(args) -> int:
-    raise NotImplementedError("bridge bench is being written")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if args.serve:
+        r = bench_serve(args)
+        print_serve(r)
+    else:
+        from .model import ModelSet
+
+        r = bench_offline(args, ModelSet(args.models, args.provider, args.threads))
+        print_offline(r)
+    if args.json:
+        Path(args.json).write_text(json.dumps(r, indent=1))
+    return 0
