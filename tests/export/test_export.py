@@ -1,0 +1,103 @@
+"""Training and export (torch side): tiny train -> export -> parity, resume, DDP on 2 CPU processes."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from bridge.corpus import render_instrument  # noqa: E402
+from bridge.model import Denoiser, read_metadata  # noqa: E402
+from export.onnx_export import ExportError, export_onnx  # noqa: E402
+from export.train import TrainConfig, train  # noqa: E402
+from export.unet import UNetConfig  # noqa: E402
+from support import ROOT  # noqa: E402
+
+TINY_NET = UNetConfig(channels=(8, 16), time_dim=32, groups=4)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    d = tmp_path_factory.mktemp("corpus")
+    render_instrument(d, "violin", 40, seed=5)
+    return d / "violin"
+
+
+def config(corpus, out, steps, **kw):
+    from dataclasses import replace
+
+    from bridge.config import MelConfig
+
+    return TrainConfig(instrument="violin", corpus=str(corpus), out=str(out), steps=steps, batch_size=4,
+                       warmup_steps=2, widths=(16,), width_probs=(1.0,), ckpt_every=5, threads=1, unet=TINY_NET,
+                       mel=replace(MelConfig(), window_frames=16, frame_multiple=TINY_NET.frame_multiple), **kw)
+
+
+def test_train_export_parity_and_metadata(corpus, tmp_path):
+    summary = train(config(corpus, tmp_path / "run", 12), progress=False)
+    assert summary["steps"] == 12 and np.isfinite(summary["final_loss"])
+    assert (tmp_path / "run" / "loss.png").stat().st_size > 1000
+    out = export_onnx(tmp_path / "run" / "ckpt.pt", tmp_path / "violin.onnx", command="pytest")
+    assert out["max_abs_diff"] < 1e-4
+    assert sorted(p.name for p in tmp_path.glob("violin.onnx*")) == ["violin.onnx"]  # one file, no .data
+    info = read_metadata(tmp_path / "violin.onnx")
+    assert info.instrument == "violin" and info.prediction_type == "v" and info.n_timesteps == 1000
+    assert info.mel.window_frames == 16 and info.unet["channels"] == [8, 16]
+    assert info.train["steps"] == 12 and info.train["command"] == "pytest" and info.train["soundfont"]
+    assert len(info.content_hash) == 64
+    den = Denoiser.load(tmp_path / "violin.onnx", providers=("cpu",))
+    for frames in (16, 32, 48):  # the batch and frame axes are dynamic
+        x = np.zeros((3, 1, 80, frames), np.float32)
+        assert den.predict(x, np.array([0, 10, 999])).shape == x.shape
+
+
+def test_resume_continues_where_it_stopped(corpus, tmp_path):
+    cfg = config(corpus, tmp_path / "run", 10)
+    first = train(cfg, progress=False, stop_at=5)
+    assert first["steps"] == 5
+    state = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)
+    assert state["step"] == 5
+    second = train(cfg, progress=False)
+    assert second["steps"] == 10
+    history = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)["history"]
+    assert [s for s, _ in history] == list(range(1, 11))
+
+
+def test_failed_check_stops_the_export(corpus, tmp_path):
+    train(config(corpus, tmp_path / "run", 3), progress=False)
+    with pytest.raises(ExportError, match=r"onnxruntime differs from torch by .* \(allowed 0\); not exported"):
+        export_onnx(tmp_path / "run" / "ckpt.pt", tmp_path / "m.onnx", atol=0.0)
+    assert not list(tmp_path.glob("m.onnx*"))
+
+
+def test_cli_train_and_export(corpus, tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
+    r = subprocess.run([sys.executable, "-m", "bridge.cli", "train", str(corpus), "-o", str(tmp_path / "run"),
+                        "--steps", "3", "--batch-size", "2", "--channels", "8,16", "--widths", "16", "--quiet",
+                        "--threads", "1"], capture_output=True, text=True, env=env, timeout=300, cwd=str(ROOT))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.strip().splitlines()[-1])["steps"] == 3
+    r = subprocess.run([sys.executable, "-m", "bridge.cli", "export", str(tmp_path / "run" / "ckpt.pt"), "-o",
+                        str(tmp_path / "x.onnx")], capture_output=True, text=True, env=env, timeout=300, cwd=str(ROOT))
+    assert r.returncode == 0, r.stderr
+    assert Path(tmp_path / "x.onnx").is_file()
+
+
+def test_ddp_two_cpu_processes(corpus, tmp_path):
+    """torchrun with 2 processes (gloo): gradients are averaged, rank 0 writes one checkpoint."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                        "-m", "export.train", str(corpus), "-o", str(tmp_path / "ddp"), "--steps", "4",
+                        "--batch-size", "4", "--channels", "8,16", "--widths", "16", "--quiet", "--threads", "1"],
+                       capture_output=True, text=True, env=env, timeout=600, cwd=str(ROOT))
+    assert r.returncode == 0, r.stderr[-3000:]
+    summary = json.loads(r.stdout.strip().splitlines()[-1])
+    assert summary["steps"] == 4
+    assert "2 processes" in r.stderr
+    state = torch.load(tmp_path / "ddp" / "ckpt.pt", weights_only=False)
+    assert state["step"] == 4
