@@ -128,7 +128,9 @@ class RenderConfig:
     """How windows are cut, inverted, cleaned and mixed back with the dry signal."""
 
     window_frames: int = _f(0, lo=0, hi=1024, doc="0: the model's own window")
-    overlap: float = _f(0.25, lo=0.0, hi=0.5, doc="fraction of a window crossfaded with the next")
+    overlap: float = _f(0.25, lo=0.0, hi=0.5, doc="fraction of a window's output crossfaded with the next")
+    lookbehind: float = _f(0.0, lo=0.0, hi=0.75,
+                           doc="fraction of each window that is past context only (lower latency, more compute)")
     inversion: str = _f("envelope", choices=("envelope", "pinv"),
                         doc="envelope: the model's mel change applied to the input's STFT; pinv: pseudo-inverse")
     griffin_lim_iters: int = _f(0, lo=0, hi=200, doc="Griffin-Lim iterations started from the input's phase")

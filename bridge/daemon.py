@@ -58,6 +58,9 @@ def add_serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--audio-rate", type=int, default=None, help="audio interface rate (default: the device's)")
     p.add_argument("--blocksize", type=int, default=256, help="audio interface block size in frames")
     p.add_argument("--channels", type=int, default=2, help="audio interface channels")
+    p.add_argument("--audio-prefill-ms", type=float, default=None,
+                   help="output buffered ahead of the audio callback, rounded up to whole blocks (default 40); "
+                        "raise it if underruns are logged")
 
 
 class Daemon(asyncio.DatagramProtocol):
@@ -193,7 +196,8 @@ class Daemon(asyncio.DatagramProtocol):
         from .engine import Geometry
 
         den = self.models[self.preset.target]
-        g = Geometry.make(den.info.mel, self.preset.render.window_frames, self.preset.render.overlap)
+        r = self.preset.render
+        g = Geometry.make(den.info.mel, r.window_frames, r.overlap, r.lookbehind)
         rate = den.info.mel.sample_rate
         return g.latency_samples, 1000.0 * g.latency_samples / rate, rate
 
@@ -608,6 +612,7 @@ def serve_command(args) -> int:
     audio_args = None
     if getattr(args, "audio", False):
         audio_args = {"input_device": args.input_device, "output_device": args.output_device,
-                      "sample_rate": args.audio_rate, "blocksize": args.blocksize, "channels": args.channels}
+                      "sample_rate": args.audio_rate, "blocksize": args.blocksize, "channels": args.channels,
+                      "prefill_ms": args.audio_prefill_ms}
     return asyncio.run(serve(server, models, presets, replace(preset, name=preset.name), files, budget,
                              midi_args, audio_args))

@@ -37,48 +37,76 @@ MAX_ROWS_PER_CALL = 4
 
 @dataclass(frozen=True)
 class Geometry:
-    """Window placement in model-rate samples."""
+    """Window placement in model-rate samples.
+
+    A window sees ``window_frames`` frames but outputs only its last
+    ``window_frames - lookbehind_frames``: the first ``lookbehind_frames`` are past
+    context. Outputs of consecutive windows overlap by ``fade`` frames and are crossfaded.
+    Window ``w`` outputs from sample ``w * hop_frames * hop_length`` on.
+    """
 
     n_fft: int
     hop_length: int
     window_frames: int
     hop_frames: int
+    lookbehind_frames: int = 0
 
     @classmethod
-    def make(cls, mel: MelConfig, window_frames: int, overlap: float) -> "Geometry":
+    def make(cls, mel: MelConfig, window_frames: int, overlap: float, lookbehind: float = 0.0) -> "Geometry":
         w = window_frames or mel.window_frames
         if w % mel.frame_multiple:
             raise ParameterError(f"window_frames: expected a multiple of {mel.frame_multiple}, got {w}")
         if mel.n_fft < 2 * mel.hop_length:
             raise ParameterError(f"n_fft: expected at least 2 * hop_length = {2 * mel.hop_length}, got {mel.n_fft}")
-        h = max(1, int(round(w * (1.0 - overlap))))
-        return cls(mel.n_fft, mel.hop_length, w, h)
+        a = int(round(w * lookbehind))
+        out = w - a
+        if out < 2:
+            raise ParameterError(f"lookbehind: leaves {out} output frames of a {w}-frame window; lower it")
+        h = max(1, int(round(out * (1.0 - overlap))))
+        return cls(mel.n_fft, mel.hop_length, w, h, a)
+
+    @property
+    def out_frames(self) -> int:
+        return self.window_frames - self.lookbehind_frames
 
     @property
     def fade_samples(self) -> int:
-        return (self.window_frames - self.hop_frames) * self.hop_length
+        return (self.out_frames - self.hop_frames) * self.hop_length
 
     @property
     def span_samples(self) -> int:
-        return self.window_frames * self.hop_length
+        """Length of a window's output region."""
+        return self.out_frames * self.hop_length
+
+    @property
+    def out_offset(self) -> int:
+        """Where the output region starts inside the window's analysis segment."""
+        return self.n_fft // 2 + self.lookbehind_frames * self.hop_length
 
     def start(self, w: int) -> int:
         """First output sample of window ``w`` (where its fade-in begins)."""
         return w * self.hop_frames * self.hop_length
 
+    def first_frame(self, w: int) -> int:
+        return w * self.hop_frames - self.lookbehind_frames
+
+    def begin(self, w: int) -> int:
+        """First input sample window ``w`` analyses (absolute, model rate)."""
+        return self.first_frame(w) * self.hop_length - self.n_fft // 2
+
     def need(self, w: int) -> int:
         """Model-rate input samples (absolute count) needed before window ``w`` can run."""
-        return (w * self.hop_frames + self.window_frames - 1) * self.hop_length + self.n_fft // 2
+        return (self.first_frame(w) + self.window_frames - 1) * self.hop_length + self.n_fft // 2
 
     @property
     def first_window(self) -> int:
-        """The earliest window whose span reaches sample 0."""
-        return -((self.window_frames - 1) // self.hop_frames)
+        """The earliest window whose output reaches sample 0."""
+        return -((self.out_frames - 1) // self.hop_frames)
 
     @property
     def latency_samples(self) -> int:
         """Algorithmic latency at the model rate: the longest wait from a sample to its output."""
-        return (self.window_frames - 1) * self.hop_length + self.n_fft // 2
+        return (self.out_frames - 1) * self.hop_length + self.n_fft // 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -253,9 +281,9 @@ class Stream:
             other = self._model(morph_with)
             if getattr(other, "info", None) is not None and other.info.mel != mel:
                 raise ParameterError(f"morph_with: {morph_with} uses other mel settings than {preset.target}")
-        geometry = Geometry.make(mel, preset.render.window_frames, preset.render.overlap)
+        geometry = Geometry.make(mel, preset.render.window_frames, preset.render.overlap, preset.render.lookbehind)
         if self._preset is not None and geometry != self.geometry:
-            raise ParameterError("window_frames/overlap: cannot change on an open stream; open a new stream")
+            raise ParameterError("window_frames/overlap/lookbehind: cannot change on an open stream; open a new stream")
         if self._preset is not None and (preset.render.stereo != self._preset.render.stereo):
             raise ParameterError("stereo: cannot change on an open stream; open a new stream")
         self.mel = mel
@@ -319,7 +347,7 @@ class Stream:
             self._jobs.append(self._start(self._next_window))
             self._next_window += 1
         # Input before the next window's first frame is no longer needed.
-        keep_from = g.start(self._next_window) - g.n_fft // 2
+        keep_from = g.begin(self._next_window)
         drop = keep_from - self._in_base
         if drop > 0:
             self._in = self._in[:, drop:]
@@ -336,8 +364,7 @@ class Stream:
     def _start(self, w: int) -> _Job:
         g, mel, tf = self.geometry, self.mel, self.tf
         s = self._window_settings()
-        begin = g.start(w) - g.n_fft // 2
-        seg = self._segment(begin, g.need(w))
+        seg = self._segment(g.begin(w), g.need(w))
         W = g.window_frames
         n_bins = g.n_fft // 2 + 1
         x = np.zeros((self.n_lanes, 1, mel.n_mels, W), np.float32)
@@ -359,7 +386,7 @@ class Stream:
         # One draw shared by the lanes, so a centred source stays coherent in "dual" stereo.
         eps = rng.standard_normal(x.shape[1:]).astype(np.float32)
         x = sampling.q_sample(x, s.alpha_bar[s.t_start], eps[None]).astype(np.float32)  # the report's eq. (2.2)
-        dry = seg[:, g.n_fft // 2 : g.n_fft // 2 + g.span_samples]
+        dry = seg[:, g.out_offset : g.out_offset + g.span_samples]
         job = _Job(w, s, sampling.ddim_timesteps(s.t_start, s.steps), x, gain, spec, seen, dry, active, rng)
         self.stats["windows"] += 1
         if s.steps < self._preset.sampler.steps:
@@ -440,7 +467,7 @@ class Stream:
             if s.mask is not None:
                 mag *= s.mask[:, None]
             y = dsp.griffin_lim(mag, angles, s.griffin_lim_iters, g.n_fft, g.hop_length, tf.window)
-            seg = y[g.n_fft // 2 : g.n_fft // 2 + g.span_samples]
+            seg = y[g.out_offset : g.out_offset + g.span_samples]
             if s.match_loudness:
                 seg = seg * _loudness_gain(job.dry[lane], seg)
             out[lane] = seg * weights

@@ -38,13 +38,23 @@ def test_block_size_does_not_change_the_output_48k(tiny_models, block):
 
 
 @pytest.mark.parametrize("block", [1, 65, 8193])
-def test_block_size_does_not_change_the_output_at_model_rate(tiny_models, block):
+@pytest.mark.parametrize("lookbehind", [0.0, 0.5])
+def test_block_size_does_not_change_the_output_at_model_rate(tiny_models, block, lookbehind):
+    preset = engine.with_overrides(PRESET, lookbehind=lookbehind)
     y = stereo_phrase(22050, 1.5)[:1]
-    np.testing.assert_allclose(run_blocks(tiny_models, PRESET, y, 22050, block),
-                               engine.transfer(y, 22050, tiny_models, PRESET), atol=1e-6)
+    np.testing.assert_allclose(run_blocks(tiny_models, preset, y, 22050, block),
+                               engine.transfer(y, 22050, tiny_models, preset), atol=1e-6)
 
 
-@pytest.mark.parametrize("sr,preset_kw", [(48000, {}), (44100, {}), (22050, {}), (48000, {"window_frames": 16})])
+def test_lookbehind_lowers_the_latency(tiny_models):
+    plain = engine.Stream(tiny_models, engine.with_overrides(PRESET, window_frames=32), 22050, 1)
+    behind = engine.Stream(tiny_models, engine.with_overrides(PRESET, window_frames=32, lookbehind=0.5), 22050, 1)
+    assert plain.latency_samples == 31 * 256 + 512
+    assert behind.latency_samples == 15 * 256 + 512
+
+
+@pytest.mark.parametrize("sr,preset_kw", [(48000, {}), (44100, {}), (22050, {}), (48000, {"window_frames": 16}),
+                                          (48000, {"window_frames": 32, "lookbehind": 0.5})])
 def test_impulse_comes_out_exactly_at_the_reported_latency(tiny_models, sr, preset_kw):
     preset = engine.with_overrides(PRESET, mix=0.0, **preset_kw)
     s = engine.Stream(tiny_models, preset, sr, 1)
@@ -141,7 +151,7 @@ def test_parameter_changes_apply_to_later_windows(tiny_models):
     s.process(harmonic_tone(220, 1.0, 22050)[None])
     s.set_preset(PRESET.with_param("strength", 0.9).with_param("target", "guitar"))
     assert s.preset.target == "guitar"
-    with pytest.raises(ParameterError, match="window_frames/overlap: cannot change on an open stream"):
+    with pytest.raises(ParameterError, match="window_frames/overlap/lookbehind: cannot change on an open stream"):
         s.set_preset(PRESET.with_param("window_frames", 32))
 
 
