@@ -1,0 +1,29 @@
+"""README stays true to the code: every address, preset and parameter is documented there."""
+
+from bridge import osc
+from bridge.config import PARAMS
+from support import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def test_every_request_address_is_documented():
+    missing = [a for a in osc.ADDRESSES if f"`{a}`" not in README]
+    assert not missing
+
+
+def test_every_parameter_is_documented():
+    missing = [p for p in PARAMS if f"`{p}`" not in README]
+    assert not missing
+
+
+def test_every_shipped_preset_is_named():
+    missing = [p.stem for p in (ROOT / "presets").glob("*.yaml") if f"`{p.stem}`" not in README]
+    assert not missing
+
+
+def test_the_two_commands():
+    assert "sh .ci/setup && .venv/bin/bridge serve" in README
+    test_cmd = "sh .ci/setup && .venv/bin/python -m pytest"
+    assert test_cmd in README
+    assert test_cmd in (ROOT / ".ci" / "run").read_text()  # CI runs the README's test command
