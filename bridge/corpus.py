@@ -339,7 +339,13 @@ def import_folder(
             if progress:
                 progress(1)
             continue
-        intervals = librosa.effects.split(y, top_db=top_db) if y.size else []
+        if not y.size or float(np.max(np.abs(y))) < 1e-4:
+            # librosa's split is relative to the file's own peak: an all-silent file would pass it.
+            manifest["skipped"].append({"file": str(path), "reason": "silence (peak below -80 dBFS)"})
+            if progress:
+                progress(1)
+            continue
+        intervals = librosa.effects.split(y, top_db=top_db)
         voiced = np.concatenate([y[a:b] for a, b in intervals]) if len(intervals) else np.zeros(0, np.float32)
         if voiced.size < sample_rate // 2:
             manifest["skipped"].append({"file": str(path), "reason": "less than 0.5 s above the silence threshold"})

@@ -7,6 +7,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from bridge import osc
 from support import ROOT, build_tiny_model, run_daemon
@@ -84,3 +85,36 @@ def test_unknown_preset_is_a_clear_error(tiny_model_dir, preset_dir):
     r = run_cli("serve", "--port", "0", "--models", str(tiny_model_dir), "--presets", str(preset_dir),
                 "--preset", "nope")
     assert r.returncode == 2 and "unknown name 'nope'; available:" in r.stderr
+
+
+def test_presets_hot_reload(tmp_path, tiny_model_dir, files_dir):
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "live.yaml").write_text("target: violin\nsampler: {strength: 0.5}\n")
+    with run_daemon("--models", str(tiny_model_dir), "--presets", str(presets), "--files", str(files_dir),
+                    "--preset", "live", "--provider", "cpu") as d:
+        c = d.client()
+        c.request("/bridge/listen", "param", reply="/bridge/listening")
+        assert c.request("/bridge/param/get", "strength", reply="/bridge/param") == ["strength", 0.5]
+        (presets / "live.yaml").write_text("target: cello\nsampler: {strength: 0.2}\n")
+        assert c.expect("/bridge/preset/changed", timeout=5) == ["live", "cello"]
+        assert c.request("/bridge/param/get", "strength", reply="/bridge/param") == ["strength", pytest.approx(0.2)]
+        # A broken edit keeps the last good version and says why in the log.
+        (presets / "live.yaml").write_text("sampler: {strength: 7}\n")
+        deadline = time.monotonic() + 5
+        while "strength: expected at most 1.0" not in d.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "strength: expected at most 1.0" in d.log()
+        assert c.request("/bridge/param/get", "strength", reply="/bridge/param") == ["strength", pytest.approx(0.2)]
+        # New files appear in /bridge/info without a restart.
+        (presets / "extra.yaml").write_text("target: guitar\n")
+        time.sleep(1.5)
+        c.send("/bridge/info")
+        names = set()
+        while True:
+            address, args = c.recv()
+            if address == "/bridge/info/preset":
+                names.add(args[0])
+            if address == "/bridge/info/end":
+                break
+        assert {"live", "extra"} <= names
