@@ -110,7 +110,52 @@ def bench_offline(args, models) -> dict:
     first = lib[names[0]]
     results["forward"] = bench_forward(models[first.target], args.repeats * 20)
     results["short_split"] = bench_short_split(models, first, y, sr, seconds, args.repeats)
+    results["inversion"] = bench_inversion(models[first.target].info.mel, args.repeats)
     return results
+
+
+def bench_inversion(mel, repeats: int) -> list[dict]:
+    """Mel -> audio paths on a known change: how close the audio's mel is to the intended one, and how fast.
+
+    The intended mel is the input's plus a smooth change (a tilt towards the top, the
+    lows cut, a slow swell), standing in for a model's output. Error: mean |dB| over
+    bins above -90 dB of the intended mel, after re-analysing the audio.
+    """
+    from . import dsp
+
+    tf = dsp.mel_transform(mel)
+    y = bench_input(5.0, mel.sample_rate).astype(np.float64)
+    seg = dsp.pad_centered(y, mel.n_fft, mel.hop_length)
+    S = dsp.stft(seg, mel.n_fft, mel.hop_length, tf.window)
+    db = dsp.mel_power_db(S, tf)
+    bands = np.linspace(0, 1, mel.n_mels)[:, None]
+    frames = np.linspace(0, 2 * np.pi, db.shape[1])[None, :]
+    target = db + 8 * bands - 12 * (bands < 0.1) + 4 * np.sin(frames)
+    rng = np.random.default_rng(0)
+    methods = {
+        "envelope (input STFT x mel gain)": lambda: dsp.istft(dsp.envelope_transfer(S, db, target, tf, 40.0),
+                                                              mel.n_fft, mel.hop_length, tf.window),
+        "pinv + input phase, 0 GL": lambda: dsp.griffin_lim(dsp.db_to_magnitude(target, tf), dsp.unit_phase(S), 0,
+                                                             mel.n_fft, mel.hop_length, tf.window),
+        "pinv + input phase, 4 GL": lambda: dsp.griffin_lim(dsp.db_to_magnitude(target, tf), dsp.unit_phase(S), 4,
+                                                             mel.n_fft, mel.hop_length, tf.window),
+        "pinv + random phase, 32 GL": lambda: dsp.griffin_lim(dsp.db_to_magnitude(target, tf),
+                                                               dsp.random_phase(S.shape, rng), 32, mel.n_fft,
+                                                               mel.hop_length, tf.window),
+    }
+    loud = target > -90
+    out = []
+    for name, fn in methods.items():
+        times = []
+        for _ in range(max(1, repeats // 2)):
+            t0 = time.perf_counter()
+            z = fn()
+            times.append(time.perf_counter() - t0)
+        z = z[mel.n_fft // 2 : mel.n_fft // 2 + len(y)]
+        err = np.abs(dsp.melspectrogram_db(z, tf) - target)[loud].mean()
+        out.append({"method": name, "ms_per_audio_s": 1000 * statistics.median(times) / 5.0,
+                    "mel_db_error": round(float(err), 2)})
+    return out
 
 
 def bench_forward(den, repeats: int) -> dict:
@@ -226,6 +271,9 @@ def print_offline(r: dict) -> None:
           f"RTF {s['short_split']['rtf']['median']:.3f} vs full 50-step DDIM "
           f"({s['full_50_step']['unet_calls_per_window']} calls/window) RTF {s['full_50_step']['rtf']['median']:.3f}: "
           f"{s['speedup']}x faster")
+    print("\n| inversion (5 s phrase, known mel change) | ms per audio second | mel error (dB) |\n|---|---|---|")
+    for m in r["inversion"]:
+        print(f"| {m['method']} | {m['ms_per_audio_s']:.1f} | {m['mel_db_error']:.2f} |")
 
 
 # -- streaming benchmark against a real daemon ------------------------------------------
