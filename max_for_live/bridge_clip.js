@@ -1,0 +1,238 @@
+// bridge_clip.js - clip mode and one-shot generation for the bridge device
+// (Max classic [js], ES5 only).
+//
+// Clip mode: "Rec" arms; at the next bar [record~] records N bars into a
+// buffer~ sized to exactly N bars at the current tempo and time signature; after
+// N bars the buffer is written with "writewave" to the work folder and sent with
+//   /bridge/file/process clip-<k> <in.wav> <out.wav> [preset]
+// /bridge/file/done loads the result with "replace" into the clip buffer~, and
+// [groove~] plays it in a loop from the next bar, restarted every N bars so it
+// stays on the bar grid. The daemon's file output is aligned with its input, so
+// no latency is involved.
+// One-shots: "Generate" sends /bridge/generate <model> hit-<k> <out.wav> <seed>;
+// /bridge/generate/done loads the file into the one-shot buffer~; "Hit" plays it.
+//
+// Paths: the daemon only reads and writes inside its allowed folders (by default
+// the system temp folder and ~/Music/bridge; more with "bridge serve --files DIR").
+// The work folder must be one of them and must exist.
+//
+// Inlet 0: from the patch (bar, bpm, timesig, samplerate, setbars, cliprec, clipplay,
+//          generate, shotplay, workfolder, preset, genmodel, setseed, loaded, ready).
+// Inlet 1: daemon replies (on_progress, on_filedone, on_gendone, on_pairdone, on_error).
+// Outlet 0: OSC to [udpsend].  Outlet 1: display ("clipstatus ...", "shotstatus ...",
+// "folder set ...").  Outlet 2: audio control, routed in the patch: "recbuf ...",
+// "recorder 0/1", "clipbuf ...", "clippos 0", "clipspeed 0/1", "shotbuf ...",
+// "shotpos 0", "shotspeed 0/1".
+
+autowatch = 1;
+inlets = 2;
+outlets = 3;
+
+var folder = "~/Music/bridge";
+var sr = 44100;
+var tempo = 120.0;
+var tsNum = 4;
+var tsDen = 4;
+var bars = 4;
+var presetName = "";
+var genModel = "";
+var seed = 0;
+var k = 0;                  // job counter
+
+var armed = 0;
+var recording = 0;
+var barsLeft = 0;
+var clipJob = "";
+var clipBars = 4;
+var clipLoaded = 0;         // the processed clip is in its buffer~
+var clipWanted = 1;         // the Play toggle
+var clipPlaying = 0;
+var clipStartPending = 0;
+var barsSinceStart = 0;
+var shotJob = "";
+var shotLoaded = 0;
+
+var sendLater = new Task(sendPending, this);
+var pending = null;
+
+function post_(s) { post("bridge clip " + s + "\n"); }
+
+function joinArgs(args) { return arrayfromargs(args).join(" "); }
+
+// A Max path ("Macintosh HD:/Users/me/x.wav") as the daemon wants it ("/Users/me/x.wav").
+function daemonPath(p) {
+    var m = /^([^\/:]{2,}):(\/.*)$/.exec(p);
+    return m ? m[2] : p;
+}
+
+function join(dir, name) {
+    return dir.replace(/\/+$/, "") + "/" + name;
+}
+
+function clipStatus(s) { outlet(1, "clipstatus", s); }
+function shotStatus(s) { outlet(1, "shotstatus", s); }
+
+// ---------------------------------------------------------------- settings
+function ready() {
+    outlet(1, "folder", "set", folder);
+    outlet(2, "clipspeed", 0);
+    outlet(2, "shotspeed", 0);
+    clipStatus("clip: press Rec, then play the transport");
+    shotStatus("one-shot: pick a model, press Generate");
+}
+
+function samplerate(v) { if (Number(v) > 0) { sr = Number(v); } }
+function timesig(num, den) {
+    if (Number(num) > 0 && Number(den) > 0) { tsNum = Number(num); tsDen = Number(den); }
+}
+
+function bpm(v) { if (Number(v) > 0) { tempo = Number(v); } }
+
+function setbars(n) {
+    var b = Math.floor(Number(n));
+    if (b >= 1 && b <= 64) { bars = b; }
+}
+
+function preset() { presetName = joinArgs(arguments); }
+function genmodel() { genModel = joinArgs(arguments); }
+function setseed(v) { seed = Math.max(0, Math.floor(Number(v))); }
+
+function workfolder() {
+    var f = daemonPath(joinArgs(arguments));
+    if (f === "") { return; }
+    folder = f.replace(/\/+$/, "");
+    outlet(1, "folder", "set", folder);
+}
+
+function barSamples() {
+    return Math.round(bars * tsNum * (4.0 / tsDen) * 60.0 / tempo * sr);
+}
+
+// ---------------------------------------------------------------- clip mode
+function cliprec(v) {
+    if (!Number(v)) { return; }
+    if (recording) { clipStatus("clip: already recording"); return; }
+    outlet(2, "recbuf", "sizeinsamps", barSamples());
+    armed = 1;
+    clipStatus("clip: armed, " + bars + " bars from the next bar");
+}
+
+function clipplay(v) {
+    clipWanted = Number(v) ? 1 : 0;
+    if (!clipWanted) {
+        clipPlaying = 0;
+        clipStartPending = 0;
+        outlet(2, "clipspeed", 0);
+    } else if (clipLoaded) {
+        clipStartPending = 1;
+    }
+}
+
+// One bar line of the transport (from [metro 1n @quantize 1n]).
+function bar() {
+    if (recording) {
+        barsLeft--;
+        if (barsLeft <= 0) {
+            outlet(2, "recorder", 0);
+            recording = 0;
+            finishRecording();
+        }
+    }
+    if (armed) {
+        armed = 0;
+        recording = 1;
+        barsLeft = bars;
+        outlet(2, "recorder", 1);
+        clipStatus("clip: recording " + bars + " bars");
+    }
+    if (clipStartPending) {
+        clipStartPending = 0;
+        clipPlaying = 1;
+        barsSinceStart = 0;
+        outlet(2, "clippos", 0);
+        outlet(2, "clipspeed", 1);
+    } else if (clipPlaying) {
+        barsSinceStart++;
+        if (barsSinceStart % clipBars === 0) { outlet(2, "clippos", 0); }   // stay on the grid
+    }
+}
+
+function finishRecording() {
+    k++;
+    clipJob = "clip-" + k;
+    clipBars = bars;
+    var inPath = join(folder, "bridge-" + clipJob + "-in.wav");
+    var outPath = join(folder, "bridge-" + clipJob + "-out.wav");
+    outlet(2, "recbuf", "writewave", inPath);
+    var msg = ["/bridge/file/process", clipJob, daemonPath(inPath), daemonPath(outPath)];
+    if (presetName !== "") { msg.push(presetName); }
+    // writewave runs in Max's low-priority queue: give it a moment before the daemon reads.
+    pending = msg;
+    sendLater.schedule(300);
+    clipStatus("clip: " + clipJob + " written, sending");
+}
+
+function sendPending() {
+    if (pending) { outlet(0, pending); pending = null; }
+}
+
+function on_progress(job, frac) {
+    if (String(job) === clipJob) { clipStatus("clip: " + job + " " + Math.round(100 * Number(frac)) + "%"); }
+}
+
+function on_filedone(job, path, seconds) {
+    if (String(job) !== clipJob) { return; }
+    clipLoaded = 0;
+    outlet(2, "clipbuf", "replace", String(path));
+    clipStatus("clip: " + job + " done (" + (Math.round(Number(seconds) * 10) / 10) + " s), loading");
+}
+
+// [buffer~] bangs when a file has been read: "loaded clip" / "loaded shot".
+function loaded(which) {
+    if (String(which) === "clip") {
+        clipLoaded = 1;
+        if (clipWanted) { clipStartPending = 1; }
+        clipStatus("clip: " + clipJob + " plays from the next bar");
+    } else if (String(which) === "shot") {
+        shotLoaded = 1;
+        shotStatus("one-shot: " + shotJob + " ready, press Hit");
+    }
+}
+
+// ---------------------------------------------------------------- one-shots
+function generate(v) {
+    if (!Number(v)) { return; }
+    if (genModel === "") { shotStatus("one-shot: no model (is the daemon connected?)"); return; }
+    k++;
+    shotJob = "hit-" + k;
+    var outPath = join(folder, "bridge-" + shotJob + ".wav");
+    outlet(0, "/bridge/generate", genModel, shotJob, daemonPath(outPath), seed);
+    shotStatus("one-shot: generating " + genModel);
+}
+
+function on_gendone(job, path, seconds) {
+    if (String(job) !== shotJob) { return; }
+    shotLoaded = 0;
+    outlet(2, "shotbuf", "replace", String(path));
+}
+
+function shotplay(v) {
+    if (!Number(v) || !shotLoaded) { return; }
+    outlet(2, "shotpos", 0);
+    outlet(2, "shotspeed", 1);
+}
+
+function on_pairdone(job, a, b) { post_("pair done: " + a + " " + b); }
+
+function on_error(request, code, message) {
+    var req = String(request);
+    var text = code + ": " + arrayfromargs(arguments).slice(2).join(" ");
+    if (req === "/bridge/file/process") { clipStatus("clip: " + text); }
+    if (req === "/bridge/generate") { shotStatus("one-shot: " + text); }
+}
+
+function notifydeleted() { sendLater.cancel(); }
+
+function anything() {
+    post_("no handler for " + messagename);
+}

@@ -1,0 +1,550 @@
+#!/usr/bin/env python3
+"""Builds the bridge Max patch and Max for Live device, deterministically.
+
+    python max_for_live/build.py            # writes bridge.maxpat, then bridge.amxd from it
+    python max_for_live/build.py --check    # exit 1 if the committed files differ from a fresh build
+
+``bridge.maxpat`` is the source: a standalone Max patch (audio from ``[adc~ 1 2]``,
+to ``[ezdac~]``). ``bridge.amxd`` is made from the ``.maxpat`` on disk by
+:func:`amxd_from_maxpat`: the same patcher with ``[plugin~]``/``[plugout~]`` for
+the audio, device settings (width, latency) added, wrapped in the ``ampf``
+container as an audio effect (``aaaa``). No binary is edited by hand.
+
+Only the standard library is used, so the build needs no environment. The patch
+is described below as boxes and lines; ``tests/max`` checks it against the
+daemon's protocol, a linter and a node emulation of the ``[js]`` scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import struct
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MAXPAT = HERE / "bridge.maxpat"
+AMXD = HERE / "bridge.amxd"
+
+RING = 524288            # frames in the input and output rings (11.9 s at 44.1 kHz)
+SNAPSHOT_MS = 5          # how often the counter is read into [js]
+DAEMON_HOST = "127.0.0.1"
+DAEMON_PORT = 9000       # bridge serve --port
+REPLY_PORT = 9001        # the device's [udpreceive] port (registered with /bridge/hello)
+DEVICE_WIDTH = 610.0
+APPVERSION = {"major": 8, "minor": 6, "revision": 0, "architecture": "x64", "modernui": 1}
+
+# Every address the daemon sends, the script that handles it and the function name.
+# (The daemon's table is bridge.osc.REPLY_ADDRESSES plus /bridge/info/preset/current;
+# tests/max/test_protocol.py checks that nothing is missing.)
+REPLIES = [
+    ("/bridge/audio/out", "stream", "on_audio"),
+    ("/bridge/stream/opened", "stream", "on_opened"),
+    ("/bridge/stream/closed", "stream", "on_closed"),
+    ("/bridge/stream/gap", "stream", "on_gap"),
+    ("/bridge/stream/late", "stream", "on_late"),
+    ("/bridge/stream/status", "stream", "on_streamstatus"),
+    ("/bridge/latency", "stream", "on_latency"),
+    ("/bridge/file/progress", "clip", "on_progress"),
+    ("/bridge/file/done", "clip", "on_filedone"),
+    ("/bridge/generate/done", "clip", "on_gendone"),
+    ("/bridge/pair/done", "clip", "on_pairdone"),
+    ("/bridge/welcome", "control", "on_welcome"),
+    ("/bridge/pong", "control", "on_pong"),
+    ("/bridge/info/version", "control", "on_infoversion"),
+    ("/bridge/info/provider", "control", "on_infoprovider"),
+    ("/bridge/info/model", "control", "on_infomodel"),
+    ("/bridge/info/preset", "control", "on_infopreset"),
+    ("/bridge/info/preset/current", "control", "on_infopresetcurrent"),
+    ("/bridge/info/param", "control", "on_infoparam"),
+    ("/bridge/info/latency", "control", "on_infolatency"),
+    ("/bridge/info/end", "control", "on_infoend"),
+    ("/bridge/status", "control", "on_status"),
+    ("/bridge/param", "control", "on_param"),
+    ("/bridge/preset/loaded", "control", "on_presetloaded"),
+    ("/bridge/preset/changed", "control", "on_presetchanged"),
+    ("/bridge/listening", "control", "on_listening"),
+    ("/bridge/unlistened", "control", "on_unlistened"),
+    ("/bridge/model/loaded", "control", "on_modelloaded"),
+    ("/bridge/synced", "control", "on_synced"),
+    ("/bridge/midi/learning", "control", "on_midilearning"),
+    ("/bridge/midi/learned", "control", "on_midilearned"),
+    ("/bridge/midi/mapped", "control", "on_midimapped"),
+    ("/bridge/midi/unmapped", "control", "on_midiunmapped"),
+    ("/bridge/error", "all", "on_error"),
+]
+
+
+class Patch:
+    """Boxes and lines of one patcher, in insertion order (so the JSON is stable)."""
+
+    def __init__(self):
+        self.boxes: list[dict] = []
+        self.lines: list[dict] = []
+        self.ids: set[str] = set()
+
+    def _add(self, box: dict) -> str:
+        if box["id"] in self.ids:
+            raise ValueError(f"duplicate box id {box['id']}")
+        self.ids.add(box["id"])
+        self.boxes.append({"box": box})
+        return box["id"]
+
+    def obj(self, id_, text, ins, outs, types=None, at=(0, 0), w=None, **attrs) -> str:
+        box = {"id": id_, "maxclass": "newobj", "numinlets": ins, "numoutlets": outs}
+        if outs:
+            box["outlettype"] = list(types) if types is not None else [""] * outs
+        box["patching_rect"] = [float(at[0]), float(at[1]), float(w or max(40, 7 * len(text) + 14)), 22.0]
+        box["text"] = text
+        box.update(attrs)
+        return self._add(box)
+
+    def msg(self, id_, text, at=(0, 0), w=None, **attrs) -> str:
+        box = {"id": id_, "maxclass": "message", "numinlets": 2, "numoutlets": 1, "outlettype": [""],
+               "patching_rect": [float(at[0]), float(at[1]), float(w or max(40, 7 * len(text) + 14)), 22.0],
+               "text": text}
+        box.update(attrs)
+        return self._add(box)
+
+    def ui(self, id_, maxclass, ins, outs, types, at, size, **attrs) -> str:
+        box = {"id": id_, "maxclass": maxclass, "numinlets": ins, "numoutlets": outs}
+        if outs:
+            box["outlettype"] = list(types)
+        box["patching_rect"] = [float(at[0]), float(at[1]), float(size[0]), float(size[1])]
+        box.update(attrs)
+        return self._add(box)
+
+    def line(self, src, outlet, dst, inlet) -> None:
+        self.lines.append({"patchline": {"source": [src, outlet], "destination": [dst, inlet]}})
+
+
+def present(x, y, w, h) -> dict:
+    return {"presentation": 1, "presentation_rect": [float(x), float(y), float(w), float(h)]}
+
+
+def live_param(longname, shortname, ptype, lo=None, hi=None, initial=None, enum=None, unitstyle=None) -> dict:
+    """``saved_attribute_attributes`` of a live.* object: its Live parameter."""
+    v = {"parameter_longname": longname, "parameter_shortname": shortname, "parameter_type": ptype}
+    if lo is not None:
+        v["parameter_mmin"] = float(lo)
+    if hi is not None:
+        v["parameter_mmax"] = float(hi)
+    if enum is not None:
+        v["parameter_enum"] = list(enum)
+    if initial is not None:
+        v["parameter_initial"] = [initial]
+        v["parameter_initial_enable"] = 1
+    else:
+        v["parameter_initial_enable"] = 0
+    if unitstyle is not None:
+        v["parameter_unitstyle"] = unitstyle
+    return {"saved_attribute_attributes": {"valueof": v}, "parameter_enable": 1, "varname": longname}
+
+
+def build_patch() -> dict:
+    p = Patch()
+
+    # ---- network: one [udpsend] shared by the three scripts (one socket: the daemon
+    # keys streams and the /bridge/hello registration by the sender's address).
+    p.obj("obj-udpsend", f"udpsend {DAEMON_HOST} {DAEMON_PORT}", 1, 0, at=(40, 620))
+    p.obj("obj-udpreceive", f"udpreceive {REPLY_PORT} @defer 1", 1, 1, at=(40, 40))
+    addresses = [a for a, _, _ in REPLIES]
+    n = len(addresses)
+    p.obj("obj-route-replies", "route " + " ".join(addresses), n + 1, n + 1, at=(40, 80), w=1600)
+    p.line("obj-udpreceive", 0, "obj-route-replies", 0)
+    p.obj("obj-unrouted", "print bridge-unrouted", 1, 0, at=(40 + 46 * n, 120))
+    p.line("obj-route-replies", n, "obj-unrouted", 0)
+
+    # ---- the scripts
+    p.obj("obj-js-stream", f"js bridge_stream.js ---bridge_in ---bridge_out {RING}", 2, 3, at=(40, 460), w=320)
+    p.obj("obj-js-control", "js bridge_control.js", 2, 3, at=(480, 460), w=160)
+    p.obj("obj-js-clip", "js bridge_clip.js", 2, 3, at=(900, 460), w=160)
+    scripts = {"stream": "obj-js-stream", "control": "obj-js-control", "clip": "obj-js-clip"}
+    for i, (address, who, fn) in enumerate(REPLIES):
+        pid = "obj-pre-" + fn.replace("_", "-")
+        p.obj(pid, f"prepend {fn}", 1, 1, at=(40 + 46 * i, 150 + 26 * (i % 6)))
+        p.line("obj-route-replies", i, pid, 0)
+        for target in (scripts.values() if who == "all" else [scripts[who]]):
+            p.line(pid, 0, target, 1)
+    for js in scripts.values():
+        p.line(js, 0, "obj-udpsend", 0)
+    p.line("obj-js-control", 2, "obj-udpreceive", 0)
+
+    # ---- start-up: live.thisdevice bangs when the device is ready (like loadbang in Max)
+    p.obj("obj-thisdevice", "live.thisdevice", 1, 3, ["bang", "int", "int"], at=(480, 330))
+    p.obj("obj-init", "t b b b b", 1, 4, ["bang"] * 4, at=(480, 360))
+    p.line("obj-thisdevice", 0, "obj-init", 0)
+    p.msg("obj-ready-control", "ready", at=(480, 400))
+    p.msg("obj-ready-stream", "ready", at=(530, 400))
+    p.msg("obj-ready-clip", "ready", at=(580, 400))
+    # [t] fires right to left: the control script says hello before the stream opens.
+    p.line("obj-init", 3, "obj-ready-control", 0)
+    p.line("obj-init", 2, "obj-ready-stream", 0)
+    p.line("obj-init", 1, "obj-ready-clip", 0)
+    p.line("obj-ready-control", 0, "obj-js-control", 0)
+    p.line("obj-ready-stream", 0, "obj-js-stream", 0)
+    p.line("obj-ready-clip", 0, "obj-js-clip", 0)
+    p.obj("obj-dspstate", "dspstate~", 1, 4, ["int", "float", "int", "int"], at=(640, 400))
+    p.line("obj-init", 0, "obj-dspstate", 0)
+    p.obj("obj-pre-dsp", "prepend dsp", 1, 1, at=(640, 430))
+    p.obj("obj-pre-samplerate", "prepend samplerate", 1, 1, at=(730, 430))
+    p.line("obj-dspstate", 0, "obj-pre-dsp", 0)
+    p.line("obj-dspstate", 1, "obj-pre-samplerate", 0)
+    p.line("obj-pre-dsp", 0, "obj-js-stream", 0)
+    p.line("obj-pre-samplerate", 0, "obj-js-stream", 0)
+    p.line("obj-pre-samplerate", 0, "obj-js-clip", 0)
+
+    # ---- signal: one counter indexes the input ring (poke~) and the output ring (index~)
+    p.obj("obj-in", "adc~ 1 2", 1, 2, ["signal", "signal"], at=(40, 700))
+    p.obj("obj-clock", f"count~ 0 {RING} 1 1", 2, 1, ["signal"], at=(200, 700))
+    p.obj("obj-buf-in", f"buffer~ ---bridge_in 1 2 @samps {RING}", 1, 2, ["float", "bang"], at=(40, 960))
+    p.obj("obj-buf-out", f"buffer~ ---bridge_out 1 2 @samps {RING}", 1, 2, ["float", "bang"], at=(300, 960))
+    p.obj("obj-buf-rec", "buffer~ ---bridge_rec 1 2", 1, 2, ["float", "bang"], at=(560, 960))
+    p.obj("obj-buf-clip", "buffer~ ---bridge_clip 1 2", 1, 2, ["float", "bang"], at=(760, 960))
+    p.obj("obj-buf-shot", "buffer~ ---bridge_shot 1 1", 1, 2, ["float", "bang"], at=(960, 960))
+    for c in (1, 2):
+        poke = f"obj-poke-in-{c}"
+        p.obj(poke, f"poke~ ---bridge_in {c}", 3, 0, at=(40 + 110 * (c - 1), 760))
+        p.line("obj-in", c - 1, poke, 0)
+        p.line("obj-clock", 0, poke, 1)
+        idx = f"obj-index-out-{c}"
+        p.obj(idx, f"index~ ---bridge_out {c}", 2, 1, ["signal"], at=(300 + 130 * (c - 1), 760))
+        p.line("obj-clock", 0, idx, 0)
+    p.obj("obj-snapshot", f"snapshot~ {SNAPSHOT_MS}", 2, 1, ["float"], at=(200, 730))
+    p.line("obj-clock", 0, "obj-snapshot", 0)
+    p.obj("obj-pre-head", "prepend head", 1, 1, at=(200, 430))
+    p.line("obj-snapshot", 0, "obj-pre-head", 0)
+    p.line("obj-pre-head", 0, "obj-js-stream", 0)
+
+    # ---- clip recording and playback, one-shot playback
+    p.obj("obj-record", "record~ ---bridge_rec 2", 4, 1, ["signal"], at=(560, 760))
+    p.line("obj-in", 0, "obj-record", 0)
+    p.line("obj-in", 1, "obj-record", 1)
+    p.obj("obj-clip-speed", "sig~ 0", 1, 1, ["signal"], at=(760, 730))
+    p.obj("obj-groove-clip", "groove~ ---bridge_clip 2 @loop 1", 3, 3, ["signal", "signal", "signal"],
+          at=(760, 760))
+    p.line("obj-clip-speed", 0, "obj-groove-clip", 0)
+    p.obj("obj-shot-speed", "sig~ 0", 1, 1, ["signal"], at=(960, 730))
+    p.obj("obj-groove-shot", "groove~ ---bridge_shot 1 @loop 0", 3, 2, ["signal", "signal"], at=(960, 760))
+    p.line("obj-shot-speed", 0, "obj-groove-shot", 0)
+    audio_routes = ["recbuf", "recorder", "clipbuf", "clippos", "clipspeed", "shotbuf", "shotpos", "shotspeed"]
+    m = len(audio_routes)
+    p.obj("obj-route-audio", "route " + " ".join(audio_routes), m + 1, m + 1, at=(900, 520), w=420)
+    p.line("obj-js-clip", 2, "obj-route-audio", 0)
+    for i, dst in enumerate(["obj-buf-rec", "obj-record", "obj-buf-clip", "obj-groove-clip", "obj-clip-speed",
+                             "obj-buf-shot", "obj-groove-shot", "obj-shot-speed"]):
+        p.line("obj-route-audio", i, dst, 0)
+    p.obj("obj-print-audio", "print bridge-audio", 1, 0, at=(1330, 550))
+    p.line("obj-route-audio", m, "obj-print-audio", 0)
+    p.msg("obj-loaded-clip", "loaded clip", at=(760, 1000))
+    p.msg("obj-loaded-shot", "loaded shot", at=(960, 1000))
+    p.line("obj-buf-clip", 1, "obj-loaded-clip", 0)
+    p.line("obj-buf-shot", 1, "obj-loaded-shot", 0)
+    p.line("obj-loaded-clip", 0, "obj-js-clip", 0)
+    p.line("obj-loaded-shot", 0, "obj-js-clip", 0)
+
+    # ---- mix: streamed output + clip + one-shot
+    for c in (1, 2):
+        a, b = f"obj-sum-{c}a", f"obj-sum-{c}b"
+        p.obj(a, "+~", 2, 1, ["signal"], at=(300 + 130 * (c - 1), 820))
+        p.obj(b, "+~", 2, 1, ["signal"], at=(300 + 130 * (c - 1), 850))
+        p.line(f"obj-index-out-{c}", 0, a, 0)
+        p.line("obj-groove-clip", c - 1, a, 1)
+        p.line(a, 0, b, 0)
+        p.line("obj-groove-shot", 0, b, 1)
+    p.ui("obj-out", "ezdac~", 2, 0, [], at=(300, 890), size=(45, 45), **present(566, 90, 40, 20))
+    p.line("obj-sum-1b", 0, "obj-out", 0)
+    p.line("obj-sum-2b", 0, "obj-out", 1)
+
+    # ---- bar clock (follows Live's transport in a device, Max's global transport in Max)
+    p.obj("obj-bar-metro", "metro 1n @quantize 1n @active 1", 2, 1, ["bang"], at=(1100, 330))
+    p.obj("obj-bar-t", "t b b", 1, 2, ["bang", "bang"], at=(1100, 360))
+    p.line("obj-bar-metro", 0, "obj-bar-t", 0)
+    p.obj("obj-transport", "transport", 2, 9, ["int", "int", "float", "float", "float", "", "int", "float", ""],
+          at=(1180, 390), w=140)
+    p.line("obj-bar-t", 1, "obj-transport", 0)
+    p.msg("obj-bar-msg", "bar", at=(1100, 400))
+    p.line("obj-bar-t", 0, "obj-bar-msg", 0)
+    p.line("obj-bar-msg", 0, "obj-js-clip", 0)
+    p.obj("obj-pre-bpm", "prepend bpm", 1, 1, at=(1180, 425))
+    p.obj("obj-pre-timesig", "prepend timesig", 1, 1, at=(1270, 425))
+    p.line("obj-transport", 4, "obj-pre-bpm", 0)
+    p.line("obj-transport", 5, "obj-pre-timesig", 0)
+    p.line("obj-pre-bpm", 0, "obj-js-clip", 0)
+    p.line("obj-pre-timesig", 0, "obj-js-clip", 0)
+
+    # ---- latency for Live's delay compensation (the script only sends it inside Live)
+    p.obj("obj-latency-defer", "deferlow", 1, 1, at=(40, 520))
+    p.obj("obj-thispatcher", "thispatcher", 1, 2, ["", ""], at=(40, 550), save=["#N", "thispatcher", ";", "#Q", "end", ";"])
+    p.line("obj-js-stream", 2, "obj-latency-defer", 0)
+    p.line("obj-latency-defer", 0, "obj-thispatcher", 0)
+
+    # ---- user interface (presentation mode = the device view)
+    def label(id_, text, x, y, w=60):
+        p.ui(id_, "comment", 1, 0, [], at=(1500, 40 + 24 * len(p.boxes) % 600), size=(w, 20), text=text,
+             **present(x, y, w, 16))
+
+    def display(id_, x, y, w, routed_from, outlet):
+        setter = "obj-set-" + id_[4:]
+        p.obj(setter, "prepend set", 1, 1, at=(1450, 40 + 30 * len(p.boxes) % 900))
+        p.msg(id_, "", at=(1450, 60 + 30 * len(p.boxes) % 900), w=w, ignoreclick=1, **present(x, y, w, 18))
+        p.line(routed_from, outlet, setter, 0)
+        p.line(setter, 0, id_, 0)
+
+    ui_x = 1700
+
+    def ui_at(i):
+        return (ui_x + 160 * (i % 4), 40 + 90 * (i // 4))
+
+    # control display and menus
+    ui_routes = ["status", "presetmenu", "targetmenu", "morphmenu", "genmenu", "dial"]
+    p.obj("obj-route-ui", "route " + " ".join(ui_routes), len(ui_routes) + 1, len(ui_routes) + 1, at=(480, 520),
+          w=360)
+    p.line("obj-js-control", 1, "obj-route-ui", 0)
+    p.obj("obj-print-ui", "print bridge-ui", 1, 0, at=(860, 550))
+    p.line("obj-route-ui", len(ui_routes), "obj-print-ui", 0)
+    display("obj-status", 2, 2, 606, "obj-route-ui", 0)
+
+    menus = [("obj-menu-preset", "preset", "prepend preset", 1), ("obj-menu-target", "target", "prepend target", 2),
+             ("obj-menu-morph", "morph with", "prepend morphwith", 3)]
+    for i, (mid, text, prep, route_out) in enumerate(menus):
+        y = 22 + 22 * i
+        label(mid + "-label", text, 110, y, 56)
+        p.ui(mid, "umenu", 1, 3, ["int", "", ""], at=ui_at(i), size=(150, 22), items=[], parameter_enable=0,
+             **present(166, y, 130, 20))
+        p.line("obj-route-ui", route_out, mid, 0)
+        pid = "obj-" + prep.replace(" ", "-")
+        p.obj(pid, prep, 1, 1, at=(ui_at(i)[0], ui_at(i)[1] + 30))
+        p.line(mid, 1, pid, 0)
+        p.line(pid, 0, "obj-js-control", 0)
+    p.line("obj-prepend-preset", 0, "obj-js-clip", 0)   # the clip is processed with the chosen preset
+
+    # dials for the daemon's parameters (values come from /bridge/info, so no initial value)
+    dials = [("strength", "Strength", "live.dial", 0, 0.01, 1.0, 0, (300, 20)),
+             ("steps", "Steps", "live.dial", 1, 1, 50, 0, (346, 20)),
+             ("mix", "Dry/Wet", "live.dial", 0, 0.0, 1.0, 5, (392, 20)),
+             ("morph", "Morph", "live.dial", 0, 0.0, 1.0, 5, (300, 66)),
+             ("seed", "Seed", "live.numbox", 1, 0, 65535, 0, (346, 90))]
+    p.obj("obj-route-dials", "route " + " ".join(d[0] for d in dials), len(dials) + 1, len(dials) + 1,
+          at=(480, 560), w=260)
+    p.line("obj-route-ui", 5, "obj-route-dials", 0)
+    for i, (name, longname, cls, ptype, lo, hi, unit, (x, y)) in enumerate(dials):
+        did = f"obj-dial-{name}"
+        size = (44, 46) if cls == "live.dial" else (50, 15)
+        p.ui(did, cls, 1, 2, ["", "float"], at=ui_at(4 + i), size=size,
+             **live_param(longname, longname, ptype, lo, hi, unitstyle=unit),
+             **present(x, y, size[0], size[1] if cls == "live.dial" else 15))
+        setter = f"obj-set-dial-{name}"
+        p.obj(setter, "prepend set", 1, 1, at=(ui_at(4 + i)[0], ui_at(4 + i)[1] - 25))
+        p.line("obj-route-dials", i, setter, 0)
+        p.line(setter, 0, did, 0)
+        pre = f"obj-param-{name}"
+        p.obj(pre, f"prepend param {name}", 1, 1, at=(ui_at(4 + i)[0], ui_at(4 + i)[1] + 55))
+        p.line(did, 0, pre, 0)
+        p.line(pre, 0, "obj-js-control", 0)
+    p.obj("obj-setseed", "prepend setseed", 1, 1, at=(ui_at(8)[0] + 80, ui_at(8)[1] + 55))
+    p.line("obj-dial-seed", 0, "obj-setseed", 0)
+    p.line("obj-setseed", 0, "obj-js-clip", 0)
+    label("obj-seed-label", "seed", 346, 72, 44)
+    p.obj("obj-print-dials", "print bridge-dials", 1, 0, at=(760, 590))
+    p.line("obj-route-dials", len(dials), "obj-print-dials", 0)
+
+    # stream controls (device settings: stored with the set, sent at load)
+    controls = [
+        ("obj-stream-on", "live.text", "Stream", "prepend stream", "obj-js-stream", (2, 22, 60, 18),
+         live_param("Stream", "Stream", 2, 0, 1, initial=0, enum=["off", "on"]), {"mode": 1, "text": "Stream",
+                                                                                 "texton": "Streaming"}),
+        ("obj-margin", "live.numbox", "Margin", "prepend playdelay", "obj-js-stream", (2, 44, 40, 15),
+         live_param("Margin", "Margin", 0, 5, 2000, initial=60.0, unitstyle=2), {}),
+        ("obj-reply-port", "live.numbox", "Reply port", "prepend replyport", "obj-js-control", (2, 62, 40, 15),
+         live_param("Reply port", "Reply", 1, 1024, 65535, initial=REPLY_PORT), {}),
+        ("obj-daemon-port", "live.numbox", "Daemon port", "prepend daemonport", "obj-js-control", (2, 80, 40, 15),
+         live_param("Daemon port", "Daemon", 1, 1024, 65535, initial=DAEMON_PORT), {}),
+        ("obj-bars", "live.numbox", "Bars", "prepend setbars", "obj-js-clip", (444, 24, 30, 15),
+         live_param("Bars", "Bars", 1, 1, 16, initial=4), {}),
+        ("obj-clip-rec", "live.text", "Rec", "prepend cliprec", "obj-js-clip", (514, 22, 44, 18),
+         live_param("Rec", "Rec", 2, 0, 1, enum=["off", "on"]), {"mode": 0, "text": "Rec"}),
+        ("obj-clip-play", "live.text", "Clip play", "prepend clipplay", "obj-js-clip", (560, 22, 46, 18),
+         live_param("Clip play", "Play", 2, 0, 1, initial=1, enum=["off", "on"]), {"mode": 1, "text": "Play",
+                                                                                    "texton": "Play"}),
+        ("obj-generate", "live.text", "Generate", "prepend generate", "obj-js-clip", (546, 46, 60, 18),
+         live_param("Generate", "Generate", 2, 0, 1, enum=["off", "on"]), {"mode": 0, "text": "Generate"}),
+        ("obj-hit", "live.text", "Hit", "prepend shotplay", "obj-js-clip", (444, 68, 40, 18),
+         live_param("Hit", "Hit", 2, 0, 1, enum=["off", "on"]), {"mode": 0, "text": "Hit"}),
+    ]
+    for i, (cid, cls, _name, prep, target, rect, param, extra) in enumerate(controls):
+        size = (rect[2], rect[3])
+        p.ui(cid, cls, 1, 2, ["", "float"] if cls == "live.numbox" else ["", ""], at=ui_at(12 + i), size=size,
+             **param, **extra, **present(*rect))
+        pid = "obj-" + prep.replace(" ", "-") + "-" + cid[4:]
+        p.obj(pid, prep, 1, 1, at=(ui_at(12 + i)[0], ui_at(12 + i)[1] + 40))
+        p.line(cid, 0, pid, 0)
+        p.line(pid, 0, target, 0)
+    for text, x, y in (("margin ms", 44, 44), ("reply port", 44, 62), ("daemon port", 44, 79)):
+        label("obj-label-" + text.replace(" ", "-"), text, x, y, 62)
+    label("obj-bars-label", "bars", 476, 24, 36)
+
+    p.ui("obj-connect", "live.text", 1, 2, ["", ""], at=ui_at(24), size=(60, 18),
+         **live_param("Connect", "Connect", 2, 0, 1, enum=["off", "on"]), mode=0, text="Connect",
+         **present(2, 97, 60, 14))
+    p.msg("obj-connect-msg", "connect", at=(ui_at(24)[0], ui_at(24)[1] + 40))
+    p.line("obj-connect", 0, "obj-connect-msg", 0)
+    p.line("obj-connect-msg", 0, "obj-js-control", 0)
+
+    p.ui("obj-menu-gen", "umenu", 1, 3, ["int", "", ""], at=ui_at(25), size=(96, 22), items=[], parameter_enable=0,
+         **present(444, 46, 100, 20))
+    p.line("obj-route-ui", 4, "obj-menu-gen", 0)
+    p.obj("obj-prepend-genmodel", "prepend genmodel", 1, 1, at=(ui_at(25)[0], ui_at(25)[1] + 30))
+    p.line("obj-menu-gen", 1, "obj-prepend-genmodel", 0)
+    p.line("obj-prepend-genmodel", 0, "obj-js-clip", 0)
+
+    p.ui("obj-folder", "textedit", 1, 4, ["", "int", "", ""], at=ui_at(26), size=(160, 20),
+         text="~/Music/bridge", parameter_enable=0, **present(486, 68, 120, 18))
+    p.obj("obj-prepend-workfolder", "prepend workfolder", 1, 1, at=(ui_at(26)[0], ui_at(26)[1] + 30))
+    p.line("obj-folder", 0, "obj-prepend-workfolder", 0)
+    p.line("obj-prepend-workfolder", 0, "obj-js-clip", 0)
+
+    # stream and clip displays
+    p.obj("obj-route-stream-ui", "route latency counts daemon", 4, 4, at=(40, 590), w=200)
+    p.line("obj-js-stream", 1, "obj-route-stream-ui", 0)
+    display("obj-latency", 2, 112, 300, "obj-route-stream-ui", 0)
+    display("obj-counts", 2, 131, 300, "obj-route-stream-ui", 1)
+    display("obj-daemon", 2, 150, 300, "obj-route-stream-ui", 2)
+    p.obj("obj-print-stream-ui", "print bridge-stream", 1, 0, at=(250, 620))
+    p.line("obj-route-stream-ui", 3, "obj-print-stream-ui", 0)
+
+    p.obj("obj-route-clip-ui", "route clipstatus shotstatus folder", 4, 4, at=(900, 590), w=240)
+    p.line("obj-js-clip", 1, "obj-route-clip-ui", 0)
+    display("obj-clipstatus", 306, 112, 300, "obj-route-clip-ui", 0)
+    display("obj-shotstatus", 306, 131, 300, "obj-route-clip-ui", 1)
+    p.line("obj-route-clip-ui", 2, "obj-folder", 0)
+    p.obj("obj-print-clip-ui", "print bridge-clip", 1, 0, at=(1150, 620))
+    p.line("obj-route-clip-ui", 3, "obj-print-clip-ui", 0)
+
+    patcher = {
+        "fileversion": 1,
+        "appversion": dict(APPVERSION),
+        "classnamespace": "box",
+        "rect": [40.0, 80.0, 1400.0, 900.0],
+        "openrect": [0.0, 0.0, DEVICE_WIDTH, 169.0],
+        "openinpresentation": 1,
+        "default_fontsize": 10.0,
+        "default_fontface": 0,
+        "default_fontname": "Arial",
+        "gridonopen": 1,
+        "gridsize": [8.0, 8.0],
+        "gridsnaponopen": 1,
+        "toolbarvisible": 1,
+        "boxanimatetime": 200,
+        "enablehscroll": 1,
+        "enablevscroll": 1,
+        "devicewidth": 0.0,
+        "description": "bridge: restyle audio with diffusion models over OSC (stream, clip and one-shot modes)",
+        "digest": "",
+        "tags": "",
+        "style": "",
+        "subpatcher_template": "",
+        "boxes": p.boxes,
+        "lines": p.lines,
+        "parameters": parameters_block(p.boxes),
+        "dependency_cache": [
+            {"name": name, "bootpath": ".", "patcherrelativepath": ".", "type": "TEXT", "implicit": 1}
+            for name in ("bridge_clip.js", "bridge_control.js", "bridge_stream.js")
+        ],
+        "autosave": 0,
+    }
+    return {"patcher": patcher}
+
+
+def parameters_block(boxes) -> dict:
+    """The patcher's ``parameters`` table: every live.* parameter by box id."""
+    out = {}
+    for entry in boxes:
+        b = entry["box"]
+        v = b.get("saved_attribute_attributes", {}).get("valueof")
+        if b.get("parameter_enable") and v:
+            out[b["id"]] = [v["parameter_longname"], v["parameter_shortname"], 0]
+    out["parameterbanks"] = {"0": {"index": 0, "name": "", "parameters": ["-"] * 8}}
+    out["inherited_shortname"] = 1
+    return out
+
+
+# ------------------------------------------------------------------------ the device
+def amxd_from_maxpat(maxpat: dict) -> dict:
+    """The device's patcher: the standalone patch with Live's audio I/O and device settings."""
+    doc = copy.deepcopy(maxpat)
+    pt = doc["patcher"]
+    for entry in pt["boxes"]:
+        b = entry["box"]
+        if b["id"] == "obj-in":
+            b.update({"maxclass": "newobj", "text": "plugin~", "numinlets": 2, "numoutlets": 2,
+                      "outlettype": ["signal", "signal"]})
+        elif b["id"] == "obj-out":
+            rect = b["patching_rect"]
+            for k in ("presentation", "presentation_rect"):
+                b.pop(k, None)
+            b.update({"maxclass": "newobj", "text": "plugout~", "numinlets": 2, "numoutlets": 2,
+                      "outlettype": ["signal", "signal"], "patching_rect": [rect[0], rect[1], 60.0, 22.0]})
+    pt["devicewidth"] = DEVICE_WIDTH
+    pt["latency"] = 0          # set at run time: deferlow -> "latency N" -> [thispatcher]
+    pt["is_mpe"] = 0
+    pt["minimum_live_version"] = ""
+    pt["minimum_max_version"] = ""
+    pt["platform_compatibility"] = 0
+    pt["description"] = pt["description"] + " (Max for Live audio effect)"
+    return doc
+
+
+def amxd_bytes(device: dict, kind: bytes = b"aaaa") -> bytes:
+    """``ampf`` + version 4 + device type, ``meta`` (4 bytes), ``ptch`` + length + JSON + NUL."""
+    payload = serialize(device).encode("utf-8") + b"\x00"
+    return (b"ampf" + struct.pack("<I", 4) + kind
+            + b"meta" + struct.pack("<I", 4) + struct.pack("<I", 0)
+            + b"ptch" + struct.pack("<I", len(payload)) + payload)
+
+
+def read_amxd(data: bytes) -> tuple[bytes, dict]:
+    """Parses an ``.amxd``: returns its device type and patcher JSON; raises ValueError."""
+    if len(data) < 32 or data[:4] != b"ampf":
+        raise ValueError("not an ampf container")
+    if struct.unpack_from("<I", data, 4)[0] != 4:
+        raise ValueError("ampf version is not 4")
+    kind = data[8:12]
+    if data[12:16] != b"meta":
+        raise ValueError("no meta chunk")
+    meta_len = struct.unpack_from("<I", data, 16)[0]
+    off = 20 + meta_len
+    if data[off:off + 4] != b"ptch":
+        raise ValueError("no ptch chunk")
+    n = struct.unpack_from("<I", data, off + 4)[0]
+    payload = data[off + 8:off + 8 + n]
+    if len(payload) != n or off + 8 + n != len(data):
+        raise ValueError(f"ptch length {n} does not match the file ({len(data) - off - 8} bytes follow)")
+    return kind, json.loads(payload.rstrip(b"\x00").decode("utf-8"))
+
+
+def serialize(doc: dict) -> str:
+    return json.dumps(doc, indent="\t", ensure_ascii=False) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="only compare with the committed files")
+    args = ap.parse_args(argv)
+    maxpat_text = serialize(build_patch())
+    if args.check:
+        ok = MAXPAT.is_file() and MAXPAT.read_text(encoding="utf-8") == maxpat_text
+        ok = ok and AMXD.is_file() and AMXD.read_bytes() == amxd_bytes(amxd_from_maxpat(json.loads(maxpat_text)))
+        print("up to date" if ok else "stale: run python max_for_live/build.py")
+        return 0 if ok else 1
+    MAXPAT.write_text(maxpat_text, encoding="utf-8")
+    # The device is built from the .maxpat as written (the source), not from memory.
+    AMXD.write_bytes(amxd_bytes(amxd_from_maxpat(json.loads(MAXPAT.read_text(encoding="utf-8")))))
+    print(f"wrote {MAXPAT.name} ({len(maxpat_text)} bytes) and {AMXD.name} ({AMXD.stat().st_size} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Structure of the Max patch, the Max for Live device and the [js] scripts (no Max needed)."""
+
+from __future__ import annotations
+
+import copy
+import re
+import struct
+import subprocess
+import sys
+
+import pytest
+
+import maxlint
+from nodeharness import AMXD, M4L, MAXPAT, NODE, SCRIPTS, boxes, build, js_functions, lines, load_patch, need_node
+
+
+def test_patch_is_valid_json_and_lints_clean():
+    doc = maxlint.load(MAXPAT)
+    assert maxlint.lint_patcher(doc, M4L) == []
+
+
+def test_linter_catches_broken_wiring():
+    doc = load_patch()
+    bad = copy.deepcopy(doc)
+    bad["patcher"]["lines"].append({"patchline": {"source": ["obj-udpreceive", 1], "destination": ["obj-nowhere", 0]}})
+    bad["patcher"]["boxes"].append(copy.deepcopy(bad["patcher"]["boxes"][0]))
+    route = next(e["box"] for e in bad["patcher"]["boxes"] if e["box"]["id"] == "obj-route-replies")
+    route["numoutlets"] -= 1
+    route["outlettype"].pop()
+    problems = "\n".join(maxlint.lint_patcher(bad, M4L))
+    assert "has no outlet 1" in problems or "does not exist" in problems
+    assert "duplicate box id" in problems
+    assert "obj-route-replies" in problems
+
+
+def test_build_is_reproducible_and_committed():
+    proc = subprocess.run([sys.executable, str(M4L / "build.py"), "--check"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert build.serialize(build.build_patch()) == build.serialize(build.build_patch())
+
+
+def test_amxd_header_and_length_fields():
+    data = AMXD.read_bytes()
+    assert data[:4] == b"ampf"
+    assert struct.unpack_from("<I", data, 4)[0] == 4
+    assert data[8:12] == b"aaaa"                      # audio effect
+    assert data[12:16] == b"meta" and struct.unpack_from("<I", data, 16)[0] == 4
+    assert data[24:28] == b"ptch"
+    n = struct.unpack_from("<I", data, 28)[0]
+    assert n == len(data) - 32
+    assert data[-1:] == b"\x00"
+    kind, doc = build.read_amxd(data)
+    assert kind == b"aaaa"
+    assert maxlint.lint_patcher(doc, M4L) == []
+
+
+def test_amxd_is_the_maxpat_with_live_io():
+    kind, device = build.read_amxd(AMXD.read_bytes())
+    assert device == build.amxd_from_maxpat(load_patch())
+    names = {maxlint.box_name(b) for b in boxes(device).values()}
+    assert {"plugin~", "plugout~"} <= names and not names & {"adc~", "ezdac~", "dac~"}
+    assert device["patcher"]["devicewidth"] > 0 and "latency" in device["patcher"]
+    # apart from the audio I/O boxes the device is the standalone patch, line for line
+    assert lines(device) == lines(load_patch())
+
+
+def test_rings_agree():
+    """The counter's period, the ring buffer~ sizes and the script's ring argument are one number."""
+    b = boxes(load_patch())
+    clock = b["obj-clock"]["text"].split()
+    ring = int(clock[2])
+    assert clock[:2] == ["count~", "0"] and clock[3:] == ["1", "1"]
+    for bid in ("obj-buf-in", "obj-buf-out"):
+        assert f"@samps {ring}" in b[bid]["text"]
+    js = b["obj-js-stream"]["text"].split()
+    assert js[1:] == ["bridge_stream.js", "---bridge_in", "---bridge_out", str(ring)]
+    defined = {b[i]["text"].split()[1] for i in b if b[i]["maxclass"] == "newobj" and b[i]["text"].startswith("buffer~")}
+    used = {b[i]["text"].split()[1] for i in b if b[i]["maxclass"] == "newobj"
+            and b[i]["text"].split()[0] in ("poke~", "index~", "record~", "groove~")}
+    assert used <= defined and all(n.startswith("---") for n in defined)   # unique per device instance
+
+
+def test_every_message_into_a_script_has_a_function():
+    """prepend boxes and message boxes feeding a [js] name a function the script defines."""
+    doc = load_patch()
+    b = boxes(doc)
+    scripts = {bid: M4L / box["text"].split()[1] for bid, box in b.items()
+               if box["maxclass"] == "newobj" and box["text"].startswith("js ")}
+    for src, _o, dst, _i in lines(doc):
+        if dst not in scripts:
+            continue
+        box = b[src]
+        if box["maxclass"] == "message":
+            name = box["text"].split()[0]
+        elif box["maxclass"] == "newobj" and box["text"].startswith("prepend "):
+            name = box["text"].split()[1]
+        else:
+            continue
+        assert name in js_functions(scripts[dst]), f"{src} sends {name!r} to {scripts[dst].name}, which has no such function"
+
+
+def test_ui_controls_and_parameters():
+    doc = load_patch()
+    b = boxes(doc)
+    params = [x for x in b.values() if x.get("parameter_enable")]
+    longnames = [x["saved_attribute_attributes"]["valueof"]["parameter_longname"] for x in params]
+    assert len(longnames) == len(set(longnames))
+    assert set(doc["patcher"]["parameters"]) - {"parameterbanks", "inherited_shortname"} == {x["id"] for x in params}
+    width = build.DEVICE_WIDTH
+    for x in b.values():
+        if x.get("presentation"):
+            px, py, w, h = x["presentation_rect"]
+            assert px >= 0 and py >= 0 and px + w <= width and py + h <= 169, f"{x['id']} outside the device view"
+    shown = [(x["id"], x["presentation_rect"]) for x in b.values() if x.get("presentation")]
+    for i, (a, ra) in enumerate(shown):
+        for c, rc in shown[i + 1:]:
+            overlap = ra[0] < rc[0] + rc[2] and rc[0] < ra[0] + ra[2] and ra[1] < rc[1] + rc[3] and rc[1] < ra[1] + ra[3]
+            assert not overlap, f"{a} and {c} overlap in the device view"
+    # the menus start empty: /bridge/info fills them (nothing hard-coded)
+    for mid in ("obj-menu-preset", "obj-menu-target", "obj-menu-morph", "obj-menu-gen"):
+        assert b[mid]["items"] == []
+
+
+def test_dial_ranges_within_the_daemons():
+    from bridge.config import PARAMS
+
+    b = boxes(load_patch())
+    for name in ("strength", "steps", "mix", "morph", "seed"):
+        v = b[f"obj-dial-{name}"]["saved_attribute_attributes"]["valueof"]
+        spec = PARAMS[name]
+        assert spec.lo <= v["parameter_mmin"] < v["parameter_mmax"] <= spec.hi, name
+        assert (v["parameter_type"] == 1) == (spec.kind == "int"), name
+
+
+ES6 = [r"=>", r"\blet\s", r"\bconst\s", r"\bclass\s", r"`", r"\.\.\.", r"\bof\s+\w+\)"]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_scripts_are_es5_for_classic_js(script):
+    """Max's classic [js] is ES5: the scripts must parse as ECMAScript 5."""
+    need_node()
+    probe = ("let a; try { a = require('internal/deps/acorn/acorn/dist/acorn'); } catch (e) { process.exit(3); }"
+             "a.parse(require('fs').readFileSync(process.argv[1], 'utf8'), {ecmaVersion: 5}); ")
+    proc = subprocess.run([NODE, "--expose-internals", "-e", probe, str(script)], capture_output=True, text=True)
+    if proc.returncode == 3:   # this node has no bundled acorn: a token check instead
+        code = re.sub(r"//[^\n]*|/\*.*?\*/", "", script.read_text(encoding="utf-8"), flags=re.S)
+        code = re.sub(r'"(\\.|[^"\\])*"|\'(\\.|[^\'\\])*\'', '""', code)
+        assert not [p for p in ES6 if re.search(p, code)], "ES6 syntax in a classic [js] script"
+    else:
+        assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_scripts_use_only_maxs_js_api(script):
+    src = script.read_text(encoding="utf-8")
+    for forbidden in ("require(", "process.", "module.exports", "setTimeout", "console."):
+        assert forbidden not in src, f"{script.name} uses {forbidden} (not in Max's [js])"
+    assert re.search(r"^autowatch = 1;", src, re.M) and re.search(r"^inlets = \d+;", src, re.M)
