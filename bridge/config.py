@@ -49,6 +49,13 @@ def _check(cls, name: str, value: Any, where: str) -> Any:
         if not isinstance(value, str):
             raise ParameterError(f"{label}: expected text, got {value!r}")
     lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
+    if isinstance(value, float):
+        # Max sends float32: 0.01 arrives as 0.0099999998. Values within float32 rounding of an
+        # edge are taken as the edge instead of being refused.
+        if lo is not None and lo - 1e-6 * max(1.0, abs(lo)) <= value < lo:
+            value = float(lo)
+        if hi is not None and hi < value <= hi + 1e-6 * max(1.0, abs(hi)):
+            value = float(hi)
     if choices is not None and value not in choices:
         raise ParameterError(f"{label}: expected one of {', '.join(map(str, choices))}, got {value!r}")
     if lo is not None and value < lo:

@@ -188,6 +188,8 @@ class Daemon(asyncio.DatagramProtocol):
             reply(osc.build("/bridge/info/param", name, spec.kind,
                             float(spec.lo if spec.lo is not None else 0.0),
                             float(spec.hi if spec.hi is not None else 0.0), _wire(self.preset.param(name))))
+        for root in self.files.roots:
+            reply(osc.build("/bridge/info/files", str(root)))
         samples, ms, rate = self._preset_latency()
         reply(osc.build("/bridge/info/latency", samples, ms, rate))
         reply(osc.build("/bridge/info/end", len(self.models.loaded), len(self.presets.names())))
@@ -606,6 +608,9 @@ def serve_command(args) -> int:
 
     log.info("loaded %d models in %.2f s on %s (%s)", len(models.loaded), time.perf_counter() - t0,
              (models.provider or "none").upper(), models.provider_note)
+    if not args.files:
+        for root in default_roots():
+            root.mkdir(parents=True, exist_ok=True)  # ~/Music/bridge: where the device writes clips by default
     files = FileAccess(args.files or default_roots())
     budget = None if args.compute_budget_ms is None else args.compute_budget_ms / 1000.0
     midi_args = {"port_name": args.midi, "api": args.midi_api, "map_file": args.midi_map} if args.midi else None

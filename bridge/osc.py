@@ -64,7 +64,7 @@ ADDRESSES: dict[str, Address] = {
         _a("/bridge/ping", "v:token?", "/bridge/pong", "Answers /bridge/pong with the same token."),
         _a("/bridge/info", "", "/bridge/info/version /bridge/info/provider /bridge/info/model /bridge/info/preset "
            "/bridge/info/preset/current "
-           "/bridge/info/param /bridge/info/latency /bridge/info/end",
+           "/bridge/info/param /bridge/info/files /bridge/info/latency /bridge/info/end",
            "Describes the daemon: version, provider, models, presets, parameters, latency; ends with /bridge/info/end."),
         _a("/bridge/status", "", "/bridge/status", "Streams, queued chunks, busy time, counters."),
         _a("/bridge/preset/load", "s:name", "/bridge/preset/loaded", "Load a preset for all streams."),

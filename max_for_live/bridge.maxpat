@@ -79,9 +79,10 @@
 				"box": {
 					"id": "obj-route-replies",
 					"maxclass": "newobj",
-					"numinlets": 35,
-					"numoutlets": 35,
+					"numinlets": 36,
+					"numoutlets": 36,
 					"outlettype": [
+						"",
 						"",
 						"",
 						"",
@@ -124,7 +125,7 @@
 						1600.0,
 						22.0
 					],
-					"text": "route /bridge/audio/out /bridge/stream/opened /bridge/stream/closed /bridge/stream/gap /bridge/stream/late /bridge/stream/status /bridge/latency /bridge/file/progress /bridge/file/done /bridge/generate/done /bridge/pair/done /bridge/welcome /bridge/pong /bridge/info/version /bridge/info/provider /bridge/info/model /bridge/info/preset /bridge/info/preset/current /bridge/info/param /bridge/info/latency /bridge/info/end /bridge/status /bridge/param /bridge/preset/loaded /bridge/preset/changed /bridge/listening /bridge/unlistened /bridge/model/loaded /bridge/synced /bridge/midi/learning /bridge/midi/learned /bridge/midi/mapped /bridge/midi/unmapped /bridge/error"
+					"text": "route /bridge/audio/out /bridge/stream/opened /bridge/stream/closed /bridge/stream/gap /bridge/stream/late /bridge/stream/status /bridge/latency /bridge/file/progress /bridge/file/done /bridge/generate/done /bridge/pair/done /bridge/welcome /bridge/pong /bridge/info/version /bridge/info/provider /bridge/info/model /bridge/info/preset /bridge/info/preset/current /bridge/info/param /bridge/info/files /bridge/info/latency /bridge/info/end /bridge/status /bridge/param /bridge/preset/loaded /bridge/preset/changed /bridge/listening /bridge/unlistened /bridge/model/loaded /bridge/synced /bridge/midi/learning /bridge/midi/learned /bridge/midi/mapped /bridge/midi/unmapped /bridge/error"
 				}
 			},
 			{
@@ -134,7 +135,7 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1604.0,
+						1650.0,
 						120.0,
 						161.0,
 						22.0
@@ -546,7 +547,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-pre-on-infolatency",
+					"id": "obj-pre-on-infofiles",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -556,6 +557,24 @@
 					"patching_rect": [
 						914.0,
 						176.0,
+						154.0,
+						22.0
+					],
+					"text": "prepend on_infofiles"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-pre-on-infolatency",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						960.0,
+						202.0,
 						168.0,
 						22.0
 					],
@@ -572,8 +591,8 @@
 						""
 					],
 					"patching_rect": [
-						960.0,
-						202.0,
+						1006.0,
+						228.0,
 						140.0,
 						22.0
 					],
@@ -590,8 +609,8 @@
 						""
 					],
 					"patching_rect": [
-						1006.0,
-						228.0,
+						1052.0,
+						254.0,
 						133.0,
 						22.0
 					],
@@ -608,8 +627,8 @@
 						""
 					],
 					"patching_rect": [
-						1052.0,
-						254.0,
+						1098.0,
+						280.0,
 						126.0,
 						22.0
 					],
@@ -626,8 +645,8 @@
 						""
 					],
 					"patching_rect": [
-						1098.0,
-						280.0,
+						1144.0,
+						150.0,
 						175.0,
 						22.0
 					],
@@ -644,8 +663,8 @@
 						""
 					],
 					"patching_rect": [
-						1144.0,
-						150.0,
+						1190.0,
+						176.0,
 						182.0,
 						22.0
 					],
@@ -662,8 +681,8 @@
 						""
 					],
 					"patching_rect": [
-						1190.0,
-						176.0,
+						1236.0,
+						202.0,
 						154.0,
 						22.0
 					],
@@ -680,8 +699,8 @@
 						""
 					],
 					"patching_rect": [
-						1236.0,
-						202.0,
+						1282.0,
+						228.0,
 						161.0,
 						22.0
 					],
@@ -698,8 +717,8 @@
 						""
 					],
 					"patching_rect": [
-						1282.0,
-						228.0,
+						1328.0,
+						254.0,
 						168.0,
 						22.0
 					],
@@ -716,8 +735,8 @@
 						""
 					],
 					"patching_rect": [
-						1328.0,
-						254.0,
+						1374.0,
+						280.0,
 						133.0,
 						22.0
 					],
@@ -734,8 +753,8 @@
 						""
 					],
 					"patching_rect": [
-						1374.0,
-						280.0,
+						1420.0,
+						150.0,
 						175.0,
 						22.0
 					],
@@ -752,8 +771,8 @@
 						""
 					],
 					"patching_rect": [
-						1420.0,
-						150.0,
+						1466.0,
+						176.0,
 						168.0,
 						22.0
 					],
@@ -770,8 +789,8 @@
 						""
 					],
 					"patching_rect": [
-						1466.0,
-						176.0,
+						1512.0,
+						202.0,
 						161.0,
 						22.0
 					],
@@ -788,8 +807,8 @@
 						""
 					],
 					"patching_rect": [
-						1512.0,
-						202.0,
+						1558.0,
+						228.0,
 						175.0,
 						22.0
 					],
@@ -806,8 +825,8 @@
 						""
 					],
 					"patching_rect": [
-						1558.0,
-						228.0,
+						1604.0,
+						254.0,
 						126.0,
 						22.0
 					],
@@ -1675,7 +1694,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						820.0,
+						850.0,
 						91.0,
 						22.0
 					],
@@ -1693,7 +1712,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						870.0,
+						900.0,
 						606.0,
 						22.0
 					],
@@ -1716,7 +1735,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						352.0,
+						376.0,
 						56.0,
 						20.0
 					],
@@ -1784,7 +1803,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						424.0,
+						448.0,
 						56.0,
 						20.0
 					],
@@ -1852,7 +1871,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						496.0,
+						520.0,
 						56.0,
 						20.0
 					],
@@ -2331,7 +2350,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						376.0,
+						400.0,
 						44.0,
 						20.0
 					],
@@ -2914,7 +2933,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						256.0,
+						280.0,
 						62.0,
 						20.0
 					],
@@ -2936,7 +2955,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						280.0,
+						304.0,
 						62.0,
 						20.0
 					],
@@ -2958,7 +2977,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						304.0,
+						328.0,
 						62.0,
 						20.0
 					],
@@ -2980,7 +2999,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						328.0,
+						352.0,
 						36.0,
 						20.0
 					],
@@ -3180,7 +3199,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						790.0,
+						820.0,
 						91.0,
 						22.0
 					],
@@ -3198,7 +3217,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						840.0,
+						870.0,
 						300.0,
 						22.0
 					],
@@ -3224,7 +3243,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						850.0,
+						880.0,
 						91.0,
 						22.0
 					],
@@ -3242,7 +3261,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						900.0,
+						930.0,
 						300.0,
 						22.0
 					],
@@ -3268,7 +3287,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						910.0,
+						40.0,
 						91.0,
 						22.0
 					],
@@ -3286,7 +3305,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						60.0,
+						90.0,
 						300.0,
 						22.0
 					],
@@ -3348,7 +3367,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						130.0,
+						160.0,
 						91.0,
 						22.0
 					],
@@ -3366,7 +3385,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						180.0,
+						210.0,
 						300.0,
 						22.0
 					],
@@ -3392,7 +3411,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						190.0,
+						220.0,
 						91.0,
 						22.0
 					],
@@ -3410,7 +3429,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						240.0,
+						270.0,
 						300.0,
 						22.0
 					],
@@ -3458,7 +3477,7 @@
 				"patchline": {
 					"source": [
 						"obj-route-replies",
-						34
+						35
 					],
 					"destination": [
 						"obj-unrouted",
@@ -3929,7 +3948,7 @@
 						19
 					],
 					"destination": [
-						"obj-pre-on-infolatency",
+						"obj-pre-on-infofiles",
 						0
 					]
 				}
@@ -3937,11 +3956,11 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-infolatency",
+						"obj-pre-on-infofiles",
 						0
 					],
 					"destination": [
-						"obj-js-control",
+						"obj-js-clip",
 						1
 					]
 				}
@@ -3953,7 +3972,7 @@
 						20
 					],
 					"destination": [
-						"obj-pre-on-infoend",
+						"obj-pre-on-infolatency",
 						0
 					]
 				}
@@ -3961,7 +3980,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-infoend",
+						"obj-pre-on-infolatency",
 						0
 					],
 					"destination": [
@@ -3977,7 +3996,7 @@
 						21
 					],
 					"destination": [
-						"obj-pre-on-status",
+						"obj-pre-on-infoend",
 						0
 					]
 				}
@@ -3985,7 +4004,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-status",
+						"obj-pre-on-infoend",
 						0
 					],
 					"destination": [
@@ -4001,7 +4020,7 @@
 						22
 					],
 					"destination": [
-						"obj-pre-on-param",
+						"obj-pre-on-status",
 						0
 					]
 				}
@@ -4009,7 +4028,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-param",
+						"obj-pre-on-status",
 						0
 					],
 					"destination": [
@@ -4025,7 +4044,7 @@
 						23
 					],
 					"destination": [
-						"obj-pre-on-presetloaded",
+						"obj-pre-on-param",
 						0
 					]
 				}
@@ -4033,7 +4052,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-presetloaded",
+						"obj-pre-on-param",
 						0
 					],
 					"destination": [
@@ -4049,7 +4068,7 @@
 						24
 					],
 					"destination": [
-						"obj-pre-on-presetchanged",
+						"obj-pre-on-presetloaded",
 						0
 					]
 				}
@@ -4057,7 +4076,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-presetchanged",
+						"obj-pre-on-presetloaded",
 						0
 					],
 					"destination": [
@@ -4073,7 +4092,7 @@
 						25
 					],
 					"destination": [
-						"obj-pre-on-listening",
+						"obj-pre-on-presetchanged",
 						0
 					]
 				}
@@ -4081,7 +4100,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-listening",
+						"obj-pre-on-presetchanged",
 						0
 					],
 					"destination": [
@@ -4097,7 +4116,7 @@
 						26
 					],
 					"destination": [
-						"obj-pre-on-unlistened",
+						"obj-pre-on-listening",
 						0
 					]
 				}
@@ -4105,7 +4124,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-unlistened",
+						"obj-pre-on-listening",
 						0
 					],
 					"destination": [
@@ -4121,7 +4140,7 @@
 						27
 					],
 					"destination": [
-						"obj-pre-on-modelloaded",
+						"obj-pre-on-unlistened",
 						0
 					]
 				}
@@ -4129,7 +4148,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-modelloaded",
+						"obj-pre-on-unlistened",
 						0
 					],
 					"destination": [
@@ -4145,7 +4164,7 @@
 						28
 					],
 					"destination": [
-						"obj-pre-on-synced",
+						"obj-pre-on-modelloaded",
 						0
 					]
 				}
@@ -4153,7 +4172,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-synced",
+						"obj-pre-on-modelloaded",
 						0
 					],
 					"destination": [
@@ -4169,7 +4188,7 @@
 						29
 					],
 					"destination": [
-						"obj-pre-on-midilearning",
+						"obj-pre-on-synced",
 						0
 					]
 				}
@@ -4177,7 +4196,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-midilearning",
+						"obj-pre-on-synced",
 						0
 					],
 					"destination": [
@@ -4193,7 +4212,7 @@
 						30
 					],
 					"destination": [
-						"obj-pre-on-midilearned",
+						"obj-pre-on-midilearning",
 						0
 					]
 				}
@@ -4201,7 +4220,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-midilearned",
+						"obj-pre-on-midilearning",
 						0
 					],
 					"destination": [
@@ -4217,7 +4236,7 @@
 						31
 					],
 					"destination": [
-						"obj-pre-on-midimapped",
+						"obj-pre-on-midilearned",
 						0
 					]
 				}
@@ -4225,7 +4244,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-on-midimapped",
+						"obj-pre-on-midilearned",
 						0
 					],
 					"destination": [
@@ -4241,6 +4260,30 @@
 						32
 					],
 					"destination": [
+						"obj-pre-on-midimapped",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-pre-on-midimapped",
+						0
+					],
+					"destination": [
+						"obj-js-control",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-replies",
+						33
+					],
+					"destination": [
 						"obj-pre-on-midiunmapped",
 						0
 					]
@@ -4262,7 +4305,7 @@
 				"patchline": {
 					"source": [
 						"obj-route-replies",
-						33
+						34
 					],
 					"destination": [
 						"obj-pre-on-error",

@@ -97,11 +97,26 @@ function preset() { presetName = joinArgs(arguments); }
 function genmodel() { genModel = joinArgs(arguments); }
 function setseed(v) { seed = Math.max(0, Math.floor(Number(v))); }
 
+var userFolder = 0;        // 1 once the user typed a folder: the daemon's suggestion no longer applies
+
 function workfolder() {
     var f = daemonPath(joinArgs(arguments));
     if (f === "") { return; }
     folder = f.replace(/\/+$/, "");
+    userFolder = 1;
     outlet(1, "folder", "set", folder);
+}
+
+// /bridge/info/files <folder>: a folder the daemon lets file mode use (absolute, so no "~"
+// for writewave to expand). Until the user picks one, clips go to the announced
+// ~/Music/bridge-like folder, else to the first announced.
+function on_infofiles() {
+    var f = joinArgs(arguments).replace(/\/+$/, "");
+    if (userFolder || f === "") { return; }
+    if (folder.charAt(0) === "~" || /Music\/bridge$/.test(f)) {
+        folder = f;
+        outlet(1, "folder", "set", folder);
+    }
 }
 
 function barSamples() {

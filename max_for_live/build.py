@@ -59,6 +59,7 @@ REPLIES = [
     ("/bridge/info/preset", "control", "on_infopreset"),
     ("/bridge/info/preset/current", "control", "on_infopresetcurrent"),
     ("/bridge/info/param", "control", "on_infoparam"),
+    ("/bridge/info/files", "clip", "on_infofiles"),
     ("/bridge/info/latency", "control", "on_infolatency"),
     ("/bridge/info/end", "control", "on_infoend"),
     ("/bridge/status", "control", "on_status"),

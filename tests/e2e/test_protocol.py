@@ -1,5 +1,6 @@
 """Every request address over real loopback UDP: a normal reply and an error reply each."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,7 @@ def test_ping(c, token):
     assert "expected an int, float or string" in error_for(c, "/bridge/ping")[2]
 
 
-def test_info_describes_everything_and_ends(c, tiny_model_dir):
+def test_info_describes_everything_and_ends(c, tiny_model_dir, files_dir):
     c.send("/bridge/info")
     got = {}
     while True:
@@ -70,6 +71,7 @@ def test_info_describes_everything_and_ends(c, tiny_model_dir):
     samples, ms, rate = got["/bridge/info/latency"][0]
     assert samples > 0 and rate == 22050 and ms == pytest.approx(1000 * samples / rate, rel=1e-6)
     assert got["/bridge/info/end"][0][0] == len(models)
+    assert [f[0] for f in got["/bridge/info/files"]] == [os.path.realpath(files_dir)]
     c.send("/bridge/info", 1)
     assert error_for(c, "/bridge/info")[1] == "parameter"
 

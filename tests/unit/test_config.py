@@ -95,3 +95,14 @@ def test_preset_library_reports_bad_files_and_reloads(tmp_path):
     time.sleep(0.01)
     assert "good" in lib.reload_if_changed()
     assert lib["good"].target == "violin"
+
+
+def test_float32_values_at_range_edges_are_accepted():
+    import numpy as np
+
+    edge = float(np.float32(0.01))  # what Max sends for 0.01
+    assert edge < 0.01
+    assert Preset().with_param("strength", edge).sampler.strength == 0.01
+    assert Preset().with_param("mix", float(np.float32(1.0000001))).render.mix == 1.0
+    with pytest.raises(ParameterError, match="strength: expected at least 0.01"):
+        Preset().with_param("strength", 0.0099)
