@@ -246,6 +246,9 @@ def _param_table() -> dict[str, ParamSpec]:
 
 PARAMS: dict[str, ParamSpec] = _param_table()
 
+# Settings that shape a stream's windows: fixed while a stream is open (a new stream applies them).
+STREAM_FIXED = ("window_frames", "overlap", "lookbehind", "stereo")
+
 
 @dataclass(frozen=True)
 class ServerConfig:
