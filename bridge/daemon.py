@@ -604,8 +604,10 @@ def serve_command(args) -> int:
     if preset.target not in models.loaded:
         raise ModelError(f"preset {preset.name}: target {preset.target!r} could not be loaded "
                          f"({failed.get(preset.target, 'not found')})")
-    import librosa  # noqa: F401  (first import takes a second: pay it before binding)
+    from . import dsp
 
+    for den in models.loaded.values():  # filterbanks for every model, before the socket opens
+        dsp.mel_transform(den.info.mel)
     log.info("loaded %d models in %.2f s on %s (%s)", len(models.loaded), time.perf_counter() - t0,
              (models.provider or "none").upper(), models.provider_note)
     if not args.files:

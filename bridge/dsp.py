@@ -11,6 +11,7 @@ STFT magnitudes are scaled by ``2 / sum(window)`` so that a full-scale sine read
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,17 +101,40 @@ class MelTransform:
     pinv: np.ndarray  # (1 + n_fft // 2, n_mels)
 
 
+def hz_to_mel(f_hz: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale (linear below 1 kHz, logarithmic above), as librosa's ``htk=False``."""
+    f = np.asarray(f_hz, dtype=np.float64)
+    f_sp, min_log_hz = 200.0 / 3, 1000.0
+    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
+    return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-10) / min_log_hz) / logstep, f / f_sp)
+
+
+def mel_to_hz(mels: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`hz_to_mel`."""
+    m = np.asarray(mels, dtype=np.float64)
+    f_sp, min_log_hz = 200.0 / 3, 1000.0
+    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
+    return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
+
+
 def mel_filters(sample_rate: int, n_fft: int, n_mels: int, fmin_hz: float, fmax_hz: float) -> np.ndarray:
-    """Returns unit-peak triangular mel filters (Slaney mel scale), shape ``(n_mels, 1 + n_fft // 2)``."""
-    import librosa
+    """Unit-peak triangular mel filters on the Slaney scale, shape ``(n_mels, 1 + n_fft // 2)``.
 
-    return librosa.filters.mel(
-        sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=fmin_hz, fmax=fmax_hz, norm=None, dtype=np.float64
-    )
+    The same filters as ``librosa.filters.mel(norm=None)`` (a test checks it), built here so
+    the daemon never imports librosa: its first call JIT-compiles numba code for seconds.
+    """
+    fft_hz = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
+    mel_hz = mel_to_hz(np.linspace(hz_to_mel(fmin_hz), hz_to_mel(fmax_hz), n_mels + 2))
+    fdiff = np.diff(mel_hz)
+    ramps = mel_hz[:, None] - fft_hz[None, :]
+    lower = -ramps[:-2] / fdiff[:-1, None]
+    upper = ramps[2:] / fdiff[1:, None]
+    return np.maximum(0.0, np.minimum(lower, upper))
 
 
+@functools.lru_cache(maxsize=16)
 def mel_transform(config: MelConfig) -> MelTransform:
-    """Builds the :class:`MelTransform` for ``config``."""
+    """Builds (once per config) the :class:`MelTransform` for ``config``."""
     basis = mel_filters(config.sample_rate, config.n_fft, config.n_mels, config.fmin_hz, config.fmax_hz)
     return MelTransform(config, hann_window(config.n_fft), basis, np.linalg.pinv(basis))
 

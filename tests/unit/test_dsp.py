@@ -25,6 +25,27 @@ def test_istft_inverts_stft_exactly(rng):
     np.testing.assert_allclose(back[512:-512], y[512:-512], atol=1e-10)
 
 
+@pytest.mark.parametrize("sr,n_fft,n_mels,fmin,fmax", [(22050, 1024, 80, 0.0, 11025.0), (16000, 512, 64, 50.0, 7600.0),
+                                                       (44100, 2048, 128, 20.0, 16000.0)])
+def test_mel_filters_equal_librosa(sr, n_fft, n_mels, fmin, fmax):
+    import librosa
+
+    ref = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, norm=None, dtype=np.float64)
+    np.testing.assert_allclose(dsp.mel_filters(sr, n_fft, n_mels, fmin, fmax), ref, atol=1e-12)
+
+
+def test_daemon_runtime_does_not_import_librosa():
+    import subprocess
+    import sys
+
+    from support import ROOT
+
+    code = ("import sys; from bridge import dsp, engine, daemon, worker; from bridge.config import MelConfig; "
+            "dsp.mel_transform(MelConfig()); print('librosa' in sys.modules, 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
 def test_full_scale_sine_reads_0_db(tf):
     sr = MEL.sample_rate
     f = 43 * sr / MEL.n_fft  # exactly on bin 43
