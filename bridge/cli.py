@@ -328,6 +328,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     sp.add_argument("--strengths", default="0.2,0.4,0.5,0.6,0.8,1.0")
     sp.add_argument("--steps-list", default="2,4,8,16")
     sp.add_argument("-o", "--output", default="sweep", help="folder for the table and heatmap")
+    sp.add_argument("--work", default="eval", help="bridge eval's folder (its cached classifier is reused)")
     _add_sampler_args(sp)
     _add_model_args(sp)
 
