@@ -38,12 +38,13 @@ def _add_sampler_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--window-frames", type=int, dest="window_frames", help="window length in frames (0: model's)")
     p.add_argument("--lookbehind", type=float, help="fraction of each window used as past context only (lower latency)")
     p.add_argument("--griffin-lim-iters", type=int, dest="griffin_lim_iters")
+    p.add_argument("--fill", type=float, help="0..1: add the model's energy where the input has none (bow noise, breath)")
     p.add_argument("--stereo", choices=("mid", "dual"), help="mid: restyle the mono sum; dual: each channel")
     p.add_argument("--no-match-loudness", dest="match_loudness", action="store_const", const=False)
 
 
 SAMPLER_KEYS = ("strength", "steps", "seed", "eta", "mix", "highpass_hz", "lowpass_hz", "morph_with", "morph",
-                "window_frames", "lookbehind", "griffin_lim_iters", "stereo", "match_loudness")
+                "window_frames", "lookbehind", "griffin_lim_iters", "fill", "stereo", "match_loudness")
 
 
 def _preset(args, target: str | None = None):

@@ -140,6 +140,8 @@ class RenderConfig:
                            doc="fraction of each window that is past context only (lower latency, more compute)")
     inversion: str = _f("envelope", choices=("envelope", "pinv"),
                         doc="envelope: the model's mel change applied to the input's STFT; pinv: pseudo-inverse")
+    fill: float = _f(0.0, lo=0.0, hi=1.0,
+                     doc="envelope: share of the model's energy added where the input has none (bow noise, breath)")
     griffin_lim_iters: int = _f(0, lo=0, hi=200, doc="Griffin-Lim iterations started from the input's phase")
     mix: float = _f(1.0, lo=0.0, hi=1.0, doc="0: dry only, 1: wet only")
     highpass_hz: float = _f(0.0, lo=0.0, hi=20000.0)

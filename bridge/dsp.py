@@ -225,6 +225,20 @@ def envelope_transfer(S: np.ndarray, db_seen: np.ndarray, db_out: np.ndarray, tf
     return S * np.power(10.0, mel_gain_to_linear(gain, tf) / 20.0)
 
 
+def fill_missing(S_out: np.ndarray, db_out: np.ndarray, S_in: np.ndarray, tf: MelTransform, amount: float) -> np.ndarray:
+    """Adds ``amount`` of the energy the mel ``db_out`` asks for beyond what ``S_out`` has.
+
+    Envelope transfer can only rescale partials the input already has; a bowed string's
+    noise or a breath between notes has nowhere to come from. This adds the shortfall
+    (pseudo-inverse magnitude minus the current magnitude, where positive) with the
+    input's phase. 0 leaves ``S_out`` as it is.
+    """
+    if amount <= 0:
+        return S_out
+    shortfall = np.maximum(db_to_magnitude(db_out, tf) - np.abs(S_out), 0.0)
+    return S_out + amount * shortfall * unit_phase(S_in)
+
+
 def band_mask(n_fft: int, sample_rate: int, highpass_hz: float, lowpass_hz: float) -> np.ndarray | None:
     """A smooth spectral mask for the cleanup filters; ``None`` when both are off.
 

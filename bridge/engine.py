@@ -121,6 +121,7 @@ class WindowSettings:
     seed: int
     griffin_lim_iters: int
     inversion: str
+    fill: float
     mask: np.ndarray | None
     match_loudness: bool
     silence_db: float
@@ -318,7 +319,7 @@ class Stream:
         self._settings = WindowSettings(
             denoise=denoise, alpha_bar=alpha_bar, t_start=sampling.start_timestep(p.sampler.strength, len(alpha_bar)),
             steps=self._effective_steps(), eta=p.sampler.eta, seed=p.sampler.seed,
-            griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, mask=mask, match_loudness=p.render.match_loudness,
+            griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, fill=p.render.fill, mask=mask, match_loudness=p.render.match_loudness,
             silence_db=p.render.silence_db, key=key,
         )
         return self._settings
@@ -467,6 +468,7 @@ class Stream:
             db_out = dsp.model_to_db(job.x[lane, 0], job.gain_db[lane], mel)
             if s.inversion == "envelope":
                 S = dsp.envelope_transfer(job.spec[lane], job.seen[lane], db_out, tf)
+                S = dsp.fill_missing(S, db_out, job.spec[lane], tf, s.fill)
                 mag, angles = np.abs(S), dsp.unit_phase(S)
             else:
                 mag, angles = dsp.db_to_magnitude(db_out, tf), dsp.unit_phase(job.spec[lane])

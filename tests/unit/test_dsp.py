@@ -148,3 +148,17 @@ def test_crossfades_sum_to_one(n, fade):
 def test_rms_db():
     assert dsp.rms_db(np.zeros(10)) == float("-inf")
     assert abs(dsp.rms_db(np.ones(100)) - 0.0) < 1e-12
+
+
+def test_fill_adds_only_the_shortfall(tf):
+    y = harmonic_tone(330, 0.5, MEL.sample_rate)
+    S = dsp.stft(dsp.pad_centered(y, 1024, 256), 1024, 256, tf.window)
+    db = dsp.mel_power_db(S, tf)
+    assert dsp.fill_missing(S, db, S, tf, 0.0) is S
+    want = db + 20.0  # the model asks for much more everywhere
+    filled = dsp.fill_missing(S, want, S, tf, 1.0)
+    short = np.maximum(dsp.db_to_magnitude(want, tf) - np.abs(S), 0)
+    np.testing.assert_allclose(np.abs(filled), np.abs(S) + short, rtol=1e-9, atol=1e-12)
+    quieter = dsp.fill_missing(S, db - 60.0, S, tf, 1.0)  # asks for less: next to nothing is added
+    added = np.sum(np.abs(quieter - S) ** 2) / np.sum(np.abs(S) ** 2)
+    assert added < 1e-6

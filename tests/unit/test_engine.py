@@ -38,10 +38,11 @@ def test_block_size_does_not_change_the_output_48k(tiny_models, block):
 
 
 @pytest.mark.parametrize("block", [1, 65, 8193])
-@pytest.mark.parametrize("lookbehind", [0.0, 0.5])
-def test_block_size_does_not_change_the_output_at_model_rate(tiny_models, block, lookbehind):
-    preset = engine.with_overrides(PRESET, lookbehind=lookbehind)
-    y = stereo_phrase(22050, 1.5)[:1]
+@pytest.mark.parametrize("settings", [{"lookbehind": 0.0}, {"lookbehind": 0.5},
+                                      {"eta": 1.0, "fill": 0.3, "stereo": "dual"}])
+def test_block_size_does_not_change_the_output_at_model_rate(tiny_models, block, settings):
+    preset = engine.with_overrides(PRESET, **settings)
+    y = stereo_phrase(22050, 1.5)[: 2 if preset.render.stereo == "dual" else 1]
     np.testing.assert_allclose(run_blocks(tiny_models, preset, y, 22050, block),
                                engine.transfer(y, 22050, tiny_models, preset), atol=1e-6)
 
