@@ -218,12 +218,17 @@ class Daemon(asyncio.DatagramProtocol):
         self._apply_preset(preset, a["name"])
         reply(osc.build("/bridge/preset/loaded", a["name"], preset.target))
 
+    def _model(self, name: str, context: str = ""):
+        """The loaded model ``name``; a ModelError listing the available ones otherwise."""
+        try:
+            return self.models[name]
+        except ModelError as e:
+            raise ModelError(f"{context}{e}") from None
+
     def _apply_preset(self, preset: Preset, name: str) -> None:
-        if preset.target not in self.models:
-            raise ModelError(f"preset {name}: target model {preset.target!r} is not available")
-        self.models[preset.target]
+        self._model(preset.target, f"preset {name}: ")
         if preset.render.morph_with:
-            self.models[preset.render.morph_with]
+            self._model(preset.render.morph_with, f"preset {name}: ")
         self.preset, self.preset_name = preset, name
         self.worker.submit(("preset", preset, None))
         for addr in list(self.listeners["param"]):
@@ -237,12 +242,8 @@ class Daemon(asyncio.DatagramProtocol):
     def set_param(self, name: str, value: Any) -> None:
         """Validates and applies one parameter to all streams (also used by MIDI)."""
         new = self.preset.with_param(name, value)
-        for model_key in ("target",) if name == "target" else ("morph_with",) if name == "morph_with" else ():
-            model = new.param(model_key)
-            if model and model not in self.models:
-                raise ModelError(f"{name}: model {model!r} is not available; available: {', '.join(sorted(self.models))}")
-            if model:
-                self.models[model]
+        if name in ("target", "morph_with", "pair_with") and new.param(name):
+            self._model(new.param(name), f"{name}: ")
         self.preset = new
         self.worker.submit(("preset", new, None))
         for addr in list(self.listeners["param"]):
@@ -252,18 +253,12 @@ class Daemon(asyncio.DatagramProtocol):
         reply(osc.build("/bridge/param", a["name"], _wire(self.preset.param(a["name"]))))
 
     def h_listen(self, a, values, src, reply) -> None:
-        what = a["what"]
-        if what not in LISTEN_KINDS:
-            raise ParameterError(f"/bridge/listen what: expected one of {', '.join(LISTEN_KINDS)}, got {what!r}")
-        self.listeners[what].add(self.reply_addr(src))
-        reply(osc.build("/bridge/listening", what))
+        self.listeners[_listen_kind("/bridge/listen", a["what"])].add(self.reply_addr(src))
+        reply(osc.build("/bridge/listening", a["what"]))
 
     def h_unlisten(self, a, values, src, reply) -> None:
-        what = a["what"]
-        if what not in LISTEN_KINDS:
-            raise ParameterError(f"/bridge/unlisten what: expected one of {', '.join(LISTEN_KINDS)}, got {what!r}")
-        self.listeners[what].discard(self.reply_addr(src))
-        reply(osc.build("/bridge/unlistened", what))
+        self.listeners[_listen_kind("/bridge/unlisten", a["what"])].discard(self.reply_addr(src))
+        reply(osc.build("/bridge/unlistened", a["what"]))
 
     def h_model_load(self, a, values, src, reply) -> None:
         self._busy_check()
@@ -343,7 +338,7 @@ class Daemon(asyncio.DatagramProtocol):
         if info.duration > self.server.max_file_seconds:
             raise ParameterError(f"in_path: expected at most {self.server.max_file_seconds:.0f} s, "
                                  f"got {info.duration:.1f} s")
-        self.models[preset.target]
+        self._model(preset.target, f"preset {preset.name}: ")
         job_id = a["job"]
 
         def job(gate):
@@ -379,9 +374,7 @@ class Daemon(asyncio.DatagramProtocol):
     def h_generate(self, a, values, src, reply) -> None:
         self._busy_check()
         out_path = self.files.check(a["out_path"], write=True, label="out_path")
-        if a["model"] not in self.models:
-            raise ModelError(f"model: unknown name {a['model']!r}; available: {', '.join(sorted(self.models))}")
-        den = self.models[a["model"]]
+        den = self._model(a["model"])
         steps = a.get("steps") or 25
         if not 1 <= steps <= 200:
             raise ParameterError(f"/bridge/generate steps: expected 1 to 200, got {steps}")
@@ -399,14 +392,11 @@ class Daemon(asyncio.DatagramProtocol):
     def h_pair(self, a, values, src, reply) -> None:
         self._busy_check()
         out_dir = self.files.check_dir(a["out_dir"])
-        for m in (a["model_a"], a["model_b"]):
-            if m not in self.models:
-                raise ModelError(f"model: unknown name {m!r}; available: {', '.join(sorted(self.models))}")
+        ma, mb = self._model(a["model_a"]), self._model(a["model_b"])
         branch = a.get("branch") if a.get("branch") is not None else self.preset.branch
         if not 0.0 <= branch <= 1.0:
             raise ParameterError(f"/bridge/pair branch: expected 0 to 1, got {branch}")
         seed = a.get("seed") if a.get("seed") is not None else self.preset.sampler.seed
-        ma, mb = self.models[a["model_a"]], self.models[a["model_b"]]
 
         def job(gate):
             from . import audio_io, engine
@@ -461,6 +451,12 @@ class Daemon(asyncio.DatagramProtocol):
                     log.info("preset %s reloaded from disk", self.preset_name)
                 except BridgeError as e:
                     log.error("preset %s changed but cannot apply: %s", self.preset_name, e)
+
+
+def _listen_kind(address: str, what: str) -> str:
+    if what not in LISTEN_KINDS:
+        raise ParameterError(f"{address} what: expected one of {', '.join(LISTEN_KINDS)}, got {what!r}")
+    return what
 
 
 def _wire(value: Any) -> Any:
