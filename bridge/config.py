@@ -122,7 +122,9 @@ class SamplerConfig:
 
     strength: float = _f(0.5, lo=0.01, hi=1.0, doc="fraction of the T noise steps applied to the input")
     steps: int = _f(8, lo=1, hi=200, doc="DDIM steps from the start step down to 0")
-    eta: float = _f(0.0, lo=0.0, hi=1.0, doc="0: deterministic DDIM; 1: DDPM-like ancestral noise")
+    # eta 1 (fresh noise each step, still seeded) measured P(violin) 0.59 against 0.45 for eta 0 at
+    # strength 0.5 on guitar -> violin, with the same pitch accuracy (bridge eval, 8 phrases).
+    eta: float = _f(1.0, lo=0.0, hi=1.0, doc="0: deterministic DDIM; 1: DDPM-like ancestral noise")
     seed: int = _f(0, lo=0, hi=2**31 - 1)
 
     @classmethod
@@ -140,7 +142,7 @@ class RenderConfig:
                            doc="fraction of each window that is past context only (lower latency, more compute)")
     inversion: str = _f("envelope", choices=("envelope", "pinv"),
                         doc="envelope: the model's mel change applied to the input's STFT; pinv: pseudo-inverse")
-    fill: float = _f(0.0, lo=0.0, hi=1.0,
+    fill: float = _f(0.2, lo=0.0, hi=1.0,
                      doc="envelope: share of the model's energy added where the input has none (bow noise, breath)")
     griffin_lim_iters: int = _f(0, lo=0, hi=200, doc="Griffin-Lim iterations started from the input's phase")
     mix: float = _f(1.0, lo=0.0, hi=1.0, doc="0: dry only, 1: wet only")
