@@ -330,6 +330,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     sp.add_argument("--steps-list", default="2,4,8,16")
     sp.add_argument("-o", "--output", default="sweep", help="folder for the table and heatmap")
     sp.add_argument("--work", default="eval", help="bridge eval's folder (its cached classifier is reused)")
+    sp.add_argument("--oracle", help="the same melody played on the target, scored as a baseline row")
     _add_sampler_args(sp)
     _add_model_args(sp)
 

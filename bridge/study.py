@@ -118,10 +118,20 @@ def sweep_command(args, preset: Preset, models) -> int:
     cells = sweep(y, sr, models, preset, strengths, steps_list, judge)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "sweep.json").write_text(json.dumps({"input": str(args.input), "target": preset.target, "seed":
-                                                preset.sampler.seed, "cells": cells}, indent=1))
     keys = [k for k in cells[0] if k not in ("strength", "steps")]
-    report = [f"# sweep: {Path(args.input).name} -> {preset.target} (seed {preset.sampler.seed})", ""]
+    baselines = {"identity (output = input)": judge(y)}
+    if getattr(args, "oracle", None):
+        y_or, sr_or = audio_io.read(args.oracle)
+        if sr_or != sr:
+            raise ParameterError(f"--oracle: expected {sr} Hz like the input, got {sr_or} Hz")
+        baselines["oracle (" + Path(args.oracle).name + ")"] = judge(y_or)
+    report = [f"# sweep: {Path(args.input).name} -> {preset.target} (seed {preset.sampler.seed})", "",
+              "| baseline | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    report += [f"| {name} | " + " | ".join(f"{row[k]:.3f}" for k in keys) + " |" for name, row in baselines.items()]
+    report.append("")
+    (out / "sweep.json").write_text(json.dumps({"input": str(args.input), "target": preset.target, "seed":
+                                                preset.sampler.seed, "cells": cells, "baselines": baselines},
+                                               indent=1))
     for key in keys:
         heatmap(cells, key, out / f"sweep_{key}.png", f"{Path(args.input).stem} -> {preset.target}: {key}")
         report += [f"## {key}", "", markdown_table(cells, key), ""]
