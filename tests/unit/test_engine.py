@@ -183,3 +183,34 @@ def test_generation_and_pairs(tiny_models):
     a, b = engine.pair(tiny_models["guitar"], tiny_models["violin"], 10, seed=2, branch=0.3, seconds=1.0)
     assert a.shape == b.shape == (engine.frames_for(1.0, tiny_models["guitar"].info.mel) * 256,)
     assert np.abs(a - b).max() > 1e-4
+
+
+def test_windows_at_different_steps_share_a_call(tiny_models):
+    """Stream batch: when a new window starts while another is mid-way, one call carries both steps."""
+    calls = []
+
+    class Recording(dict):
+        def __getitem__(self, name):
+            den = tiny_models[name]
+
+            class Spy:
+                info = den.info
+
+                def __call__(self, x, t):
+                    calls.append(np.unique(t).tolist())
+                    return den(x, t)
+
+            return Spy()
+
+    preset = engine.with_overrides(PRESET, window_frames=32, lookbehind=0.5, steps=4)
+    s = engine.Stream(Recording(), preset, 22050, 1)
+    hop = s.geometry.hop_frames * s.geometry.hop_length
+    y = harmonic_tone(220, 3.0, 22050)[None]
+    start = s.geometry.need(s.geometry.first_window + 1)
+    s.write(y[:, :start])
+    for i in range(start, y.shape[1], hop):  # one tick per new window's worth of input: they overlap in flight
+        s.tick()
+        s.write(y[:, i : i + hop])
+    while s.busy:
+        s.tick()
+    assert any(len(ts) > 1 for ts in calls), calls[:10]
