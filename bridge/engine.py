@@ -406,48 +406,9 @@ class Stream:
     def tick(self) -> int:
         """Starts ready windows, advances every in-flight window by one DDIM step, finishes completed ones.
 
-        In-flight windows sharing a denoiser, each at its own step, go through it together
-        (stream batch, as in StreamDiffusion), at most ``MAX_ROWS_PER_CALL`` rows a call.
-        Returns the number of model rows evaluated.
+        Returns the number of model rows evaluated. See :func:`tick_streams`.
         """
-        self._start_ready_windows()
-        rows = 0
-        groups: dict[tuple, list[_Job]] = {}
-        for job in self._jobs:
-            if not job.done:
-                groups.setdefault((job.settings.key, job.x.shape[-1], id(job.settings.denoise)), []).append(job)
-        for jobs in groups.values():
-            for part in _split_rows(jobs, MAX_ROWS_PER_CALL):
-                rows += self._step(part)
-        if rows:
-            self.stats["ticks"] += 1
-            self.stats["model_rows"] += rows
-        self._finish_done()
-        return rows
-
-    def _step(self, jobs: list[_Job]) -> int:
-        """One DDIM step for ``jobs`` (same denoiser, same shape) in one model call; returns rows."""
-        xs, ts, owners = [], [], []
-        for job in jobs:
-            lanes = np.flatnonzero(job.active)
-            xs.append(job.x[lanes])
-            ts.append(np.full(len(lanes), job.timesteps[job.step], np.int64))
-            owners.append(lanes)
-        x = np.concatenate(xs)
-        t = np.concatenate(ts)
-        eps, x0 = jobs[0].settings.denoise(x, t)
-        i = 0
-        for job, lanes in zip(jobs, owners):
-            n = len(lanes)
-            s = job.settings
-            t_now, t_next = job.timesteps[job.step], job.timesteps[job.step + 1]
-            ab_t = sampling.alpha_bar_at(s.alpha_bar, t_now)
-            x0c, epsc = sampling.clip_prediction(x[i : i + n], x0[i : i + n], ab_t, 1.0)
-            job.x[lanes] = sampling.ddim_step(x[i : i + n], epsc, x0c, ab_t,
-                                              sampling.alpha_bar_at(s.alpha_bar, t_next), s.eta, job.rng)
-            job.step += 1
-            i += n
-        return len(t)
+        return tick_streams([self])
 
     def _finish_done(self) -> None:
         still = []
@@ -557,6 +518,60 @@ class Stream:
             if progress:
                 progress(part.shape[1])
         return np.concatenate(outs, axis=1) if outs else np.zeros((self.n_channels, 0), np.float32)
+
+
+def tick_streams(streams: list[Stream]) -> int:
+    """One tick for several streams at once: every in-flight window advances by one DDIM step.
+
+    Windows that share a denoiser, each at its own step and from whichever stream, go
+    through it together (stream batch, as in StreamDiffusion), at most
+    ``MAX_ROWS_PER_CALL`` rows a call. Returns the number of model rows evaluated.
+    """
+    groups: dict[tuple, list[tuple[Stream, _Job]]] = {}
+    for stream in streams:
+        stream._start_ready_windows()
+        for job in stream._jobs:
+            if not job.done:
+                key = (job.settings.key, job.x.shape[-1], id(job.settings.denoise))
+                groups.setdefault(key, []).append((stream, job))
+    rows: dict[int, int] = {}
+    for members in groups.values():
+        owner = {id(job): stream for stream, job in members}
+        for part in _split_rows([job for _, job in members], MAX_ROWS_PER_CALL):
+            _step(part)
+            for job in part:
+                rows[id(owner[id(job)])] = rows.get(id(owner[id(job)]), 0) + int(job.active.sum())
+    for stream in streams:
+        n = rows.get(id(stream), 0)
+        if n:
+            stream.stats["ticks"] += 1
+            stream.stats["model_rows"] += n
+        stream._finish_done()
+    return sum(rows.values())
+
+
+def _step(jobs: list[_Job]) -> None:
+    """One DDIM step for ``jobs`` (same denoiser, same shape) in one model call."""
+    xs, ts, owners = [], [], []
+    for job in jobs:
+        lanes = np.flatnonzero(job.active)
+        xs.append(job.x[lanes])
+        ts.append(np.full(len(lanes), job.timesteps[job.step], np.int64))
+        owners.append(lanes)
+    x = np.concatenate(xs)
+    t = np.concatenate(ts)
+    eps, x0 = jobs[0].settings.denoise(x, t)
+    i = 0
+    for job, lanes in zip(jobs, owners):
+        n = len(lanes)
+        s = job.settings
+        t_now, t_next = job.timesteps[job.step], job.timesteps[job.step + 1]
+        ab_t = sampling.alpha_bar_at(s.alpha_bar, t_now)
+        x0c, epsc = sampling.clip_prediction(x[i : i + n], x0[i : i + n], ab_t, 1.0)
+        job.x[lanes] = sampling.ddim_step(x[i : i + n], epsc, x0c, ab_t,
+                                          sampling.alpha_bar_at(s.alpha_bar, t_next), s.eta, job.rng)
+        job.step += 1
+        i += n
 
 
 def _split_rows(jobs: list[_Job], max_rows: int) -> list[list[_Job]]:

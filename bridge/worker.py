@@ -123,16 +123,19 @@ class StreamWorker(threading.Thread):
                 if item_is_stop(self):
                     break
                 worked = False
-                for st in sorted(self.streams.values(), key=lambda s: s.pending[0].t_arrival if s.pending else 1e18):
-                    if st.stream.busy:
-                        t0 = time.perf_counter()
-                        try:
-                            st.stream.tick()
-                        except BridgeError as e:
+                busy = [st for st in self.streams.values() if st.stream.busy]
+                if busy:
+                    # One tick for all streams: windows on the same model batch across streams.
+                    t0 = time.perf_counter()
+                    try:
+                        engine.tick_streams([st.stream for st in busy])
+                    except BridgeError as e:
+                        for st in busy:
                             self.send_error(st.reply, "/bridge/audio/in", e.code, f"stream {st.stream_id}: {e}")
                             st.stream._jobs.clear()
-                        self.busy_s += time.perf_counter() - t0
-                        worked = True
+                    self.busy_s += time.perf_counter() - t0
+                    worked = True
+                for st in sorted(self.streams.values(), key=lambda s: s.pending[0].t_arrival if s.pending else 1e18):
                     self._emit(st)
                 if worked:
                     self.idle.clear()

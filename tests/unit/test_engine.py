@@ -185,25 +185,31 @@ def test_generation_and_pairs(tiny_models):
     assert np.abs(a - b).max() > 1e-4
 
 
-def test_windows_at_different_steps_share_a_call(tiny_models):
-    """Stream batch: when a new window starts while another is mid-way, one call carries both steps."""
-    calls = []
+class Recording(dict):
+    """Models whose every call is recorded as (rows, distinct timesteps); one spy per model, shared."""
 
-    class Recording(dict):
-        def __getitem__(self, name):
-            den = tiny_models[name]
+    def __init__(self, models):
+        super().__init__()
+        self.calls = []
+        for name in models:
+            den = models[name]
+            calls = self.calls
 
             class Spy:
                 info = den.info
 
-                def __call__(self, x, t):
-                    calls.append(np.unique(t).tolist())
-                    return den(x, t)
+                def __call__(self, x, t, _den=den):
+                    calls.append((len(t), sorted(set(np.asarray(t).tolist()))))
+                    return _den(x, t)
 
-            return Spy()
+            self[name] = Spy()
 
+
+def test_windows_at_different_steps_share_a_call(tiny_models):
+    """Stream batch: when a new window starts while another is mid-way, one call carries both steps."""
+    models = Recording(tiny_models)
     preset = engine.with_overrides(PRESET, window_frames=32, lookbehind=0.5, steps=4)
-    s = engine.Stream(Recording(), preset, 22050, 1)
+    s = engine.Stream(models, preset, 22050, 1)
     hop = s.geometry.hop_frames * s.geometry.hop_length
     y = harmonic_tone(220, 3.0, 22050)[None]
     start = s.geometry.need(s.geometry.first_window + 1)
@@ -213,4 +219,29 @@ def test_windows_at_different_steps_share_a_call(tiny_models):
         s.write(y[:, i : i + hop])
     while s.busy:
         s.tick()
-    assert any(len(ts) > 1 for ts in calls), calls[:10]
+    assert any(len(ts) > 1 for _, ts in models.calls), models.calls[:10]
+
+
+def test_streams_on_one_model_share_calls_and_keep_their_output(tiny_models):
+    y1 = harmonic_tone(220, 2.0, 22050)[None]
+    y2 = harmonic_tone(330, 2.0, 22050)[None]
+    alone = [engine.transfer(y, 22050, tiny_models, PRESET) for y in (y1, y2)]
+    models = Recording(tiny_models)
+    a, b = (engine.Stream(models, PRESET, 22050, 1) for _ in range(2))
+    L = a.latency_samples
+    outs = [[], []]
+    for i in range(0, y1.shape[1] + L, 512):
+        for s, y in ((a, y1), (b, y2)):
+            chunk = y[:, i : i + 512]
+            s.write(np.pad(chunk, ((0, 0), (0, 512 - chunk.shape[1]))))
+        while a.busy or b.busy:
+            engine.tick_streams([a, b])
+        for k, s in enumerate((a, b)):
+            outs[k].append(s.read(512))
+    for k, y in enumerate((y1, y2)):
+        got = np.concatenate(outs[k], axis=1)[:, L : L + y.shape[1]]
+        np.testing.assert_allclose(got, alone[k], atol=1e-6)
+    assert a.stats["model_rows"] == b.stats["model_rows"] > 0
+    # Both streams' windows went through the model together: half as many calls as rows.
+    assert sum(rows for rows, _ in models.calls) == a.stats["model_rows"] + b.stats["model_rows"]
+    assert len(models.calls) * 2 == a.stats["model_rows"] + b.stats["model_rows"]
