@@ -25,7 +25,7 @@ from bridge.model import FORMAT  # noqa: E402
 from bridge.sampling import cosine_alpha_bar  # noqa: E402
 
 
-def build_tiny_model(path: Path, instrument: str, mel: MelConfig = MelConfig(), seed: int = 0,
+def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, seed: int = 0,
                      n_timesteps: int = 1000, prediction_type: str = "v") -> Path:
     """Writes a small real ONNX denoiser (a fixed 3x3 conv plus a t term) with bridge metadata.
 
@@ -34,6 +34,7 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig = MelConfig(), 
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
+    mel = mel or MelConfig()
     rng = np.random.default_rng(seed)
     w = (rng.standard_normal((1, 1, 3, 3)) * 0.2).astype(np.float32)
     w[0, 0, 1, 1] += 1.0

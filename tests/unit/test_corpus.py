@@ -23,7 +23,7 @@ def test_phrases_stay_in_range_and_vary():
 
 def test_melodic_render_is_reproducible(tmp_path):
     a = render_instrument(tmp_path / "a", "guitar", 20, seed=3, phrase_seconds=10)
-    b = render_instrument(tmp_path / "b", "guitar", 20, seed=3, phrase_seconds=10)
+    render_instrument(tmp_path / "b", "guitar", 20, seed=3, phrase_seconds=10)
     assert len(a["files"]) == 2 and a["soundfont"] == "FluidR3_GM.sf2"
     ya, sr = sf.read(tmp_path / "a" / "guitar" / "guitar_00000.wav")
     yb, _ = sf.read(tmp_path / "b" / "guitar" / "guitar_00000.wav")
