@@ -15,7 +15,8 @@ import numpy as np
 
 from bridge import dsp
 from bridge.config import MelConfig
-from bridge.corpus import read_audio
+from bridge.corpus import AUDIO_SUFFIXES, read_audio
+from bridge.errors import AudioFileError
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +39,24 @@ class MelCorpus:
 
     @classmethod
     def load(cls, folder: Path, config: MelConfig, progress: bool = True) -> "MelCorpus":
-        """Analyses every wav in ``folder`` (cached in ``folder/mel_cache_<hash>.npz``)."""
+        """Analyses every audio file under ``folder`` (cached in ``folder/mel_cache_<hash>.npz``).
+
+        A rendered corpus (``bridge corpus``) or any folder of recordings works: files are
+        read at the model rate in mono, unreadable ones are skipped with a warning. Level
+        and silence need no preparation: each training window is normalised to the same
+        loudness and quiet windows are redrawn.
+        """
         folder = Path(folder)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder}: not a folder; render a corpus with `bridge corpus`")
         manifest_path = folder / "corpus.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {"source": str(folder)}
-        files = sorted(folder.glob("*.wav"))
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
         if not files:
-            raise FileNotFoundError(f"{folder}: no .wav files; render one with `bridge corpus`")
-        key = hashlib.sha256(json.dumps([asdict(config), [f.name for f in files],
+            raise FileNotFoundError(f"{folder}: no audio files ({', '.join(AUDIO_SUFFIXES)}); "
+                                    f"render a corpus with `bridge corpus`")
+        names = [str(f.relative_to(folder)) for f in files]
+        key = hashlib.sha256(json.dumps([asdict(config), names,
                                          [f.stat().st_size for f in files]]).encode()).hexdigest()[:12]
         cache = folder / f"mel_cache_{key}.npz"
         one_shots = manifest.get("source") == "fluidsynth" and all("note" in f for f in manifest.get("files", [{}]))
@@ -58,8 +69,14 @@ class MelCorpus:
 
         mels = []
         for f in tqdm(files, desc=f"analyse {folder.name}", unit="file", disable=not progress):
-            y = read_audio(f, config.sample_rate)
+            try:
+                y = read_audio(f, config.sample_rate)
+            except AudioFileError as e:
+                log.warning("skipping %s", e)
+                continue
             mels.append(dsp.melspectrogram_db(y, tf).astype(np.float32))
+        if not mels:
+            raise FileNotFoundError(f"{folder}: none of its {len(files)} audio files could be read")
         np.savez(cache, **{f"m{i:06d}": m for i, m in enumerate(mels)})
         return cls(mels, config, one_shots, manifest)
 

@@ -101,3 +101,19 @@ def test_ddp_two_cpu_processes(corpus, tmp_path):
     assert "2 processes" in r.stderr
     state = torch.load(tmp_path / "ddp" / "ckpt.pt", weights_only=False)
     assert state["step"] == 4
+
+
+def test_train_from_a_folder_of_recordings(tmp_path):
+    """Any folder of recordings trains: formats and rates mixed, an unreadable file skipped."""
+    import soundfile as sf
+
+    from support import harmonic_tone
+
+    rec = tmp_path / "recordings" / "take2"
+    rec.mkdir(parents=True)
+    sf.write(tmp_path / "recordings" / "a.flac", harmonic_tone(196, 4.0, 44100), 44100)
+    sf.write(rec / "b.mp3", harmonic_tone(262, 4.0, 48000), 48000)
+    sf.write(rec / "c.ogg", harmonic_tone(330, 4.0, 22050), 22050)
+    (rec / "d.wav").write_bytes(b"RIFF broken")
+    summary = train(config(tmp_path / "recordings", tmp_path / "run", 3), progress=False)
+    assert summary["steps"] == 3 and 11.0 < summary["corpus_seconds"] < 13.0
