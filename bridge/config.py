@@ -6,7 +6,6 @@ OSC parameter table and MIDI CC scaling all read the same numbers.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -290,7 +289,3 @@ def preset_to_yaml(preset: Preset) -> str:
     import yaml
 
     return yaml.safe_dump(preset.to_dict(), sort_keys=False)
-
-
-def dataclass_fields(obj) -> dict:
-    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}

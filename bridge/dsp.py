@@ -323,10 +323,6 @@ def db_to_amplitude(gain_db: float) -> float:
     return float(10.0 ** (gain_db / 20.0))
 
 
-def to_mono(y: np.ndarray) -> np.ndarray:
-    """Mean of the channels of ``y`` [shape=(channels, n)]."""
-    return y.mean(axis=0)
-
 
 def spectral_convergence(reference_mag: np.ndarray, y: np.ndarray, n_fft: int, hop_length: int,
                          window: np.ndarray) -> float:

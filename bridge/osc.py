@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -241,14 +241,6 @@ def build(address: str, *args: Any) -> bytes:
             body += struct.pack(">i", len(v)) + v + b"\x00" * (-len(v) % 4)
     return _pad4(address.encode("ascii")) + _pad4(tags.encode("ascii")) + body
 
-
-def build_split(address: str, head: Iterable[Any], values: Sequence[float], per_message: int) -> list[bytes]:
-    """Builds one or more messages ``address head... v...`` with at most ``per_message`` values each."""
-    head = list(head)
-    if not values:
-        return [build(address, *head)]
-    return [build(address, *head, *[("f", float(v)) for v in values[i : i + per_message]])
-            for i in range(0, len(values), per_message)]
 
 
 def parse(dgram: bytes) -> list[tuple[str, list[Any]]]:
