@@ -303,7 +303,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     sp.add_argument("--with", dest="models_pair", required=True, metavar="A,B", help="e.g. guitar,violin")
     sp.add_argument("-n", type=int, default=1)
     sp.add_argument("--steps", type=int, default=30)
-    sp.add_argument("--branch", type=float, default=0.3, help="fraction of steps left when B takes over")
+    sp.add_argument("--branch", type=float, default=0.8,
+                    help="fraction of steps left when B takes over (later: B closer to A; earlier: more B)")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--seconds", type=float, default=3.0)
     sp.add_argument("--eta", type=float, default=0.0)

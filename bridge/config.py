@@ -167,7 +167,9 @@ class Preset:
     mode: str = _f("transfer", choices=("transfer", "generate", "pair"))
     target: str = "violin"
     pair_with: str = ""
-    branch: float = _f(0.3, lo=0.0, hi=1.0, doc="pair: fraction of steps left when the branch happens")
+    # Measured (4 guitar/violin pairs, 30 steps): B is judged violin at 0.02 / 0.44 / 0.79 for branch
+    # 0.3 / 0.7 / 0.85, the pair's mel correlation 0.95 / 0.85 / 0.78 (unrelated pairs: ~0.6).
+    branch: float = _f(0.8, lo=0.0, hi=1.0, doc="pair: fraction of steps left when the branch happens")
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
 
