@@ -132,7 +132,7 @@ def write_phrase_midi(path: Path, inst: Instrument, seconds: float, rng: np.rand
     for start, dur, note, velocity in notes:
         events.append((sec_to_ticks(start), mido.Message("note_on", note=note, velocity=velocity, channel=0)))
         events.append((sec_to_ticks(start + dur), mido.Message("note_off", note=note, velocity=0, channel=0)))
-    _write_events(path, events, ticks_per_beat, tempo)
+    write_events(path, events, ticks_per_beat, tempo)
     return {"program": program, "tempo_bpm": round(tempo_bpm, 2), "n_notes": len(notes)}
 
 
@@ -151,11 +151,12 @@ def write_drum_midi(path: Path, inst: Instrument, n_hits: int, spacing_s: float,
         events.append((tick, mido.Message("note_on", note=note, velocity=velocity, channel=DRUM_CHANNEL)))
         events.append((tick + 60, mido.Message("note_off", note=note, velocity=0, channel=DRUM_CHANNEL)))
         hits.append((note, velocity))
-    _write_events(path, events, ticks_per_beat, tempo)
+    write_events(path, events, ticks_per_beat, tempo)
     return hits
 
 
-def _write_events(path: Path, events, ticks_per_beat: int, tempo: int) -> None:
+def write_events(path: Path, events, ticks_per_beat: int, tempo: int) -> None:
+    """Writes ``(tick, mido.Message)`` events (absolute ticks) as a one-track MIDI file."""
     import mido
 
     mid = mido.MidiFile(ticks_per_beat=ticks_per_beat)
@@ -282,7 +283,7 @@ def render_melody(notes: Iterable[tuple[float, float, int, int]], program: int, 
         events.append((to_ticks(start), mido.Message("note_on", note=note, velocity=velocity, channel=channel)))
         events.append((to_ticks(start + dur), mido.Message("note_off", note=note, velocity=0, channel=channel)))
     with tempfile.TemporaryDirectory() as tmp:
-        _write_events(Path(tmp) / "m.mid", events, 480, tempo)
+        write_events(Path(tmp) / "m.mid", events, 480, tempo)
         return render_midi(Path(tmp) / "m.mid", Path(tmp) / "m.wav", find_soundfont(soundfont), sample_rate)
 
 

@@ -472,6 +472,15 @@ class Stream:
         self._acc_base = final
         self._wet.push(self._out_rs(ready.astype(np.float32)))
 
+    def drop_in_flight(self) -> int:
+        """Abandons windows in flight (after a failed model call); their span comes out silent."""
+        n = len(self._jobs)
+        for job in self._jobs:
+            self._done.add(job.index)
+        self._jobs = []
+        self._advance_final()
+        return n
+
     @property
     def busy(self) -> bool:
         """Whether a tick would do work now (windows in flight or ready to start)."""

@@ -578,7 +578,7 @@ def render_phrases(soundfont: str, names: Sequence[str], n_phrases: int, phrase_
             spans.append((name, t0))
             t0 += slot
     with tempfile.TemporaryDirectory() as tmp:
-        corpus._write_events(Path(tmp) / "all.mid", events, 480, mido.bpm2tempo(120))
+        corpus.write_events(Path(tmp) / "all.mid", events, 480, mido.bpm2tempo(120))
         y = corpus.render_midi(Path(tmp) / "all.mid", Path(tmp) / "all.wav", sf, sample_rate)
     out: dict[str, list[np.ndarray]] = {name: [] for name in names}
     n = int(round((phrase_seconds + 2.5) * sample_rate))

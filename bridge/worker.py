@@ -132,7 +132,7 @@ class StreamWorker(threading.Thread):
                     except BridgeError as e:
                         for st in busy:
                             self.send_error(st.reply, "/bridge/audio/in", e.code, f"stream {st.stream_id}: {e}")
-                            st.stream._jobs.clear()
+                            st.stream.drop_in_flight()
                     self.busy_s += time.perf_counter() - t0
                     worked = True
                 for st in sorted(self.streams.values(), key=lambda s: s.pending[0].t_arrival if s.pending else 1e18):

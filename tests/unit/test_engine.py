@@ -245,3 +245,16 @@ def test_streams_on_one_model_share_calls_and_keep_their_output(tiny_models):
     # Both streams' windows went through the model together: half as many calls as rows.
     assert sum(rows for rows, _ in models.calls) == a.stats["model_rows"] + b.stats["model_rows"]
     assert len(models.calls) * 2 == a.stats["model_rows"] + b.stats["model_rows"]
+
+
+def test_dropping_windows_after_a_failure_keeps_the_stream_going(tiny_models):
+    s = engine.Stream(tiny_models, PRESET, 22050, 1)
+    y = harmonic_tone(220, 4.0, 22050)[None]
+    s.write(y[:, :30000])
+    s._start_ready_windows()
+    assert s._jobs
+    dropped = s.drop_in_flight()
+    assert dropped > 0 and not s._jobs
+    out = s.process(y[:, 30000:])  # later windows run; nothing waits for the dropped ones
+    assert out.shape == (1, y.shape[1] - 30000) and s.stats["underrun_samples"] == 0
+    assert np.abs(s.read(0)).size == 0 and np.isfinite(out).all()
