@@ -257,4 +257,4 @@ def test_dropping_windows_after_a_failure_keeps_the_stream_going(tiny_models):
     assert dropped > 0 and not s._jobs
     out = s.process(y[:, 30000:])  # later windows run; nothing waits for the dropped ones
     assert out.shape == (1, y.shape[1] - 30000) and s.stats["underrun_samples"] == 0
-    assert np.abs(s.read(0)).size == 0 and np.isfinite(out).all()
+    assert np.isfinite(out).all()
