@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_ORDER = ("violin", "guitar", "voice", "cello", "flute", "kick", "snare", "hihat", "piano")
+DEFAULT_ORDER = ("violin", "guitar", "voice", "cello", "flute", "kick", "snare", "hihat")
 DRUMS = ("kick", "snare", "hihat")
 
 
