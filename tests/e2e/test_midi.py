@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from jack_support import jack_env, jack_server, jackd_installed
+from bridge.model import find_models, model_dirs
 from support import ROOT, run_daemon
 
 pytestmark = [pytest.mark.jack,
@@ -133,15 +134,19 @@ def test_daemon_port_is_a_jack_midi_input(jack, midi_daemon):
     assert "UNIX_JACK" in midi_daemon.log()
 
 
-def test_mapped_cc_sets_scaled_parameters(osc, controller):
+def test_mapped_cc_sets_scaled_parameters(osc, controller, tiny_model_dir):
     c = osc
+    # The daemon loads every model it finds: the tiny test models, then the shipped ones.
+    loaded = sorted(find_models(model_dirs([tiny_model_dir])))
+    assert len(loaded) >= 4
     cases = [  # (cc, param, [(cc value, expected parameter value)])
         (7, "mix", [(0, 0.0), (127, 1.0), (64, 64 / 127)]),
         (8, "strength", [(127, 1.0), (0, 0.01), (100, 0.01 + 0.99 * 100 / 127)]),
         (9, "steps", [(127, 200), (0, 1), (64, 101)]),  # ints rounded: 1 + 199 * 64 / 127 = 101.28
         (10, "match_loudness", [(0, 0), (64, 1), (63, 0)]),  # booleans: on from 64
         (11, "inversion", [(127, "pinv"), (0, "envelope")]),  # choices split the range
-        (12, "target", [(0, "cello"), (127, "violin"), (40, "guitar")]),  # loaded models, by name
+        # loaded models in name order, the 128 values split evenly: 40 -> index 40 * n // 128
+        (12, "target", [(0, loaded[0]), (127, loaded[-1]), (40, loaded[40 * len(loaded) // 128])]),
     ]
     for cc, param, values in cases:
         assert c.request("/bridge/midi/map", cc, param, reply="/bridge/midi/mapped") == [cc, param, -1]

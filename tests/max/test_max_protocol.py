@@ -14,6 +14,7 @@ import re
 import pytest
 
 from bridge import osc
+from bridge.model import find_models, model_dirs
 from nodeharness import M4L, ROOT, SCRIPTS, boxes, build, js_functions, lines, load_patch, run_harness
 
 SCRIPT_OF = {"stream": "bridge_stream.js", "control": "bridge_control.js", "clip": "bridge_clip.js"}
@@ -123,7 +124,8 @@ def test_every_request_was_answered(protocol_run):
 def test_ui_is_filled_from_info_and_modes_work(protocol_run, tiny_model_dir, preset_dir):
     s = protocol_run
     assert s["texts"]["obj-status"].startswith("connected")
-    models = sorted(p.stem for p in tiny_model_dir.glob("*.onnx"))
+    models = sorted(find_models(model_dirs([tiny_model_dir])))  # what the daemon loads: tiny + shipped
+    assert set(p.stem for p in tiny_model_dir.glob("*.onnx")) <= set(models)
     assert s["menus"]["obj-menu-target"] == models
     assert s["menus"]["obj-menu-morph"] == ["(none)"] + models
     assert set(p.stem for p in preset_dir.glob("*.yaml")) <= set(s["menus"]["obj-menu-preset"])
