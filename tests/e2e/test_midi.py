@@ -138,7 +138,6 @@ def test_mapped_cc_sets_scaled_parameters(osc, controller, tiny_model_dir):
     c = osc
     # The daemon loads every model it finds: the tiny test models, then the shipped ones.
     loaded = sorted(find_models(model_dirs([tiny_model_dir])))
-    assert len(loaded) >= 4
     cases = [  # (cc, param, [(cc value, expected parameter value)])
         (7, "mix", [(0, 0.0), (127, 1.0), (64, 64 / 127)]),
         (8, "strength", [(127, 1.0), (0, 0.01), (100, 0.01 + 0.99 * 100 / 127)]),

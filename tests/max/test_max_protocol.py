@@ -125,7 +125,6 @@ def test_ui_is_filled_from_info_and_modes_work(protocol_run, tiny_model_dir, pre
     s = protocol_run
     assert s["texts"]["obj-status"].startswith("connected")
     models = sorted(find_models(model_dirs([tiny_model_dir])))  # what the daemon loads: tiny + shipped
-    assert set(p.stem for p in tiny_model_dir.glob("*.onnx")) <= set(models)
     assert s["menus"]["obj-menu-target"] == models
     assert s["menus"]["obj-menu-morph"] == ["(none)"] + models
     assert set(p.stem for p in preset_dir.glob("*.yaml")) <= set(s["menus"]["obj-menu-preset"])
