@@ -4,7 +4,8 @@ Offline (default): each transfer preset restyles the same 10 s input several tim
 the table gives the median real-time factor (compute time / audio time) and its
 spread, the latency a stream of that preset reports at 48 kHz, and model calls per
 window. In the same run: one U-Net forward in onnxruntime against torch eager on the
-same architecture (when torch is installed), and the short split against a full
+same architecture (when torch is installed; timed in a child process, ``export.eager``,
+so bridge never imports torch), and the short split against a full
 50-step DDIM from noise.
 
 ``--serve``: a client streams 48 kHz stereo in 512-frame blobs at real-time pace to a
@@ -15,10 +16,12 @@ per audio second (its real-time factor, client and daemon sharing the machine).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -158,72 +161,50 @@ def bench_inversion(mel, repeats: int) -> list[dict]:
     return out
 
 
-def bench_forward(den, repeats: int) -> dict:
-    """One U-Net forward (batch 1, the model's window) in onnxruntime and, if installed, torch eager."""
+def time_forward(den, repeats: int, eager=None) -> dict:
+    """One U-Net forward (batch 1, the model's window) in onnxruntime, and ``eager(x, t)`` when given.
+
+    The two are timed interleaved, so both see the same machine load.
+    """
     m = den.info.mel
     x = np.random.default_rng(0).standard_normal((1, 1, m.n_mels, m.window_frames)).astype(np.float32)
     t = np.array([500])
     den.predict(x, t)
-    ort_ms, torch_ms = [], []
-    torch_model = _torch_twin(den)
-    if torch_model is not None:
-        import torch
-
-        xt, tt = torch.from_numpy(x), torch.from_numpy(t.astype(np.float32))
-        with torch.inference_mode():
-            torch_model(xt, tt)
-    # Interleaved, so both see the same machine load.
+    if eager is not None:
+        eager(x, t)
+    ort_ms, eager_ms = [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
         den.predict(x, t)
         ort_ms.append(1000 * (time.perf_counter() - t0))
-        if torch_model is not None:
-            with torch.inference_mode():
-                t0 = time.perf_counter()
-                torch_model(xt, tt)
-                torch_ms.append(1000 * (time.perf_counter() - t0))
+        if eager is not None:
+            t0 = time.perf_counter()
+            eager(x, t)
+            eager_ms.append(1000 * (time.perf_counter() - t0))
     out = {"model": den.info.instrument, "shape": list(x.shape), "onnxruntime_ms": _stats(ort_ms)}
-    if torch_ms:
-        out["torch_eager_ms"] = _stats(torch_ms)
-        out["torch_over_onnxruntime"] = round(statistics.median(torch_ms) / statistics.median(ort_ms), 2)
-    else:
-        out["torch_eager_ms"] = "torch not installed"
+    if eager_ms:
+        out["torch_eager_ms"] = _stats(eager_ms)
+        out["torch_over_onnxruntime"] = round(statistics.median(eager_ms) / statistics.median(ort_ms), 2)
     return out
 
 
-def _torch_twin(den):
-    """The same architecture in torch eager (from the model's metadata), threads matched; None without torch."""
-    try:
-        import torch
+def bench_forward(den, repeats: int) -> dict:
+    """onnxruntime against torch eager on the same model, when torch and ``export`` are installed.
 
-        from export.unet import UNet, UNetConfig
-    except ImportError:
-        return None
-    if not den.info.unet:
-        return None
-    torch.set_num_threads(den.session.get_session_options().intra_op_num_threads)
-    model = UNet(UNetConfig.from_dict(den.info.unet)).eval()
-    _load_onnx_weights(model, den.info.path)
-    return model
-
-
-def _load_onnx_weights(model, path) -> int:
-    """Copies initialisers whose names match the state dict (the legacy exporter keeps them); returns how many."""
-    try:
-        import onnx
-        import torch
-        from onnx import numpy_helper
-    except ImportError:
-        return 0
-    inits = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
-    state = model.state_dict()
-    n = 0
-    for k, v in state.items():
-        if k in inits and inits[k].shape == tuple(v.shape):
-            state[k] = torch.from_numpy(inits[k].copy())
-            n += 1
-    model.load_state_dict(state)
-    return n
+    The comparison runs in a child process (``python -m export.eager``): bridge itself
+    never imports torch. Without torch, onnxruntime alone is timed here.
+    """
+    missing = [m for m in ("torch", "export") if importlib.util.find_spec(m) is None]
+    if missing:
+        return time_forward(den, repeats) | {"torch_eager_ms": f"not measured ({', '.join(missing)} not installed)"}
+    threads = den.session.get_session_options().intra_op_num_threads
+    cmd = [sys.executable, "-m", "export.eager", str(den.info.path), "--provider", den.provider,
+           "--threads", str(threads), "--repeats", str(repeats)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        why = (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1][:200]
+        return time_forward(den, repeats) | {"torch_eager_ms": f"not measured (export.eager failed: {why})"}
+    return json.loads(r.stdout.strip().splitlines()[-1])
 
 
 def bench_short_split(models, preset, y, sr, seconds, repeats) -> dict:
@@ -286,7 +267,6 @@ def _cpu_seconds(pid: int) -> float:
 def bench_serve(args) -> dict:
     import re
     import socket
-    import subprocess
     import threading
 
     from . import osc

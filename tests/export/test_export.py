@@ -117,3 +117,20 @@ def test_train_from_a_folder_of_recordings(tmp_path):
     (rec / "d.wav").write_bytes(b"RIFF broken")
     summary = train(config(tmp_path / "recordings", tmp_path / "run", 3), progress=False)
     assert summary["steps"] == 3 and 11.0 < summary["corpus_seconds"] < 13.0
+
+
+def test_bench_eager_twin_is_the_shipped_model(tmp_path):
+    """bridge bench's torch row times the same network: the twin rebuilt from metadata matches onnxruntime."""
+    from export.eager import twin
+
+    den = Denoiser.load(ROOT / "bridge" / "models" / "violin.onnx", providers=("cpu",), threads=1)
+    x = np.random.default_rng(3).standard_normal((2, 1, 80, 64)).astype(np.float32)
+    t = np.array([100, 700])
+    with torch.inference_mode():
+        eager = twin(den)(torch.from_numpy(x), torch.from_numpy(t.astype(np.float32))).numpy()
+    assert np.abs(eager - den.predict(x, t)).max() < 1e-4
+    r = subprocess.run([sys.executable, "-m", "export.eager", str(den.info.path), "--threads", "1", "--repeats", "3"],
+                       capture_output=True, text=True, cwd=str(ROOT), check=True)
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["model"] == "violin" and res["onnxruntime_ms"]["n"] == 3 and res["torch_eager_ms"]["n"] == 3
+    assert res["torch_over_onnxruntime"] > 0
