@@ -323,7 +323,6 @@ def db_to_amplitude(gain_db: float) -> float:
     return float(10.0 ** (gain_db / 20.0))
 
 
-
 def spectral_convergence(reference_mag: np.ndarray, y: np.ndarray, n_fft: int, hop_length: int,
                          window: np.ndarray) -> float:
     """Relative Frobenius error between a target magnitude and the magnitude of ``y``."""

@@ -319,7 +319,8 @@ class Stream:
         self._settings = WindowSettings(
             denoise=denoise, alpha_bar=alpha_bar, t_start=sampling.start_timestep(p.sampler.strength, len(alpha_bar)),
             steps=self._effective_steps(), eta=p.sampler.eta, seed=p.sampler.seed,
-            griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, fill=p.render.fill, mask=mask, match_loudness=p.render.match_loudness,
+            griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, fill=p.render.fill,
+            mask=mask, match_loudness=p.render.match_loudness,
             silence_db=p.render.silence_db, key=key,
         )
         return self._settings
@@ -543,13 +544,13 @@ def tick_streams(streams: list[Stream]) -> int:
             if not job.done:
                 key = (job.settings.key, job.x.shape[-1], id(job.settings.denoise))
                 groups.setdefault(key, []).append((stream, job))
-    rows: dict[int, int] = {}
+    rows: dict[int, int] = {}  # id(stream) -> model rows evaluated for it this tick
     for members in groups.values():
-        owner = {id(job): stream for stream, job in members}
+        owner = {id(job): id(stream) for stream, job in members}
         for part in _split_rows([job for _, job in members], MAX_ROWS_PER_CALL):
             _step(part)
             for job in part:
-                rows[id(owner[id(job)])] = rows.get(id(owner[id(job)]), 0) + int(job.active.sum())
+                rows[owner[id(job)]] = rows.get(owner[id(job)], 0) + int(job.active.sum())
     for stream in streams:
         n = rows.get(id(stream), 0)
         if n:

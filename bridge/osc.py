@@ -242,7 +242,6 @@ def build(address: str, *args: Any) -> bytes:
     return _pad4(address.encode("ascii")) + _pad4(tags.encode("ascii")) + body
 
 
-
 def parse(dgram: bytes) -> list[tuple[str, list[Any]]]:
     """Parses a datagram (message or bundle) into ``(address, values)``; bundle timetags are ignored.
 
