@@ -15,7 +15,7 @@ import numpy as np
 
 from bridge import dsp
 from bridge.config import MelConfig
-from bridge.corpus import AUDIO_SUFFIXES, read_audio
+from lab.corpus import AUDIO_SUFFIXES, read_audio
 from bridge.errors import AudioFileError
 
 log = logging.getLogger(__name__)

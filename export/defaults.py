@@ -67,7 +67,7 @@ def main(argv=None) -> int:
         drum = name in DRUMS
         corpus_dir = work / "corpora" / Path(a.soundfont).stem / name
         if not (corpus_dir / "corpus.json").is_file():
-            from bridge.corpus import render_instrument
+            from lab.corpus import render_instrument
 
             t = time.time()
             minutes = a.drum_minutes if drum else a.minutes

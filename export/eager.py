@@ -1,8 +1,8 @@
-"""The torch eager twin of an exported model, timed against onnxruntime for ``bridge bench``.
+"""The torch eager twin of an exported model, timed against onnxruntime: ``python -m export.eager MODEL.onnx``.
 
-``bridge bench`` runs this as a child process (``python -m export.eager MODEL.onnx``) so
-that the runtime never imports torch. It rebuilds the U-Net from the model's metadata,
-copies the ONNX initialisers into it, times both interleaved and prints one JSON line.
+``bridge bench`` times onnxruntime alone (the runtime and the lab never import torch);
+this rebuilds the U-Net from the model's metadata, copies the ONNX initialisers into
+it, times both interleaved and prints one JSON line with the two side by side.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import onnx
 import torch
 from onnx import numpy_helper
 
-from bridge.bench import time_forward
 from bridge.model import Denoiser
 from export.unet import UNet, UNetConfig
+from lab.timing import time_forward
 
 
 def load_onnx_weights(model: torch.nn.Module, path) -> int:

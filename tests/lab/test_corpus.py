@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from bridge.corpus import INSTRUMENTS, import_folder, phrase_notes, render_instrument
+from lab.corpus import INSTRUMENTS, import_folder, phrase_notes, render_instrument
 from bridge.errors import ParameterError
 from support import harmonic_tone
 
@@ -49,6 +49,7 @@ def test_unknown_instrument_and_soundfont():
         render_instrument("/tmp", "violin", 5, 0, soundfont="nope.sf2")
 
 
+@pytest.mark.slow
 def test_import_folder(tmp_path):
     src = tmp_path / "rec"
     src.mkdir()

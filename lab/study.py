@@ -1,52 +1,19 @@
-"""The report's applications and study: vocal accompaniment (end of section 5.2) and the
-strength x steps sweep (tables 5.1/5.2, redone with our own metrics)."""
+"""The report's study: the strength x steps sweep (tables 5.1/5.2, redone with our own metrics).
+
+Vocal accompaniment (end of section 5.2) is a runtime feature: :func:`bridge.offline.accompany`.
+"""
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 
-from . import dsp, engine
-from .config import Preset
-from .errors import ParameterError
-
-# Band limits per target when the preset sets none: the report cleans each styled track
-# "by removing outlying high and low frequency components".
-DEFAULT_BANDS = {"violin": (180.0, 9000.0), "guitar": (80.0, 8000.0), "cello": (60.0, 6000.0),
-                 "flute": (250.0, 9000.0), "voice": (90.0, 8000.0), "piano": (50.0, 9000.0)}
-STEM_RMS_DB = -20.0
-
-
-def accompany(
-    vocal: np.ndarray, sample_rate: int, models: Mapping, targets: list[str], preset: Preset, vocal_db: float = -3.0,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Restyles a vocal into each target, band-limits and normalises the stems, and sums them with the vocal.
-
-    Returns ``(song, stems)``; ``song`` has the vocal's shape and is peak-limited to -1 dBFS.
-    """
-    if not targets or any(not t for t in targets):
-        raise ParameterError(f"--with: expected model names like violin,guitar, got {','.join(targets)!r}")
-    stems = {}
-    for name in targets:
-        p = preset.with_param("target", name)
-        if p.render.highpass_hz == 0 and p.render.lowpass_hz == 0 and name in DEFAULT_BANDS:
-            hp, lp = DEFAULT_BANDS[name]
-            p = p.with_param("highpass_hz", hp).with_param("lowpass_hz", lp)
-        stems[name] = _normalise(engine.transfer(vocal, sample_rate, models, p), STEM_RMS_DB)
-    song = sum(stems.values()) + _normalise(vocal, STEM_RMS_DB + vocal_db)
-    peak = float(np.abs(song).max())
-    if peak > 0.891:
-        song = song * (0.891 / peak)
-    return song.astype(np.float32), stems
-
-
-def _normalise(y: np.ndarray, rms_db: float) -> np.ndarray:
-    cur = dsp.rms_db(y)
-    return y if not math.isfinite(cur) else (y * dsp.db_to_amplitude(rms_db - cur)).astype(np.float32)
+from bridge import offline
+from bridge.config import Preset
+from bridge.errors import ParameterError
 
 
 def sweep(
@@ -60,8 +27,8 @@ def sweep(
     with tqdm(total=len(strengths) * len(steps_list), desc=f"sweep -> {preset.target}", unit="cell") as bar:
         for s in strengths:
             for k in steps_list:
-                p = engine.with_overrides(preset, strength=s, steps=k)
-                out = engine.transfer(y, sample_rate, models, p)
+                p = preset.with_params(strength=s, steps=k)
+                out = offline.transfer(y, sample_rate, models, p)
                 cells.append({"strength": s, "steps": k, **judge(out)})
                 bar.update(1)
     return cells
@@ -108,7 +75,9 @@ def markdown_table(cells: list[dict], key: str) -> str:
 
 def sweep_command(args, preset: Preset, models) -> int:
     """``bridge sweep IN --to NAME``: the strength x steps table and heatmaps."""
-    from . import audio_io, evaluate
+    from bridge import audio_io
+
+    from . import evaluate
 
     y, sr = audio_io.read(args.input)
     strengths = [float(s) for s in args.strengths.split(",")]

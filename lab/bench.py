@@ -3,10 +3,10 @@
 Offline (default): each transfer preset restyles the same 10 s input several times;
 the table gives the median real-time factor (compute time / audio time) and its
 spread, the latency a stream of that preset reports at 48 kHz, and model calls per
-window. In the same run: one U-Net forward in onnxruntime against torch eager on the
-same architecture (when torch is installed; timed in a child process, ``export.eager``,
-so bridge never imports torch), and the short split against a full
-50-step DDIM from noise.
+window. In the same run: one U-Net forward in onnxruntime (torch eager on the same
+weights is ``python -m export.eager MODEL.onnx``, with the train extra: the lab never
+imports torch or ``export``), and the short split against a full 50-step DDIM from noise.
+Every timed transfer is :func:`bridge.offline.transfer` or :func:`bridge.offline.run`.
 
 ``--serve``: a client streams 48 kHz stereo in 512-frame blobs at real-time pace to a
 real ``bridge serve`` subprocess and reports chunks sent, returned, late and lost,
@@ -16,7 +16,6 @@ per audio second (its real-time factor, client and daemon sharing the machine).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import platform
@@ -28,16 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-def add_bench_args(p) -> None:
-    p.add_argument("--serve", action="store_true", help="stream to a real daemon instead of timing transfer")
-    p.add_argument("--presets", default=None, help="comma-separated presets (default: every transfer preset)")
-    p.add_argument("--seconds", type=float, default=None, help="input length (default 10; --serve: 60)")
-    p.add_argument("--repeats", type=int, default=5, help="timed runs per preset (offline)")
-    p.add_argument("--sample-rate", type=int, default=44100, help="input rate (offline)")
-    p.add_argument("--preset", default="guitar-to-violin", help="--serve: the daemon's preset")
-    p.add_argument("--frames", type=int, default=512, help="--serve: frames per chunk")
-    p.add_argument("--json", default=None, help="also write the results as JSON here")
+from .timing import summary, time_forward
 
 
 def bench_input(seconds: float, sample_rate: int) -> np.ndarray:
@@ -60,11 +50,6 @@ def bench_input(seconds: float, sample_rate: int) -> np.ndarray:
     return (0.5 * y / max(1e-9, float(np.abs(y).max()))).astype(np.float32)
 
 
-def _stats(values: list[float]) -> dict:
-    v = sorted(values)
-    return {"median": statistics.median(v), "min": v[0], "max": v[-1], "n": len(v)}
-
-
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -78,8 +63,9 @@ def machine() -> str:
 
 
 def bench_offline(args, models) -> dict:
-    from . import engine
-    from .presets import PresetLibrary
+    from bridge import offline
+    from bridge.presets import PresetLibrary, resolve_preset
+    from bridge.stream import Stream
 
     lib = PresetLibrary(getattr(args, "presets_dirs", []) or [])
     names = args.presets.split(",") if args.presets else [n for n in lib.names() if lib[n].mode == "transfer"]
@@ -89,28 +75,28 @@ def bench_offline(args, models) -> dict:
     results = {"machine": machine(), "input": f"{seconds:g} s mono at {sr} Hz (rendered guitar phrase)",
                "provider": None, "presets": [], "forward": None, "short_split": None}
     for name in names:
-        preset = lib[name]
+        preset = resolve_preset(name, lib)
         models[preset.target]
         if preset.render.morph_with:
             models[preset.render.morph_with]
-        engine.transfer(y[:, : sr // 2], sr, models, preset)  # warm-up
+        offline.transfer(y[:, : sr // 2], sr, models, preset)  # warm-up
         times = []
         for _ in range(args.repeats):
             t0 = time.perf_counter()
-            engine.transfer(y, sr, models, preset)
+            offline.transfer(y, sr, models, preset)
             times.append(time.perf_counter() - t0)
-        stream48 = engine.Stream(models, preset, 48000, 2)
-        probe = engine.Stream(models, preset, sr, 1)
-        probe.process(np.concatenate([y, np.zeros((1, probe.latency_samples), np.float32)], axis=1))
-        rtf = _stats([t / seconds for t in times])
+        stream48 = Stream(models, preset, 48000, 2)
+        probe = Stream(models, preset, sr, 1)
+        offline.run(probe, y)
+        rtf = summary([t / seconds for t in times])
         results["presets"].append({
-            "preset": name, "target": preset.target, "strength": preset.sampler.strength,
+            "preset": preset.name, "target": preset.target, "strength": preset.sampler.strength,
             "steps": preset.sampler.steps, "window_frames": stream48.geometry.window_frames,
             "rtf": rtf, "latency_samples_48k": stream48.latency_samples, "latency_ms": stream48.latency_ms,
             "calls_per_window": round(probe.stats["model_rows"] / max(1, probe.stats["windows"]), 2),
         })
     results["provider"] = f"{models.provider} ({models.provider_note})"
-    first = lib[names[0]]
+    first = resolve_preset(names[0], lib)
     results["forward"] = bench_forward(models[first.target], args.repeats * 20)
     results["short_split"] = bench_short_split(models, first, y, sr, seconds, args.repeats)
     results["inversion"] = bench_inversion(models[first.target].info.mel, args.repeats)
@@ -124,7 +110,7 @@ def bench_inversion(mel, repeats: int) -> list[dict]:
     lows cut, a slow swell), standing in for a model's output. Error: mean |dB| over
     bins above -90 dB of the intended mel, after re-analysing the audio.
     """
-    from . import dsp
+    from bridge import dsp
 
     tf = dsp.mel_transform(mel)
     y = bench_input(5.0, mel.sample_rate).astype(np.float64)
@@ -161,69 +147,35 @@ def bench_inversion(mel, repeats: int) -> list[dict]:
     return out
 
 
-def time_forward(den, repeats: int, eager=None) -> dict:
-    """One U-Net forward (batch 1, the model's window) in onnxruntime, and ``eager(x, t)`` when given.
-
-    The two are timed interleaved, so both see the same machine load.
-    """
-    m = den.info.mel
-    x = np.random.default_rng(0).standard_normal((1, 1, m.n_mels, m.window_frames)).astype(np.float32)
-    t = np.array([500])
-    den.predict(x, t)
-    if eager is not None:
-        eager(x, t)
-    ort_ms, eager_ms = [], []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        den.predict(x, t)
-        ort_ms.append(1000 * (time.perf_counter() - t0))
-        if eager is not None:
-            t0 = time.perf_counter()
-            eager(x, t)
-            eager_ms.append(1000 * (time.perf_counter() - t0))
-    out = {"model": den.info.instrument, "shape": list(x.shape), "onnxruntime_ms": _stats(ort_ms)}
-    if eager_ms:
-        out["torch_eager_ms"] = _stats(eager_ms)
-        out["torch_over_onnxruntime"] = round(statistics.median(eager_ms) / statistics.median(ort_ms), 2)
-    return out
+EAGER_HINT = "run python -m export.eager {model} (needs the train extra)"
 
 
 def bench_forward(den, repeats: int) -> dict:
-    """onnxruntime against torch eager on the same model, when torch and ``export`` are installed.
+    """One U-Net forward in onnxruntime; the torch eager comparison is ``python -m export.eager``.
 
-    The comparison runs in a child process (``python -m export.eager``): bridge itself
-    never imports torch. Without torch, onnxruntime alone is timed here.
+    The lab does not start it: ``export`` (torch) imports the lab, never the other way round.
     """
-    missing = [m for m in ("torch", "export") if importlib.util.find_spec(m) is None]
-    if missing:
-        return time_forward(den, repeats) | {"torch_eager_ms": f"not measured ({', '.join(missing)} not installed)"}
-    threads = den.session.get_session_options().intra_op_num_threads
-    cmd = [sys.executable, "-m", "export.eager", str(den.info.path), "--provider", den.provider,
-           "--threads", str(threads), "--repeats", str(repeats)]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        why = (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1][:200]
-        return time_forward(den, repeats) | {"torch_eager_ms": f"not measured (export.eager failed: {why})"}
-    return json.loads(r.stdout.strip().splitlines()[-1])
+    return time_forward(den, repeats) | {"torch_eager_ms": EAGER_HINT.format(model=den.info.path)}
 
 
 def bench_short_split(models, preset, y, sr, seconds, repeats) -> dict:
     """Short split (the preset's steps from its strength) against a full 50-step DDIM from noise."""
-    from . import engine
+    from bridge import offline, sampling
+    from bridge.stream import Stream
 
-    full = engine.with_overrides(preset, strength=1.0, steps=50)
+    full = preset.with_params(strength=1.0, steps=50)
     out = {}
     for label, p in (("short_split", preset), ("full_50_step", full)):
         times = []
         for _ in range(max(1, repeats // 2)):
-            s = engine.Stream(models, p, sr, 1)
+            s = Stream(models, p, sr, 1)
             t0 = time.perf_counter()
-            s.process(np.concatenate([y, np.zeros((1, s.latency_samples), np.float32)], axis=1))
+            offline.run(s, y)
             times.append(time.perf_counter() - t0)
-        out[label] = {"steps": len(engine.sampling.ddim_timesteps(
-            engine.sampling.start_timestep(p.sampler.strength, 1000), p.sampler.steps)) - 1,
+        out[label] = {"steps": len(sampling.ddim_timesteps(
+            sampling.start_timestep(p.sampler.strength, 1000), p.sampler.steps)) - 1,
             "unet_calls_per_window": round(s.stats["model_rows"] / max(1, s.stats["windows"]), 2),
-            "rtf": _stats([t / seconds for t in times])}
+            "rtf": summary([t / seconds for t in times])}
     out["speedup"] = round(out["full_50_step"]["rtf"]["median"] / out["short_split"]["rtf"]["median"], 2)
     return out
 
@@ -240,13 +192,8 @@ def print_offline(r: dict) -> None:
     f = r["forward"]
     o = f["onnxruntime_ms"]
     print(f"\nU-Net forward {f['shape']} ({f['model']}): onnxruntime {o['median']:.2f} ms "
-          f"(min {o['min']:.2f}, max {o['max']:.2f})", end="")
-    if isinstance(f["torch_eager_ms"], dict):
-        t = f["torch_eager_ms"]
-        print(f"; torch eager {t['median']:.2f} ms (min {t['min']:.2f}, max {t['max']:.2f}); "
-              f"torch/onnxruntime {f['torch_over_onnxruntime']}x")
-    else:
-        print(f"; torch eager: {f['torch_eager_ms']}")
+          f"(min {o['min']:.2f}, max {o['max']:.2f})")
+    print(f"torch eager: {f['torch_eager_ms']}")
     s = r["short_split"]
     print(f"short split ({s['short_split']['steps']} steps, {s['short_split']['unet_calls_per_window']} calls/window) "
           f"RTF {s['short_split']['rtf']['median']:.3f} vs full 50-step DDIM "
@@ -269,7 +216,7 @@ def bench_serve(args) -> dict:
     import socket
     import threading
 
-    from . import osc
+    from bridge.serve import osc
 
     seconds = args.seconds or 60.0
     sr, frames = 48000, args.frames
@@ -386,7 +333,7 @@ def bench_command(args) -> int:
         r = bench_serve(args)
         print_serve(r)
     else:
-        from .model import ModelSet
+        from bridge.model import ModelSet
 
         r = bench_offline(args, ModelSet(args.models, args.provider, args.threads))
         print_offline(r)

@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .errors import AudioFileError, ParameterError
+from bridge.errors import AudioFileError, ParameterError
 
 log = logging.getLogger(__name__)
 

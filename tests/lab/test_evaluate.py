@@ -1,4 +1,4 @@
-"""Properties of `bridge eval`'s measures: Fréchet distance, pitch accuracy, the classifier, the pair pipeline."""
+"""Properties of `bridge eval`'s measures (lab/): Fréchet distance, pitch accuracy, the classifier, the pair pipeline."""
 
 import json
 import math
@@ -8,8 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bridge import evaluate as ev
 from bridge.errors import ParameterError
+from lab import evaluate as ev
+from lab.classifier import Classifier
+from lab.features import HOP_FRAMES, WINDOW_FRAMES, feature_names, window_features
+from lab.frechet import frechet_distance, frechet_from_stats
+from lab.judge import Judge
+from lab.phrases import make_phrases
+from lab.pitch import pitch_accuracy, pitch_counts, pitch_scores, pitch_track
+from lab.table import aim_lines, format_table, json_safe
 from support import harmonic_tone
 
 SR = 22050
@@ -18,9 +25,9 @@ SR = 22050
 # -- Fréchet distance -------------------------------------------------------------------------
 def test_frechet_of_a_set_with_itself_is_zero_and_grows_with_a_mean_shift(rng):
     x = rng.standard_normal((400, 6)) @ rng.standard_normal((6, 6))
-    assert ev.frechet_distance(x, x) == pytest.approx(0.0, abs=1e-8)
+    assert frechet_distance(x, x) == pytest.approx(0.0, abs=1e-8)
     shifts = [0.25, 0.5, 1.0, 2.0]
-    d = [ev.frechet_distance(x, x + s) for s in shifts]
+    d = [frechet_distance(x, x + s) for s in shifts]
     # Same covariance: the distance is exactly the squared mean shift, 6 s^2.
     np.testing.assert_allclose(d, [6 * s**2 for s in shifts], rtol=1e-6)
     assert all(a < b for a, b in zip(d, d[1:]))
@@ -28,48 +35,48 @@ def test_frechet_of_a_set_with_itself_is_zero_and_grows_with_a_mean_shift(rng):
 
 def test_frechet_matches_closed_forms(rng):
     # Diagonal covariances: |mu1 - mu2|^2 + sum (sqrt(a) - sqrt(b))^2.
-    d = ev.frechet_from_stats([0.0, 0.0], np.diag([1.0, 4.0]), [1.0, 2.0], np.diag([4.0, 9.0]))
+    d = frechet_from_stats([0.0, 0.0], np.diag([1.0, 4.0]), [1.0, 2.0], np.diag([4.0, 9.0]))
     assert d == pytest.approx(5.0 + (1 - 2) ** 2 + (2 - 3) ** 2, rel=1e-9)
     # C2 = a C1 (commuting, non-diagonal): tr(C1) (1 - sqrt(a))^2.
     A = rng.standard_normal((5, 5))
     C1 = A @ A.T + 0.5 * np.eye(5)
-    assert ev.frechet_from_stats(np.zeros(5), C1, np.zeros(5), 4.0 * C1) == pytest.approx(np.trace(C1), rel=1e-7)
+    assert frechet_from_stats(np.zeros(5), C1, np.zeros(5), 4.0 * C1) == pytest.approx(np.trace(C1), rel=1e-7)
     # Symmetric in its arguments for general SPD matrices.
     B = rng.standard_normal((5, 5))
     C2 = B @ B.T + 0.1 * np.eye(5)
     m1, m2 = rng.standard_normal(5), rng.standard_normal(5)
-    assert ev.frechet_from_stats(m1, C1, m2, C2) == pytest.approx(ev.frechet_from_stats(m2, C2, m1, C1), rel=1e-7)
+    assert frechet_from_stats(m1, C1, m2, C2) == pytest.approx(frechet_from_stats(m2, C2, m1, C1), rel=1e-7)
 
 
 def test_frechet_of_gaussian_samples_approaches_the_population_value(rng):
     a = rng.standard_normal((20000, 3))
     b = 2.0 * rng.standard_normal((20000, 3)) + np.array([1.0, 0.0, 0.0])
     # population: 1 + 3 (2 - 1)^2 = 4
-    assert ev.frechet_distance(a, b) == pytest.approx(4.0, rel=0.05)
+    assert frechet_distance(a, b) == pytest.approx(4.0, rel=0.05)
 
 
 def test_frechet_rejects_mismatched_sets():
     with pytest.raises(ParameterError, match="feature sizes"):
-        ev.frechet_distance(np.zeros((5, 3)), np.zeros((5, 4)))
+        frechet_distance(np.zeros((5, 3)), np.zeros((5, 4)))
     with pytest.raises(ParameterError, match="at least 2 rows"):
-        ev.frechet_distance(np.zeros((1, 3)), np.zeros((5, 3)))
+        frechet_distance(np.zeros((1, 3)), np.zeros((5, 3)))
 
 
 # -- pitch --------------------------------------------------------------------------------------
 def test_pitch_accuracy_of_a_tone_with_itself_is_one_and_a_semitone_away_is_zero():
     a = harmonic_tone(220.0, 1.5, SR)
-    assert ev.pitch_accuracy(a, a, SR) == pytest.approx(1.0)
+    assert pitch_accuracy(a, a, SR) == pytest.approx(1.0)
     up = harmonic_tone(220.0 * 2 ** (1 / 12), 1.5, SR)
-    assert ev.pitch_accuracy(a, up, SR) < 0.05
+    assert pitch_accuracy(a, up, SR) < 0.05
     # The tolerance is 50 cents and the tracks resolve a few cents (not pYIN's 25-cent grid).
-    assert ev.pitch_accuracy(a, harmonic_tone(220.0 * 2 ** (0.4 / 12), 1.5, SR), SR) > 0.95
-    assert ev.pitch_accuracy(a, harmonic_tone(220.0 * 2 ** (0.6 / 12), 1.5, SR), SR) < 0.05
+    assert pitch_accuracy(a, harmonic_tone(220.0 * 2 ** (0.4 / 12), 1.5, SR), SR) > 0.95
+    assert pitch_accuracy(a, harmonic_tone(220.0 * 2 ** (0.6 / 12), 1.5, SR), SR) < 0.05
 
 
 def test_octave_errors_count_for_pitch_but_not_for_chroma():
-    ref = ev.pitch_track(harmonic_tone(220.0, 1.5, SR), SR)
-    out = ev.pitch_track(harmonic_tone(440.0, 1.5, SR), SR)
-    s = ev.pitch_scores([ev.pitch_counts(ref, out)])
+    ref = pitch_track(harmonic_tone(220.0, 1.5, SR), SR)
+    out = pitch_track(harmonic_tone(440.0, 1.5, SR), SR)
+    s = pitch_scores([pitch_counts(ref, out)])
     assert s["pitch_accuracy"] < 0.05
     assert s["chroma_accuracy"] > 0.95
 
@@ -82,14 +89,14 @@ def test_pitch_scores_follow_their_definitions_on_known_tracks():
     f_out[1] = 200.0 * 2 ** (40 / 1200)  # 40 cents: a hit
     f_out[2] = 200.0 * 2 ** (60 / 1200)  # 60 cents: a miss
     f_out[3] = 400.0  # an octave: a pitch miss, a chroma hit
-    c = ev.pitch_counts((np.where(v_ref, f, np.nan), v_ref), (np.where(v_out, f_out, np.nan), v_out))
-    s = ev.pitch_scores([c, c])  # pooling two identical phrases changes nothing
+    c = pitch_counts((np.where(v_ref, f, np.nan), v_ref), (np.where(v_out, f_out, np.nan), v_out))
+    s = pitch_scores([c, c])  # pooling two identical phrases changes nothing
     assert s["pitch_accuracy"] == pytest.approx(2 / 6)
     assert s["pitch_given_voiced"] == pytest.approx(2 / 4)
     assert s["chroma_accuracy"] == pytest.approx(3 / 6)
     assert s["voicing_agreement"] == pytest.approx(4 / 7)
     assert s["voicing_recall"] == pytest.approx(4 / 6)
-    assert math.isnan(ev.pitch_scores([ev.pitch_counts((f, np.zeros(10, bool)), (f, v_out))])["pitch_accuracy"])
+    assert math.isnan(pitch_scores([pitch_counts((f, np.zeros(10, bool)), (f, v_out))])["pitch_accuracy"])
 
 
 # -- features and classifier --------------------------------------------------------------------
@@ -107,26 +114,26 @@ def _synthetic(kind: str, f0: float, seconds: float = 3.0) -> np.ndarray:
 
 def test_window_features_are_level_independent_and_skip_silence():
     y = _synthetic("bowed", 330.0)
-    a, b = ev.window_features(y, SR), ev.window_features(0.05 * y, SR)
-    assert a.shape == b.shape and a.shape[1] == len(ev.feature_names())
-    assert len(a) == int((len(y) / 256 + 1 - ev.WINDOW_FRAMES) // ev.HOP_FRAMES) + 1
+    a, b = window_features(y, SR), window_features(0.05 * y, SR)
+    assert a.shape == b.shape and a.shape[1] == len(feature_names())
+    assert len(a) == int((len(y) / 256 + 1 - WINDOW_FRAMES) // HOP_FRAMES) + 1
     np.testing.assert_allclose(a, b, atol=1e-6 * np.abs(a).max())
-    assert ev.window_features(np.zeros(SR * 2, np.float32), SR).shape == (0, len(ev.feature_names()))
+    assert window_features(np.zeros(SR * 2, np.float32), SR).shape == (0, len(feature_names()))
     # Windows of silence after a sound are skipped; the sound's are kept.
     padded = np.concatenate([y, np.zeros(3 * SR, np.float32)])
-    assert len(a) <= len(ev.window_features(padded, SR)) < len(a) + 8
+    assert len(a) <= len(window_features(padded, SR)) < len(a) + 8
     # Other rates are resampled to the analysis rate first.
-    assert abs(len(ev.window_features(y[::2], SR // 2)) - len(a)) <= 1
+    assert abs(len(window_features(y[::2], SR // 2)) - len(a)) <= 1
 
 
 def test_classifier_separates_two_synthetic_instruments_at_unseen_pitches():
     train = [(k, f) for k in ("bowed", "plucked") for f in (196.0, 262.0, 392.0)]
     test = [(k, f) for k in ("bowed", "plucked") for f in (233.0, 330.0)]
-    X = [ev.window_features(_synthetic(k, f), SR) for k, f in train]
-    clf = ev.Classifier.fit(np.concatenate(X), np.concatenate([[k] * len(x) for (k, _), x in zip(train, X)]),
+    X = [window_features(_synthetic(k, f), SR) for k, f in train]
+    clf = Classifier.fit(np.concatenate(X), np.concatenate([[k] * len(x) for (k, _), x in zip(train, X)]),
                             ("bowed", "plucked"))
     for kind, f0 in test:
-        p = clf.predict_proba(ev.window_features(_synthetic(kind, f0), SR))
+        p = clf.predict_proba(window_features(_synthetic(kind, f0), SR))
         np.testing.assert_allclose(p.sum(axis=1), 1.0)
         assert p[:, clf.index(kind)].mean() > 0.9, (kind, f0)
 
@@ -136,35 +143,35 @@ def test_classifier_fits_gaussian_classes_and_survives_a_save_round_trip(rng):
     labels = np.repeat(["a", "b", "c"], 200)
     X = centres[np.repeat(np.arange(3), 200)] + rng.standard_normal((600, 4))
     X = np.hstack([X, np.ones((600, 1))])  # a constant column must not break standardisation
-    clf = ev.Classifier.fit(X, labels, l2=1e-3)
+    clf = Classifier.fit(X, labels, l2=1e-3)
     assert clf.classes == ("a", "b", "c")
     assert np.mean(clf.predict(X) == labels) > 0.9
     assert clf.embed(X).shape == (600, 3)
     np.testing.assert_allclose(clf.embed(X).sum(axis=1), 0.0, atol=1e-9)
-    back = ev.Classifier.from_arrays(clf.to_arrays())
+    back = Classifier.from_arrays(clf.to_arrays())
     np.testing.assert_allclose(back.predict_proba(X), clf.predict_proba(X))
     with pytest.raises(ParameterError, match="at least two classes"):
-        ev.Classifier.fit(X, np.repeat("a", 600))
+        Classifier.fit(X, np.repeat("a", 600))
     with pytest.raises(ParameterError, match="expected shape"):
         clf.predict_proba(X[:, :3])
     with pytest.raises(ParameterError, match="knows"):
         clf.index("tuba")
 
 
-def _toy_judge(classes=("violin", "guitar")) -> ev.Judge:
+def _toy_judge(classes=("violin", "guitar")) -> Judge:
     kinds = {"violin": "bowed", "guitar": "plucked"}
-    feats = {c: np.concatenate([ev.window_features(_synthetic(kinds[c], f), SR) for f in (220.0, 330.0)])
+    feats = {c: np.concatenate([window_features(_synthetic(kinds[c], f), SR) for f in (220.0, 330.0)])
              for c in classes}
     X = np.concatenate(list(feats.values()))
     y = np.concatenate([[c] * len(v) for c, v in feats.items()])
-    clf = ev.Classifier.fit(X, y, classes)
-    return ev.Judge(clf, feats, {})
+    clf = Classifier.fit(X, y, classes)
+    return Judge(clf, feats, {})
 
 
 def test_judge_scores_a_system_and_the_table_shows_it(tmp_path):
     judge = _toy_judge()
     ref = [_synthetic("plucked", 262.0)]
-    tracks = [ev.pitch_track(y, SR) for y in ref]
+    tracks = [pitch_track(y, SR) for y in ref]
     good = judge.score([_synthetic("bowed", 262.0)], SR, "violin", tracks)
     bad = judge.score(ref, SR, "violin", tracks)
     assert good["target_prob"] > 0.9 > 0.1 > bad["target_prob"]
@@ -173,9 +180,9 @@ def test_judge_scores_a_system_and_the_table_shows_it(tmp_path):
     assert good["predicted"] == "violin" and bad["predicted"] == "guitar"
     path = tmp_path / "j.npz"
     judge.save(path)
-    again = ev.Judge.load(path).score(ref, SR, "violin", tracks)
+    again = Judge.load(path).score(ref, SR, "violin", tracks)
     assert again["target_prob"] == pytest.approx(bad["target_prob"])
-    table = ev.format_table([{"pair": "guitar->violin", "system": "oracle", **good}])
+    table = format_table([{"pair": "guitar->violin", "system": "oracle", **good}])
     assert table.splitlines()[2].startswith("| guitar->violin | oracle | - | - | ")
 
 
@@ -193,23 +200,21 @@ def test_pairs_and_lists_are_parsed_with_clear_errors():
 
 
 def test_cli_parses_eval_arguments():
-    from bridge.cli import build_parser
+    from lab.cli import eval_parser
 
-    parser, _ = build_parser()
-    args = parser.parse_args(["eval", "--pairs", "guitar:violin", "--strength", "0.3,0.5", "--n-phrases", "2",
-                              "--work", "w", "--json", "o.json", "--models", "m"])
+    args = eval_parser().parse_args(["--pairs", "guitar:violin", "--strength", "0.3,0.5", "--n-phrases", "2",
+                                     "--work", "w", "--json", "o.json", "--models", "m"])
     assert (args.pairs, args.strength, args.n_phrases, args.json_out, args.models) == (
         "guitar:violin", "0.3,0.5", 2, "o.json", ["m"])
 
 
 def test_eval_command_rejects_inconsistent_arguments(tmp_path):
-    from bridge.cli import build_parser
+    from lab.cli import eval_parser
 
-    parser, _ = build_parser()
     for argv, msg in ((["--input", "x.wav"], "--target"), (["--target", "violin"], "--input"),
                       (["--input", "x.wav", "--target", "kick"], "--target")):
         with pytest.raises(ParameterError, match=msg):
-            ev.eval_command(parser.parse_args(["eval", "--work", str(tmp_path), *argv]))
+            ev.eval_command(eval_parser().parse_args(["--work", str(tmp_path), *argv]))
 
 
 # -- the pair pipeline (real FluidSynth renders, tiny real ONNX models) ------------------------
@@ -220,12 +225,12 @@ needs_fluidsynth = pytest.mark.skipif(
 
 @needs_fluidsynth
 def test_make_phrases_renders_one_melody_on_both_instruments():
-    phrases = ev.make_phrases("guitar", "violin", 1, 2.0, seed=3, sample_rate=SR)
+    phrases = make_phrases("guitar", "violin", 1, 2.0, seed=3, sample_rate=SR)
     p = phrases[0]
     assert p.input.shape == p.oracle.shape == (int(3.0 * SR),)
     assert all(55 <= n[2] <= 79 for n in p.notes)  # the range both instruments share
     assert len({n[0] for n in p.notes}) == len(p.notes)  # monophonic: no two notes start together
-    assert ev.make_phrases("guitar", "violin", 1, 2.0, seed=3, sample_rate=SR)[0].notes == p.notes
+    assert make_phrases("guitar", "violin", 1, 2.0, seed=3, sample_rate=SR)[0].notes == p.notes
 
 
 @needs_fluidsynth
@@ -243,22 +248,22 @@ def test_evaluate_pair_scores_identity_oracle_and_transfer(tiny_models, tmp_path
     assert (tr["strength"], tr["steps"]) == (0.3, 2)
     assert all(0.0 <= r["target_prob"] <= 1.0 and r["windows"] > 0 for r in rows)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["input_0.wav", "oracle_0.wav", "transfer_s0.3_n2_0.wav"]
-    json.dumps(ev._json_safe(rows))
+    json.dumps(json_safe(rows))
 
 
 def test_aim_lines_compare_transfer_with_the_oracle():
     rows = [{"pair": "g->v", "system": "oracle", "target_prob": 0.8},
             {"pair": "g->v", "system": "transfer", "strength": 0.5, "steps": 8, "target_prob": 0.6,
              "pitch_accuracy": 0.93}]
-    (line,) = ev.aim_lines(rows)
+    (line,) = aim_lines(rows)
     assert rows[1]["target_vs_oracle"] == pytest.approx(0.75) and rows[1]["pitch_ok"] is True
     assert "0.75 x oracle's 0.800" in line and ">= 0.9" in line
 
 
 @needs_fluidsynth
 def test_eval_command_end_to_end_with_tiny_models(tiny_model_dir, tmp_path, monkeypatch, capsys):
-    """The CLI path (arguments, presets, table, JSON, audio) with tiny models and a toy judge."""
-    from bridge.cli import main
+    """The command (arguments, presets, table, JSON, audio) with tiny models and a toy judge."""
+    from lab.cli import eval_main
 
     judge = _toy_judge()
     judge.report = {"model": "toy", "train_soundfonts": ["a.sf2", "b.sf2"], "holdout_soundfont": "c.sf2",
@@ -266,9 +271,9 @@ def test_eval_command_end_to_end_with_tiny_models(tiny_model_dir, tmp_path, monk
                     "recall": {"violin": 0.5, "guitar": 0.5}}
     monkeypatch.setattr(ev, "build_judge", lambda *a, **k: judge)
     out = tmp_path / "r.json"
-    rc = main(["eval", "--pairs", "guitar:violin", "--n-phrases", "1", "--seconds", "2", "--strength", "0.3,0.6",
-               "--steps", "2", "--work", str(tmp_path), "--json", str(out), "--models", str(tiny_model_dir),
-               "--provider", "cpu", "--threads", "1"])
+    rc = eval_main(["--pairs", "guitar:violin", "--n-phrases", "1", "--seconds", "2", "--strength", "0.3,0.6",
+                    "--steps", "2", "--work", str(tmp_path), "--json", str(out), "--models", str(tiny_model_dir),
+                    "--provider", "cpu", "--threads", "1"])
     assert rc == 0
     text = capsys.readouterr().out
     assert "accuracy on unseen c: 0.500" in text and "| guitar->violin | transfer | 0.60 | 2 |" in text

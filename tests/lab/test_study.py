@@ -1,4 +1,4 @@
-"""bridge sweep and accompany on tiny models (the judge is a toy classifier: this checks the plumbing)."""
+"""bridge sweep and bridge.offline.accompany on tiny models (a toy judge: this checks the plumbing)."""
 
 import argparse
 import json
@@ -6,9 +6,10 @@ import json
 import numpy as np
 import soundfile as sf
 
-from bridge import evaluate as ev
-from bridge import study
+from bridge import offline
 from bridge.config import Preset
+from lab import evaluate as ev
+from lab import study
 from support import harmonic_tone
 from test_evaluate import _toy_judge
 
@@ -33,8 +34,8 @@ def test_sweep_writes_a_cell_per_setting_baselines_and_heatmaps(tiny_models, tmp
 def test_accompany_band_limits_normalises_and_sums(tiny_models):
     sr = 22050
     vocal = harmonic_tone(220.0, 2.0, sr, amp=0.05)[None]
-    song, stems = study.accompany(vocal, sr, tiny_models, ["violin", "cello"], Preset(), vocal_db=-3.0)
+    song, stems = offline.accompany(vocal, sr, tiny_models, ["violin", "cello"], Preset(), vocal_db=-3.0)
     assert song.shape == vocal.shape and np.abs(song).max() <= 0.891 + 1e-6
     for name, stem in stems.items():
         assert stem.shape == vocal.shape
-        assert abs(10 * np.log10(np.mean(stem**2)) - study.STEM_RMS_DB) < 0.01
+        assert abs(10 * np.log10(np.mean(stem**2)) - offline.STEM_RMS_DB) < 0.01

@@ -1,0 +1,1 @@
+"""Measurement and lab tools for bridge (eval, bench, sweep, corpus): imports bridge, never imported by it."""

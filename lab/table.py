@@ -1,0 +1,92 @@
+"""The results of ``bridge eval``: the markdown table, the aim lines, the classifier summary, JSON-safe rows."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from .judge import font_key
+
+
+def _fmt(v, digits: int = 3) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return "-" if math.isnan(v) else f"{v:.{digits}f}"
+    return str(v)
+
+
+def format_table(rows: Sequence[dict]) -> str:
+    """The rows as a markdown table."""
+    head = ["pair", "system", "strength", "steps", "P(target)", "top-1", "pitch acc", "pitch|voiced", "chroma acc",
+            "voicing", "FD", "FD feat", "windows", "predicted"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [r["pair"], r["system"], _fmt(r.get("strength"), 2), _fmt(r.get("steps")),
+                 _fmt(r.get("target_prob")), _fmt(r.get("target_top1")), _fmt(r.get("pitch_accuracy")),
+                 _fmt(r.get("pitch_given_voiced")), _fmt(r.get("chroma_accuracy")), _fmt(r.get("voicing_agreement")),
+                 _fmt(r.get("frechet"), 1), _fmt(r.get("frechet_features"), 1), _fmt(r.get("windows")),
+                 _fmt(r.get("predicted"))]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+AIM_PITCH = 0.9
+
+
+def aim_lines(rows: Sequence[dict]) -> list[str]:
+    """The issue's aim per transfer row: P(target) close to the oracle's, pitch accuracy >= 0.9.
+
+    Adds ``target_vs_oracle`` (ratio of target probabilities) and ``pitch_ok`` to the rows.
+    """
+    oracle = {r["pair"]: r for r in rows if r["system"] == "oracle"}
+    lines = []
+    for r in rows:
+        o = oracle.get(r["pair"])
+        if r["system"] != "transfer" or o is None:
+            continue
+        ratio = r["target_prob"] / o["target_prob"] if o["target_prob"] > 0 else float("nan")
+        r["target_vs_oracle"] = ratio
+        r["pitch_ok"] = bool(r.get("pitch_accuracy", float("nan")) >= AIM_PITCH)
+        lines.append(f"aim {r['pair']} s={r['strength']:g} n={r['steps']}: P(target) {r['target_prob']:.3f} = "
+                     f"{ratio:.2f} x oracle's {o['target_prob']:.3f}; pitch accuracy {r['pitch_accuracy']:.3f} "
+                     f"{'>=' if r['pitch_ok'] else '<'} {AIM_PITCH}")
+    return lines
+
+
+def classifier_summary(report: dict) -> str:
+    rec = ", ".join(f"{k} {v:.2f}" for k, v in report["recall"].items())
+    others = "; ".join(f"held out {font_key(f)}: {v['accuracy']:.3f}"
+                       for f, v in report.get("other_folds", {}).items())
+    return (f"classifier: {report['model']}\n"
+            f"trained on {' + '.join(font_key(f) for f in report['train_soundfonts'])}; "
+            f"accuracy on unseen {font_key(report['holdout_soundfont'])}: {report['accuracy']:.3f} "
+            f"({report['windows']} windows), {report['phrase_accuracy']:.3f} per phrase ({report['phrases']})\n"
+            f"recall: {rec}\n"
+            f"other folds: {others}")
+
+
+def json_safe(obj):
+    """``obj`` with NaN as None and numpy scalars as Python numbers, ready for ``json.dumps``."""
+    if isinstance(obj, float):
+        return None if math.isnan(obj) else obj
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return json_safe(obj.item())
+    return obj
+
+
+def model_summary(den) -> dict:
+    """A loaded model's metadata summary for the results file ({} when it has none)."""
+    info = getattr(den, "info", None)
+    if info is None:
+        return {}
+    try:
+        return info.summary()
+    except Exception:  # a summary is a courtesy; never fail the evaluation on it
+        return {"path": str(getattr(info, "path", ""))}
