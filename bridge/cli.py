@@ -1,10 +1,18 @@
-"""The ``bridge`` command. Heavy imports happen inside subcommands, so ``bridge --help`` is instant."""
+"""The ``bridge`` command: argparse only. Heavy imports happen inside subcommands, so ``bridge --help`` is instant.
+
+Commands beyond the runtime's (``eval``, ``bench``, ``sweep``, ``corpus``, ``train``,
+``export``) are plugins: packages register them under the ``bridge.commands`` entry
+point group (see ``pyproject.toml``) and get the rest of the command line. The runtime
+does not know which package provides them; a plugin whose extra is not installed is
+refused with the install command.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -14,9 +22,19 @@ from .errors import BindError, BridgeError, ModelError, ParameterError
 log = logging.getLogger("bridge")
 
 EXIT_CODES = {ParameterError: 2, ModelError: 3, BindError: 4}
+PLUGIN_GROUP = "bridge.commands"
+# Must be in the environment before numpy loads OpenBLAS: its spinning worker threads
+# otherwise take a core from onnxruntime (measured: 0.545 vs 0.244 CPU-s per audio-s).
+THREAD_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _add_model_args(p: argparse.ArgumentParser) -> None:
+def limit_blas_threads() -> None:
+    """Sets one BLAS thread unless the user chose otherwise; call before anything imports numpy."""
+    for name in THREAD_ENV:
+        os.environ.setdefault(name, "1")
+
+
+def add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--models", action="append", default=[], metavar="DIR",
                    help="extra folder of .onnx models (searched before the shipped ones)")
     p.add_argument("--provider", choices=("auto", "cuda", "cpu"), default="auto",
@@ -24,55 +42,58 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=0, help="onnxruntime threads (default: cores, at most 4)")
 
 
-def _add_sampler_args(p: argparse.ArgumentParser) -> None:
+def add_sampler_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", help="preset name or .yaml path (its values are the defaults below)")
     p.add_argument("--strength", type=float, help="how much of the input is noised away, in (0, 1]")
     p.add_argument("--steps", type=int, help="denoising steps")
     p.add_argument("--seed", type=int, help="random seed (same seed, same output)")
     p.add_argument("--eta", type=float, help="0 deterministic DDIM, up to 1 for ancestral noise")
     p.add_argument("--mix", type=float, help="0 dry .. 1 wet")
-    p.add_argument("--highpass-hz", type=float, dest="highpass_hz")
-    p.add_argument("--lowpass-hz", type=float, dest="lowpass_hz")
+    p.add_argument("--highpass-hz", type=float, dest="highpass_hz", help="cleanup highpass on the wet sound (0: off)")
+    p.add_argument("--lowpass-hz", type=float, dest="lowpass_hz", help="cleanup lowpass on the wet sound (0: off)")
     p.add_argument("--morph-with", dest="morph_with", help="blend predictions with a second target model")
     p.add_argument("--morph", type=float, help="weight of --morph-with, 0..1")
     p.add_argument("--window-frames", type=int, dest="window_frames", help="window length in frames (0: model's)")
     p.add_argument("--lookbehind", type=float, help="fraction of each window used as past context only (lower latency)")
-    p.add_argument("--griffin-lim-iters", type=int, dest="griffin_lim_iters")
+    p.add_argument("--griffin-lim-iters", type=int, dest="griffin_lim_iters",
+                   help="phase-refinement iterations after inversion (0 keeps the input's phase)")
     p.add_argument("--fill", type=float, help="0..1: add the model's energy where the input has none (bow noise, breath)")
     p.add_argument("--stereo", choices=("mid", "dual"), help="mid: restyle the mono sum; dual: each channel")
-    p.add_argument("--no-match-loudness", dest="match_loudness", action="store_const", const=False)
+    p.add_argument("--no-match-loudness", dest="match_loudness", action="store_const", const=False,
+                   help="keep the model's loudness instead of each window's input loudness")
 
 
 SAMPLER_KEYS = ("strength", "steps", "seed", "eta", "mix", "highpass_hz", "lowpass_hz", "morph_with", "morph",
                 "window_frames", "lookbehind", "griffin_lim_iters", "fill", "stereo", "match_loudness")
 
 
-def _preset(args, target: str | None = None):
+def preset_from_args(args, target: str | None = None):
+    """The preset named by ``--preset`` (or the default), with ``target`` and the sampler options applied."""
     from .config import Preset
-    from .engine import with_overrides
-    from .presets import PresetLibrary, load_preset
+    from .presets import resolve_preset
 
-    if args.preset:
-        p = Path(args.preset)
-        preset = load_preset(p) if p.suffix in (".yaml", ".yml") else PresetLibrary()[args.preset]
-    else:
-        preset = Preset()
+    preset = resolve_preset(args.preset) if args.preset else Preset()
     if target:
         preset = preset.with_param("target", target)
-    return with_overrides(preset, **{k: getattr(args, k, None) for k in SAMPLER_KEYS})
+    return preset.with_params(**{k: getattr(args, k, None) for k in SAMPLER_KEYS})
 
 
-def _models(args):
+def models_from_args(args):
     from .model import ModelSet
 
     return ModelSet(args.models, args.provider, args.threads)
 
 
-def _progress(total: int, desc: str, unit: str = "s", scale: float = 1.0):
+def progress_bar(total: float, desc: str, unit: str = "s", scale: float = 1.0):
+    """A tqdm bar on a terminal (none when stderr is redirected) and its ``update(n)`` in the caller's units.
+
+    The format uses ``total_fmt`` (text), never ``{total:.1f}``: tqdm sets ``total`` to None
+    when the count passes it, and a number format of None raises.
+    """
     from tqdm import tqdm
 
     bar = tqdm(total=round(total * scale, 2), desc=desc, unit=unit, disable=not sys.stderr.isatty(),
-               bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} {unit} [{elapsed}<{remaining}]")
+               bar_format="{l_bar}{bar}| {n:.1f}/{total_fmt} {unit} [{elapsed}<{remaining}]")
     return bar, (lambda n: bar.update(n * scale))
 
 
@@ -88,6 +109,8 @@ def cmd_models(args) -> int:
         except ModelError as e:
             rows.append({"name": name, "path": str(path), "error": str(e)})
     if args.json:
+        import json
+
         print(json.dumps(rows, indent=1))
         return 0
     if not rows:
@@ -121,59 +144,18 @@ def cmd_presets(args) -> int:
     return 0
 
 
-def cmd_corpus(args) -> int:
-    from .corpus import INSTRUMENTS, import_folder, render_instrument
-
-    if args.from_folder:
-        if not args.name:
-            raise ParameterError("--name: needed with --from-folder (the instrument the recordings are of)")
-        from tqdm import tqdm
-
-        files = [p for p in Path(args.from_folder).rglob("*") if p.is_file()]
-        with tqdm(total=len(files), desc=f"import {args.name}", unit="file") as bar:
-            m = import_folder(Path(args.from_folder), Path(args.out), args.name, args.sample_rate,
-                              progress=bar.update)
-        print(f"{args.name}: {len(m['files'])} chunks, {m['seconds']} s, {len(m['skipped'])} files skipped "
-              f"-> {Path(args.out) / args.name}")
-        for s in m["skipped"]:
-            print(f"  skipped {s['file']}: {s['reason']}")
-        return 0
-    names = args.instruments.split(",") if args.instruments else list(INSTRUMENTS)
-    for name in names:
-        bar, tick = _progress(args.minutes * 60, f"render {name}")
-        m = render_instrument(Path(args.out), name, args.minutes * 60, args.seed, args.soundfont, args.sample_rate,
-                              progress=tick)
-        bar.close()
-        print(f"{name}: {len(m['files'])} files, {m['seconds']} s -> {Path(args.out) / name}")
-    return 0
-
-
-def cmd_train(args, rest) -> int:
-    try:
-        from export import train
-    except ImportError as e:
-        raise ParameterError(f"bridge train needs the training extra ({e}): pip install 'bridge[train]'") from None
-    return train.main(rest)
-
-
-def cmd_export(args, rest) -> int:
-    try:
-        from export import onnx_export
-    except ImportError as e:
-        raise ParameterError(f"bridge export needs the training extra ({e}): pip install 'bridge[train]'") from None
-    return onnx_export.main(rest)
-
-
 def cmd_transfer(args) -> int:
-    from . import audio_io, engine
+    from . import audio_io, offline
 
     y, sr = audio_io.read(args.input)
-    preset = _preset(args, args.to)
-    models = _models(args)
+    preset = preset_from_args(args, args.to)
+    models = models_from_args(args)
     models[preset.target]  # load before timing and say which provider runs
-    bar, tick = _progress(y.shape[1], f"{Path(args.input).name} -> {preset.target}", scale=1.0 / sr)
-    out = engine.transfer(y, sr, models, preset, progress=tick)
-    bar.close()
+    bar, tick = progress_bar(y.shape[1], f"{Path(args.input).name} -> {preset.target}", scale=1.0 / sr)
+    try:
+        out = offline.transfer(y, sr, models, preset, progress=tick)
+    finally:
+        bar.close()
     audio_io.write(args.output, out, sr)
     print(f"wrote {args.output}: {out.shape[1] / sr:.2f} s, {sr} Hz, {out.shape[0]} ch "
           f"(target {preset.target}, strength {preset.sampler.strength}, steps {preset.sampler.steps}, "
@@ -181,52 +163,67 @@ def cmd_transfer(args) -> int:
     return 0
 
 
-def cmd_generate(args) -> int:
-    from . import audio_io, engine
+def _config_from_args(cls, args):
+    from dataclasses import fields
 
-    models = _models(args)
+    return cls.from_dict({f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name, None) is not None})
+
+
+def cmd_generate(args) -> int:
+    from . import audio_io, offline
+    from .config import GenerateConfig
+
+    config = _config_from_args(GenerateConfig, args)
+    models = models_from_args(args)
     den = models[args.model]
     out = Path(args.output)
-    clips = engine.generate(den, args.n, args.steps, args.seed, args.seconds, args.eta, args.griffin_lim_iters)
+    clips = offline.generate(den, config)
     for i, y in enumerate(clips):
-        audio_io.write(out / f"{args.model}_{args.seed}_{i:03d}.wav", y, den.info.mel.sample_rate)
+        audio_io.write(out / f"{args.model}_{config.seed}_{i:03d}.wav", y, den.info.mel.sample_rate)
     print(f"wrote {len(clips)} clips of {clips[0].shape[0] / den.info.mel.sample_rate:.2f} s to {out}")
     return 0
 
 
 def cmd_pair(args) -> int:
+    from dataclasses import replace
+
     import numpy as np
 
-    from . import audio_io, engine
+    from . import audio_io, offline
+    from .config import PairConfig
 
     names = args.models_pair.split(",")
-    if len(names) != 2:
+    if len(names) != 2 or not all(names):
         raise ParameterError(f"--with: expected two model names like guitar,violin, got {args.models_pair!r}")
-    models = _models(args)
+    config = _config_from_args(PairConfig, args)
+    models = models_from_args(args)
     a, b = models[names[0]], models[names[1]]
     out = Path(args.output)
     sr = a.info.mel.sample_rate
-    for i in range(args.n):
-        seed = args.seed + i
-        ya, yb = engine.pair(a, b, args.steps, seed, args.branch, args.seconds, args.eta, args.griffin_lim_iters,
-                             args.highpass_hz, args.lowpass_hz)
+    for i in range(config.n):
+        seed = config.seed + i
+        ya, yb = offline.pair(a, b, replace(config, seed=seed))
         audio_io.write(out / f"pair_{seed}_{names[0]}.wav", ya, sr)
         audio_io.write(out / f"pair_{seed}_{names[1]}.wav", yb, sr)
         if args.mix:
             mixed = 0.5 * (ya / max(1e-9, np.abs(ya).max()) + yb / max(1e-9, np.abs(yb).max()))
             audio_io.write(out / f"pair_{seed}_mix.wav", 0.891 * mixed / max(1e-9, np.abs(mixed).max()), sr)
-    print(f"wrote {args.n} pair(s) ({names[0]} + {names[1]}, branch {args.branch}) to {out}")
+    print(f"wrote {config.n} pair(s) ({names[0]} + {names[1]}, branch {config.branch}) to {out}")
     return 0
 
 
 def cmd_accompany(args) -> int:
-    from . import audio_io
-    from .study import accompany
+    from . import audio_io, offline
 
     y, sr = audio_io.read(args.input)
-    preset = _preset(args, None)
-    models = _models(args)
-    song, stems = accompany(y, sr, models, args.with_.split(","), preset, args.vocal_db)
+    preset = preset_from_args(args, None)
+    models = models_from_args(args)
+    targets = args.with_.split(",")
+    bar, tick = progress_bar(y.shape[1] * len(targets), f"{Path(args.input).name} -> {args.with_}", scale=1.0 / sr)
+    try:
+        song, stems = offline.accompany(y, sr, models, targets, preset, args.vocal_db, progress=tick)
+    finally:
+        bar.close()
     audio_io.write(args.output, song, sr)
     if args.stems:
         for name, stem in stems.items():
@@ -235,31 +232,46 @@ def cmd_accompany(args) -> int:
     return 0
 
 
-def cmd_sweep(args) -> int:
-    from .study import sweep_command
-
-    return sweep_command(args, _preset(args, args.to), _models(args))
-
-
-def cmd_eval(args) -> int:
-    from .evaluate import eval_command
-
-    return eval_command(args)
-
-
-def cmd_bench(args) -> int:
-    from .bench import bench_command
-
-    return bench_command(args)
-
-
 def cmd_serve(args) -> int:
-    from .daemon import serve_command
+    from .serve.server import serve_command
 
     return serve_command(args)
 
 
+def plugins() -> dict:
+    """Commands other installed packages provide (``bridge.commands`` entry points), by name."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP)}
+
+
+def run_plugin(ep, argv: list[str]) -> int:
+    try:
+        fn = ep.load()
+    except ImportError as e:
+        dist = ep.dist.name if ep.dist else "bridge-diffusion"
+        extra = _extra_providing(ep.dist, e.name)
+        hint = f"pip install '{dist}[{extra}]'" if extra else f"install {e.name or 'the missing module'}"
+        raise ParameterError(f"bridge {ep.name} needs {e.name or 'a module'} that is not installed ({e}): {hint}") from None
+    return fn(argv)
+
+
+def _extra_providing(dist, module: str | None) -> str | None:
+    """The optional-dependency group of ``dist`` whose requirements name ``module``, if any."""
+    if dist is None or not module:
+        return None
+    want = module.split(".")[0].lower().replace("_", "-")
+    for req in dist.requires or ():
+        name = re.split(r"[\s;<>=!~\[]", req, maxsplit=1)[0].lower().replace("_", "-")
+        extra = re.search(r"extra\s*==\s*['\"]([^'\"]+)", req)
+        if name == want and extra:
+            return extra.group(1)
+    return None
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:
+    from .config import GenerateConfig, PairConfig
+
     p = argparse.ArgumentParser(prog="bridge", description="Restyle live audio with per-instrument diffusion models.")
     p.add_argument("--version", action="version", version=f"bridge {__version__}")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
@@ -271,115 +283,94 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
         handlers[name] = fn
         return sp
 
-    sp = add("serve", cmd_serve, "run the OSC daemon (the live restyler)")
-    from .daemon import add_serve_args
+    from .serve.options import add_serve_args
 
-    add_serve_args(sp)
-    _add_model_args(sp)
-    sp = add("live", cmd_serve, "restyle the audio interface's input to its output (serve --audio)")
-    add_serve_args(sp)
-    _add_model_args(sp)
-    sp.set_defaults(audio=True)
+    for name, help_, audio in (("serve", "run the OSC daemon (the live restyler)", False),
+                               ("live", "restyle the audio interface's input to its output (serve --audio)", True)):
+        sp = add(name, cmd_serve, help_)
+        add_serve_args(sp)
+        add_model_args(sp)
+        if audio:
+            sp.set_defaults(audio=True)
 
     sp = add("transfer", cmd_transfer, "restyle a file into another instrument (cross diffusion, report eq. 4.1)")
-    sp.add_argument("input")
+    sp.add_argument("input", help="audio file to restyle (wav, flac, ogg, mp3)")
     sp.add_argument("--to", help="target model (default: the preset's)")
-    sp.add_argument("-o", "--output", required=True)
-    _add_sampler_args(sp)
-    _add_model_args(sp)
+    sp.add_argument("-o", "--output", required=True, help="output audio file")
+    add_sampler_args(sp)
+    add_model_args(sp)
 
+    g = GenerateConfig()
     sp = add("generate", cmd_generate, "generate clips (e.g. drum one-shots) from noise with one model")
-    sp.add_argument("--model", required=True)
-    sp.add_argument("-n", type=int, default=8)
-    sp.add_argument("--steps", type=int, default=25)
-    sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--seconds", type=float, default=0.0, help="clip length (default: one model window)")
-    sp.add_argument("--eta", type=float, default=0.0)
-    sp.add_argument("--griffin-lim-iters", type=int, default=32)
+    sp.add_argument("--model", required=True, help="model name, e.g. kick")
+    sp.add_argument("-n", type=int, default=g.n, help=f"number of clips (default {g.n})")
+    sp.add_argument("--steps", type=int, default=g.steps, help=f"DDIM steps (default {g.steps})")
+    sp.add_argument("--seed", type=int, default=g.seed, help="random seed")
+    sp.add_argument("--seconds", type=float, default=g.seconds, help="clip length (default: one model window)")
+    sp.add_argument("--eta", type=float, default=g.eta, help="0 deterministic DDIM, up to 1 for ancestral noise")
+    sp.add_argument("--griffin-lim-iters", type=int, default=g.griffin_lim_iters,
+                    help=f"random-phase Griffin-Lim iterations (default {g.griffin_lim_iters})")
     sp.add_argument("-o", "--output", required=True, help="folder")
-    _add_model_args(sp)
+    add_model_args(sp)
 
+    d = PairConfig()
     sp = add("pair", cmd_pair, "double diffusion: a paired output from two models (report eqs. 4.2-4.3)")
     sp.add_argument("--with", dest="models_pair", required=True, metavar="A,B", help="e.g. guitar,violin")
-    sp.add_argument("-n", type=int, default=1)
-    sp.add_argument("--steps", type=int, default=30)
-    sp.add_argument("--branch", type=float, default=0.8,
-                    help="fraction of steps left when B takes over (later: B closer to A; earlier: more B)")
-    sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--seconds", type=float, default=3.0)
-    sp.add_argument("--eta", type=float, default=0.0)
-    sp.add_argument("--griffin-lim-iters", type=int, default=32)
-    sp.add_argument("--highpass-hz", type=float, default=80.0)
-    sp.add_argument("--lowpass-hz", type=float, default=9000.0)
+    sp.add_argument("-n", type=int, default=d.n, help="number of pairs (seeds seed, seed+1, ...)")
+    sp.add_argument("--steps", type=int, default=d.steps, help=f"DDIM steps (default {d.steps})")
+    sp.add_argument("--branch", type=float, default=d.branch,
+                    help=f"fraction of steps left when B takes over (later: B closer to A; earlier: more B; "
+                         f"default {d.branch})")
+    sp.add_argument("--seed", type=int, default=d.seed, help="random seed")
+    sp.add_argument("--seconds", type=float, default=d.seconds, help=f"length (default {d.seconds})")
+    sp.add_argument("--eta", type=float, default=d.eta, help="0 deterministic DDIM, up to 1 for ancestral noise")
+    sp.add_argument("--griffin-lim-iters", type=int, default=d.griffin_lim_iters, help="Griffin-Lim iterations")
+    sp.add_argument("--highpass-hz", type=float, default=d.highpass_hz, help="cleanup highpass")
+    sp.add_argument("--lowpass-hz", type=float, default=d.lowpass_hz, help="cleanup lowpass")
     sp.add_argument("--mix", action="store_true", help="also write the pair summed")
     sp.add_argument("-o", "--output", required=True, help="folder")
-    _add_model_args(sp)
+    add_model_args(sp)
 
     sp = add("accompany", cmd_accompany, "vocal -> accompaniment: restyled tracks band-limited and summed with the vocal")
-    sp.add_argument("input")
+    sp.add_argument("input", help="the vocal")
     sp.add_argument("--with", dest="with_", required=True, metavar="A,B", help="e.g. violin,guitar")
     sp.add_argument("--vocal-db", type=float, default=-3.0, help="vocal level relative to each stem")
     sp.add_argument("--stems", action="store_true", help="also write each styled track")
-    sp.add_argument("-o", "--output", required=True)
-    _add_sampler_args(sp)
-    _add_model_args(sp)
-
-    sp = add("sweep", cmd_sweep, "strength x steps study (the report's tables 5.1/5.2) as a table and heatmap")
-    sp.add_argument("input")
-    sp.add_argument("--to", required=True)
-    sp.add_argument("--strengths", default="0.2,0.4,0.5,0.6,0.8,1.0")
-    sp.add_argument("--steps-list", default="2,4,8,16")
-    sp.add_argument("-o", "--output", default="sweep", help="folder for the table and heatmap")
-    sp.add_argument("--work", default="eval", help="bridge eval's folder (its cached classifier is reused)")
-    sp.add_argument("--oracle", help="the same melody played on the target, scored as a baseline row")
-    _add_sampler_args(sp)
-    _add_model_args(sp)
-
-    sp = add("eval", cmd_eval, "measure restyled audio: target probability, melody kept, Frechet distance")
-    from .evaluate import add_eval_args
-
-    add_eval_args(sp)
-    _add_model_args(sp)
-
-    sp = add("bench", cmd_bench, "real-time factor and latency of transfer, and of the daemon (--serve)")
-    from .bench import add_bench_args
-
-    add_bench_args(sp)
-    _add_model_args(sp)
+    sp.add_argument("-o", "--output", required=True, help="output audio file")
+    add_sampler_args(sp)
+    add_model_args(sp)
 
     sp = add("models", cmd_models, "list the models found, with their metadata")
-    sp.add_argument("--json", action="store_true")
-    sp.add_argument("--models", action="append", default=[], metavar="DIR")
+    sp.add_argument("--json", action="store_true", help="print JSON")
+    sp.add_argument("--models", action="append", default=[], metavar="DIR", help="extra model folder")
 
     sp = add("presets", cmd_presets, "list presets, or print one as YAML")
-    sp.add_argument("name", nargs="?")
-    sp.add_argument("--presets", action="append", default=[], metavar="DIR")
+    sp.add_argument("name", nargs="?", help="a preset to print")
+    sp.add_argument("--presets", action="append", default=[], metavar="DIR", help="extra preset folder")
 
-    sp = add("corpus", cmd_corpus, "render training audio with FluidSynth, or import a folder of recordings")
-    sp.add_argument("-o", "--out", default="corpus", help="corpus folder (one subfolder per instrument)")
-    sp.add_argument("--instruments", help="comma-separated (default: all known)")
-    sp.add_argument("--minutes", type=float, default=10.0, help="minutes per instrument")
-    sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--soundfont", default=None, help="path or file name (default: FluidR3_GM.sf2)")
-    sp.add_argument("--sample-rate", type=int, default=22050)
-    sp.add_argument("--from-folder", help="build the corpus from recordings in this folder instead")
-    sp.add_argument("--name", help="instrument name for --from-folder")
-
-    add("train", cmd_train, "train a model on a corpus folder (needs the train extra; see bridge train --help)")
-    add("export", cmd_export, "export a checkpoint to ONNX with metadata and checks (needs the train extra)")
+    for name, ep in sorted(plugins().items()):
+        if name not in handlers:
+            sub.add_parser(name, add_help=False, help=f"(from {ep.module.split('.')[0]}/) see bridge {name} --help")
+            handlers[name] = ep
     return p, handlers
 
 
 def main(argv=None) -> int:
+    limit_blas_threads()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser, handlers = build_parser()
-    # train/export forward their arguments to the export package's own parsers.
-    for passthrough in ("train", "export"):
-        if passthrough in argv[:2] and not any(a in ("-h", "--help") for a in argv[:argv.index(passthrough)]):
-            i = argv.index(passthrough)
-            args = parser.parse_args(argv[: i + 1])
-            logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-            return _run(lambda: handlers[passthrough](args, argv[i + 1 :]))
+    # Plugin commands get everything after their name, --help included.
+    skip = False
+    for i, a in enumerate(argv):
+        if skip or a == "--log-level":
+            skip = not skip
+            continue
+        if not a.startswith("-"):
+            if a in handlers and not callable(handlers[a]):
+                args = parser.parse_args(argv[:i + 1])
+                logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+                return _run(lambda: run_plugin(handlers[a], argv[i + 1 :]))
+            break
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()

@@ -167,9 +167,7 @@ class Preset:
     mode: str = _f("transfer", choices=("transfer", "generate", "pair"))
     target: str = "violin"
     pair_with: str = ""
-    # Measured (4 guitar/violin pairs, 30 steps): B is judged violin at 0.02 / 0.44 / 0.79 for branch
-    # 0.3 / 0.7 / 0.85, the pair's mel correlation 0.95 / 0.85 / 0.78 (unrelated pairs: ~0.6).
-    branch: float = _f(0.8, lo=0.0, hi=1.0, doc="pair: fraction of steps left when the branch happens")
+    branch: float = _f(0.8, lo=0.0, hi=1.0, doc="pair: fraction of steps left when the branch happens (PairConfig)")
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
 
@@ -209,6 +207,14 @@ class Preset:
         if section == "render":
             return replace(self, render=replace(self.render, **{name: _check(RenderConfig, name, value, "")}))
         return replace(self, **{name: _check(Preset, name, value, "") if name in ("mode", "branch") else value})
+
+    def with_params(self, **params: Any) -> "Preset":
+        """A copy with several flat parameters set, validated; ``None`` values are left as they are."""
+        preset = self
+        for name, value in params.items():
+            if value is not None:
+                preset = preset.with_param(name, value)
+        return preset
 
     def param(self, name: str) -> Any:
         if name not in PARAMS:
@@ -253,6 +259,60 @@ PARAMS: dict[str, ParamSpec] = _param_table()
 
 # Settings that shape a stream's windows: fixed while a stream is open (a new stream applies them).
 STREAM_FIXED = ("window_frames", "overlap", "lookbehind", "stereo")
+
+
+@dataclass(frozen=True)
+class StreamConfig:
+    """A live stream's format as a client opens it (OSC, the audio interface)."""
+
+    sample_rate: int = _f(48000, lo=8000, hi=192000)
+    channels: int = _f(2, lo=1, hi=8)
+
+    @classmethod
+    def from_dict(cls, data, where=""):
+        return _from_dict(cls, data, where)
+
+
+def check_stream(sample_rate: Any, channels: Any, where: str = "") -> StreamConfig:
+    """The one check of a stream's rate and channel count (OSC, audio interface and engine share it)."""
+    return StreamConfig.from_dict({"sample_rate": sample_rate, "channels": channels}, where)
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """Unconditional generation (drum one-shots): the defaults of ``bridge generate`` and ``/bridge/generate``."""
+
+    n: int = _f(8, lo=1, hi=1000, doc="clips to generate")
+    steps: int = _f(25, lo=1, hi=200, doc="DDIM steps from pure noise")
+    seed: int = _f(0, lo=0, hi=2**31 - 1)
+    seconds: float = _f(0.0, lo=0.0, hi=60.0, doc="clip length; 0: one model window")
+    eta: float = _f(0.0, lo=0.0, hi=1.0)
+    griffin_lim_iters: int = _f(32, lo=0, hi=200, doc="random-phase Griffin-Lim iterations")
+
+    @classmethod
+    def from_dict(cls, data, where=""):
+        return _from_dict(cls, data, where)
+
+
+@dataclass(frozen=True)
+class PairConfig:
+    """Double diffusion (a chorus pair): the defaults of ``bridge pair`` and ``/bridge/pair``."""
+
+    n: int = _f(1, lo=1, hi=1000, doc="pairs to generate")
+    steps: int = _f(30, lo=1, hi=200, doc="DDIM steps from pure noise")
+    # Measured (4 guitar/violin pairs, 30 steps): B is judged violin at 0.02 / 0.44 / 0.79 for branch
+    # 0.3 / 0.7 / 0.85, the pair's mel correlation 0.95 / 0.85 / 0.78 (unrelated pairs: ~0.6).
+    branch: float = _f(0.8, lo=0.0, hi=1.0, doc="fraction of steps left when model B takes over")
+    seed: int = _f(0, lo=0, hi=2**31 - 1)
+    seconds: float = _f(3.0, lo=0.0, hi=60.0)
+    eta: float = _f(0.0, lo=0.0, hi=1.0)
+    griffin_lim_iters: int = _f(32, lo=0, hi=200)
+    highpass_hz: float = _f(80.0, lo=0.0, hi=20000.0)
+    lowpass_hz: float = _f(9000.0, lo=0.0, hi=48000.0)
+
+    @classmethod
+    def from_dict(cls, data, where=""):
+        return _from_dict(cls, data, where)
 
 
 @dataclass(frozen=True)

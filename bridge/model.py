@@ -51,6 +51,8 @@ class ModelInfo:
     content_hash: str
     train: dict = field(default_factory=dict)
     unet: dict = field(default_factory=dict)
+    inputs: tuple[str, str] = ("x", "t")  # the state and the timestep, as the metadata names them
+    output: str = "pred"
 
     @classmethod
     def from_metadata(cls, path: Path, meta: dict[str, str]) -> "ModelInfo":
@@ -78,8 +80,13 @@ class ModelInfo:
         prediction = get("prediction_type")
         if prediction not in ("v", "eps"):
             raise ModelError(f"{path.name}: prediction_type: expected 'v' or 'eps', got {prediction!r}")
+        inputs, outputs = list(get("inputs")), list(get("outputs"))
+        if len(inputs) != 2 or len(outputs) != 1:
+            raise ModelError(f"{path.name}: inputs/outputs: expected two inputs (state, timestep) and one output, "
+                             f"got {inputs} and {outputs}")
         return cls(
             path=path, instrument=str(get("instrument")), mel=mel, n_timesteps=n_timesteps,
+            inputs=(str(inputs[0]), str(inputs[1])), output=str(outputs[0]),
             schedule=str(get("schedule")), alpha_bar=alpha_bar, prediction_type=prediction,
             params=int(get("params") or 0), content_hash=str(get("content_hash")), train=get("train") or {},
             unet=get("unet") or {},
@@ -137,7 +144,12 @@ def read_metadata(path: Path) -> ModelInfo:
         sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
     except Exception as e:
         raise ModelError(f"{path.name}: not a loadable ONNX model ({str(e).splitlines()[0][:200]})") from None
-    return ModelInfo.from_metadata(path, dict(sess.get_modelmeta().custom_metadata_map))
+    info = ModelInfo.from_metadata(path, dict(sess.get_modelmeta().custom_metadata_map))
+    graph_in, graph_out = [i.name for i in sess.get_inputs()], [o.name for o in sess.get_outputs()]
+    if sorted(graph_in) != sorted(info.inputs) or info.output not in graph_out:
+        raise ModelError(f"{path.name}: the metadata names inputs {list(info.inputs)} and output {info.output!r}, "
+                         f"the graph has {graph_in} and {graph_out}; re-export it with `bridge export`")
+    return info
 
 
 class Denoiser:
@@ -217,16 +229,21 @@ class Denoiser:
         x = np.ascontiguousarray(x, dtype=np.float32)
         tf = t.astype(np.float32)
         self.n_calls += 1
-        if self.provider == "cuda":
-            # CUDA: bind host arrays explicitly so onnxruntime copies once each way. One binding per
-            # call: sessions are shared between the stream worker and the background thread.
-            b = self.session.io_binding()
-            b.bind_cpu_input("x", x)
-            b.bind_cpu_input("t", tf)
-            b.bind_output("pred", "cpu")
-            self.session.run_with_iobinding(b)
-            return b.copy_outputs_to_cpu()[0]
-        return self.session.run(["pred"], {"x": x, "t": tf})[0]
+        try:
+            if self.provider == "cuda":
+                # CUDA: bind host arrays explicitly so onnxruntime copies once each way. One binding per
+                # call: sessions are shared between the stream worker and the background thread.
+                b = self.session.io_binding()
+                b.bind_cpu_input(self.info.inputs[0], x)
+                b.bind_cpu_input(self.info.inputs[1], tf)
+                b.bind_output(self.info.output, "cpu")
+                self.session.run_with_iobinding(b)
+                return b.copy_outputs_to_cpu()[0]
+            return self.session.run([self.info.output], {self.info.inputs[0]: x, self.info.inputs[1]: tf})[0]
+        except Exception as e:  # onnxruntime's own types (Fail, InvalidArgument, RuntimeException, ...)
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+            raise ModelError(f"model {self.info.instrument}: onnxruntime failed on a batch of {x.shape[0]} "
+                             f"x {x.shape[3]} frames on {self.provider.upper()} ({first})") from e
 
     def __call__(self, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         pred = self.predict(x, t)

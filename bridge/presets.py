@@ -35,6 +35,14 @@ def load_preset(path: Path) -> Preset:
     return Preset.from_dict(data, where=f"{Path(path).name}: ")
 
 
+def resolve_preset(name_or_path: str, library: "PresetLibrary | None" = None) -> Preset:
+    """A preset by name from ``library`` (the default folders when None), or by path to a ``.yaml`` file."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml"):
+        return load_preset(p)
+    return (library if library is not None else PresetLibrary())[name_or_path]
+
+
 class PresetLibrary:
     """All presets found in ``dirs`` (earlier folders win), reloaded when files change."""
 

@@ -11,7 +11,8 @@ diffusion, (4.2)-(4.3) double diffusion; Song et al. (2021) eq. (12) for DDIM.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+import itertools
+from typing import Callable, Generator, Sequence
 
 import numpy as np
 
@@ -120,6 +121,63 @@ def ddim_step(
     return x_next.astype(x.dtype)
 
 
+X0_CLIP = 1.0
+"""The data range x0 predictions are clipped to: the model's normalised log-mel lies in [-1, 1]."""
+
+
+def ddim(
+    x: np.ndarray,
+    timesteps: Sequence[int],
+    alpha_bar: np.ndarray,
+    rng: np.random.Generator | None = None,
+    eta: float = 0.0,
+    clip_x0: float | None = X0_CLIP,
+) -> Generator[tuple[np.ndarray, int], tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """DDIM (Song et al. 2021) as a coroutine: the one body every sampler and the stream tick drive.
+
+    It yields ``(x, t)`` whenever it needs the model, takes ``(eps, x0_pred)`` back through
+    ``send`` and returns the clean estimate. A driver decides how the model is called:
+    :func:`sample_ddim` calls one denoiser per step; the streaming tick batches the
+    requests of many windows (each at its own step) into one call.
+
+    Per step, numbered against the paper: (1) predict (eps, x0) at t; (2) clip x0 to the
+    data range and recompute eps consistently; (3) eq. (12) from t to the next timestep.
+    """
+    for i in range(len(timesteps) - 1):
+        t, t_next = int(timesteps[i]), int(timesteps[i + 1])
+        eps, x0_pred = yield x, t  # (1)
+        ab_t, ab_next = alpha_bar_at(alpha_bar, t), alpha_bar_at(alpha_bar, t_next)
+        if clip_x0 is not None:  # (2)
+            x0_pred, eps = clip_prediction(x, x0_pred, ab_t, clip_x0)
+        x = ddim_step(x, eps, x0_pred, ab_t, ab_next, eta, rng)  # (3)
+    return x
+
+
+def drive(
+    sampler: Generator,
+    denoise: Denoise,
+    callback: Callable[[int, np.ndarray, np.ndarray], None] | None = None,
+) -> np.ndarray:
+    """Runs a sampler coroutine to the end with ``denoise``; returns its result.
+
+    ``callback(i, x, x0_pred)`` is called after each step with the new state.
+    """
+    try:
+        x, t = next(sampler)
+    except StopIteration as done:  # no steps to take
+        return done.value
+    for i in itertools.count():
+        eps, x0_pred = denoise(x, np.full(x.shape[0], t, dtype=np.int64))
+        try:
+            x, t = sampler.send((eps, x0_pred))
+        except StopIteration as done:
+            x, t = done.value, None
+        if callback:
+            callback(i, x, x0_pred)
+        if t is None:
+            return x
+
+
 def sample_ddim(
     denoise: Denoise,
     x: np.ndarray,
@@ -127,20 +185,11 @@ def sample_ddim(
     alpha_bar: np.ndarray,
     rng: np.random.Generator | None = None,
     eta: float = 0.0,
-    clip_x0: float | None = 1.0,
+    clip_x0: float | None = X0_CLIP,
     callback: Callable[[int, np.ndarray, np.ndarray], None] | None = None,
 ) -> np.ndarray:
     """Denoises ``x`` from ``timesteps[0]`` down to the clean estimate (Song et al. 2021)."""
-    for i in range(len(timesteps) - 1):
-        t, t_next = timesteps[i], timesteps[i + 1]
-        tb = np.full(x.shape[0], t, dtype=np.int64)
-        eps, x0_pred = denoise(x, tb)
-        if clip_x0 is not None:
-            x0_pred, eps = clip_prediction(x, x0_pred, alpha_bar_at(alpha_bar, t), clip_x0)
-        x = ddim_step(x, eps, x0_pred, alpha_bar_at(alpha_bar, t), alpha_bar_at(alpha_bar, t_next), eta, rng)
-        if callback:
-            callback(i, x, x0_pred)
-    return x
+    return drive(ddim(x, timesteps, alpha_bar, rng, eta, clip_x0), denoise, callback)
 
 
 def clip_prediction(x: np.ndarray, x0_pred: np.ndarray, ab_t, limit: float) -> tuple[np.ndarray, np.ndarray]:

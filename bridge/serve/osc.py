@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 MAX_DATAGRAM = 8192
 MAX_FLOATS_PER_MESSAGE = 256  # Max lists hold 256 atoms by default

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aif", ".aiff", ".mp3")
 WRITE_SUFFIXES = (".wav", ".flac", ".ogg", ".aif", ".aiff")

@@ -51,8 +51,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import osc
-from .config import PARAMS, STREAM_FIXED, ParamSpec
-from .errors import BridgeError, ParameterError
+from ..config import PARAMS, STREAM_FIXED, ParamSpec
+from ..errors import BridgeError, ParameterError
 
 log = logging.getLogger("bridge.midi")
 
@@ -131,11 +131,19 @@ def _channel_text(channel: int) -> str:
 
 
 class MidiControl:
-    """Owns the MIDI input and the CC map; its public methods run on the daemon's event loop."""
+    """Owns the MIDI input and the CC map; its public methods run on the daemon's event loop.
 
-    def __init__(self, daemon, loop, port_name: str = "bridge", api: str | None = None,
-                 map_file: str | os.PathLike | None = None, client_name: str = CLIENT_NAME):
-        self.daemon = daemon
+    It gets narrow callables, not the daemon: ``set_param(name, value)`` applies a
+    parameter (raising BridgeError when refused), ``model_names()`` lists the loaded
+    models, ``send_error(reply, request, code, message)`` answers a client with an error.
+    """
+
+    def __init__(self, loop, set_param: Callable[[str, Any], None], model_names: Callable[[], list[str]],
+                 send_error: Callable[[Callable[[bytes], None], str, str, str], None], port_name: str = "bridge",
+                 api: str | None = None, map_file: str | os.PathLike | None = None, client_name: str = CLIENT_NAME):
+        self.set_param = set_param
+        self.model_names = model_names
+        self.send_error = send_error
         self.loop = loop
         self.port_name = port_name or "bridge"
         self.client_name = client_name
@@ -250,7 +258,7 @@ class MidiControl:
                 self._save()
             except BridgeError as e:
                 log.error("%s", e)
-                self.daemon._send_error_to(reply, "/bridge/midi/learn", e.code, str(e))
+                self.send_error(reply, "/bridge/midi/learn", e.code, str(e))
             return
         param = self.mappings.get((cc, channel)) or self.mappings.get((cc, ANY_CHANNEL))
         if param is None:
@@ -258,7 +266,7 @@ class MidiControl:
             log.debug("MIDI cc %d = %d on %s: not mapped", cc, value, _channel_text(channel))
             return
         try:
-            self._pending[param] = scale_cc(param, value, list(self.daemon.models.loaded))
+            self._pending[param] = scale_cc(param, value, self.model_names())
         except BridgeError as e:
             self.stats["rejected"] += 1
             log.warning("MIDI cc %d = %d -> %s: %s", cc, value, param, e)
@@ -273,19 +281,19 @@ class MidiControl:
         pending, self._pending = self._pending, {}
         for param, value in pending.items():
             try:
-                self.daemon.set_param(param, value)
+                self.set_param(param, value)
                 self.stats["applied"] += 1
             except BridgeError as e:
                 self.stats["rejected"] += 1
                 log.warning("MIDI -> %s = %r rejected: %s", param, value, e)
 
-    # -- OSC requests (called by the daemon's handlers) ------------------------------------
+    # -- OSC requests (called by the handlers) ------------------------------------
     def learn(self, param: str, reply: Callable[[bytes], None]) -> None:
         """Maps the next CC received to ``param``; answers the learner with /bridge/midi/learned."""
         check_param(param, "/bridge/midi/learn")
         if self._learning is not None:
             old_param, old_reply = self._learning
-            self.daemon._send_error_to(old_reply, "/bridge/midi/learn", "midi",
+            self.send_error(old_reply, "/bridge/midi/learn", "midi",
                                        f"learn for {old_param} replaced by a newer learn for {param}")
         self._learning = (param, reply)
         log.info("MIDI learn: move a control to map it to %s", param)
@@ -311,7 +319,7 @@ class MidiControl:
 
     # -- the map file -------------------------------------------------------------------
     def _load_map(self) -> None:
-        from .config import load_yaml
+        from ..config import load_yaml
 
         path = self.map_file
         data = load_yaml(path)

@@ -1,15 +1,15 @@
 """Audio-interface mode: the sound card's input restyled to its output (``bridge live``).
 
 ``bridge live`` (or ``bridge serve --audio``) opens one duplex sounddevice stream and
-feeds it through the same :class:`~bridge.worker.StreamWorker` as OSC streams, as a
+feeds it through the same :class:`~bridge.serve.worker.StreamWorker` as OSC streams, as a
 stream with id -1 (it appears as such in ``/bridge/stream/status``)::
 
-    PortAudio callback (block k) --("chunk", seq k)--> worker inbox --> engine.Stream
-    PortAudio callback (block k + D) <-- output FIFO <-- reply /bridge/audio/out seq k
+    PortAudio callback (block k) --Chunk(seq k)--> worker inbox --> stream.Stream
+    PortAudio callback (block k + D) <-- output FIFO <-- Sink.audio(seq k, array)
 
 The callback never blocks and never computes: it copies the input block into the
-worker's inbox and plays the reply of block ``k - D`` from a FIFO the worker fills (the
-reply callable decodes ``/bridge/audio/out``; the worker is used as it is). ``D`` blocks
+worker's inbox and plays the output of block ``k - D`` from a FIFO the worker fills (this
+adapter is the stream's :class:`~bridge.serve.worker.Sink`: arrays, not OSC bytes). ``D`` blocks
 of silence are the *prefill*: the worker's time to answer a block, ``--audio-prefill-ms``
 (default 40 ms) rounded up to whole blocks, at least one. The engine's own latency
 already holds the compute budget; the prefill only covers the worker thread waking up,
@@ -26,7 +26,7 @@ Latency, exactly, in samples at the interface's rate (logged at start)::
 
     total = input latency + engine latency + prefill (D * blocksize) + output latency
 
-where the engine latency is ``engine.Stream.latency_samples`` (windowing, resampling and
+where the engine latency is ``bridge.stream.Stream.latency_samples`` (windowing, resampling and
 the compute budget; the dry path is delayed by exactly this much) and the input and
 output latencies are what PortAudio reports for the open stream. A sample entering the
 interface leaves it ``total`` samples later; the JACK loopback test checks this to the
@@ -46,25 +46,25 @@ moment play as silence and are counted as underruns).
 from __future__ import annotations
 
 import collections
-import ctypes
 import gc
 import logging
 import math
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from . import osc
-from .errors import ParameterError
+from ..config import check_stream
+from ..errors import ParameterError
+from .devices import JACK_CLIENT_NAME, AudioDeviceError, init_portaudio, jack_client_name, resolve_device  # noqa: F401
+from .worker import Chunk, Close, Open
 
 log = logging.getLogger("bridge.live")
 
 AUDIO_STREAM_ID = -1
 STREAM_KEY = ("audio-interface", 0, AUDIO_STREAM_ID)  # worker key; never equal to an OSC (host, port, id) key
-JACK_CLIENT_NAME = "bridge"
 DEFAULT_PREFILL_MS = 40.0
 GIL_SWITCH_INTERVAL_S = 0.001
 WORKER_NICE = -10
@@ -73,113 +73,27 @@ MAX_QUEUED_SECONDS = 2.0
 _COUNTERS = ("callbacks", "played", "underruns", "late_dropped", "input_dropped", "size_mismatch",
              "input_overflow", "input_underflow", "output_overflow", "output_underflow")
 
-_jack_name_buffer = None  # PaJack_SetClientName keeps the pointer: the bytes must outlive PortAudio
-
-
-class AudioDeviceError(ParameterError):
-    """An audio device or setting the interface cannot use; the message names it and the fix."""
-
-    code = "audio"
-
-
-def init_portaudio(jack_client_name: str | None = JACK_CLIENT_NAME):
-    """Imports sounddevice and (re)initialises PortAudio so its JACK client has ``jack_client_name``.
-
-    PortAudio scans host APIs (and connects to JACK) when it initialises, so a JACK
-    server started after the import is seen only after re-initialising.
-    """
-    global _jack_name_buffer
-    try:
-        import sounddevice as sd
-    except OSError as e:  # the PortAudio library itself is missing
-        raise AudioDeviceError(f"--audio: PortAudio is not installed ({e}); on Debian/Ubuntu: "
-                               f"apt-get install libportaudio2") from None
-    set_name = None
-    if jack_client_name:
-        try:
-            set_name = ctypes.CDLL(sd._libname).PaJack_SetClientName
-        except (OSError, AttributeError):  # a PortAudio built without JACK
-            set_name = None
-    try:
-        sd._terminate()
-        if set_name is not None:
-            _jack_name_buffer = ctypes.create_string_buffer(jack_client_name.encode("utf-8"))
-            set_name.argtypes = [ctypes.c_char_p]
-            set_name(_jack_name_buffer)
-        sd._initialize()
-    except sd.PortAudioError as e:
-        raise AudioDeviceError(f"--audio: PortAudio cannot start ({e}); check the sound system "
-                               f"(python -m sounddevice lists the devices it sees)") from None
-    return sd
-
-
-def jack_client_name(sd) -> str | None:
-    """The JACK client name PortAudio got (JACK renames a second 'bridge' to 'bridge-01'), if JACK is in use."""
-    try:
-        get_name = ctypes.CDLL(sd._libname).PaJack_GetClientName
-    except (OSError, AttributeError):
-        return None
-    get_name.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
-    get_name.restype = ctypes.c_int
-    name = ctypes.c_char_p()
-    if get_name(ctypes.byref(name)) != 0 or not name.value:  # not 0: PortAudio has no JACK host API
-        return None
-    return name.value.decode("utf-8", "replace")
-
-
-def list_devices(sd, kind: str) -> str:
-    """``index 'name' (host API, N ch)`` for every device with ``kind`` ('input'/'output') channels."""
-    apis = sd.query_hostapis()
-    out = []
-    for i, d in enumerate(sd.query_devices()):
-        n = d[f"max_{kind}_channels"]
-        if n > 0:
-            out.append(f"{i} {d['name']!r} ({apis[d['hostapi']]['name']}, {n} ch)")
-    return "; ".join(out) or "none (no sound card, and no JACK server running?)"
-
-
-def resolve_device(sd, device: Any, kind: str, channels: int) -> tuple[int, dict]:
-    """The device index and info for ``--{kind}-device`` (name, name part or index; None: the default)."""
-    flag = f"--{kind}-device"
-    if device is None or (isinstance(device, str) and not device.strip()):
-        idx = sd.default.device[0 if kind == "input" else 1]
-        if idx is None or idx < 0:
-            raise AudioDeviceError(f"{flag}: there is no default {kind} device; pass {flag} NAME or INDEX. "
-                                   f"Available {kind}s: {list_devices(sd, kind)}")
-        device = idx
-    elif isinstance(device, str) and device.strip().lstrip("-").isdigit():
-        device = int(device)
-    try:
-        info = sd.query_devices(device, kind)
-    except (ValueError, sd.PortAudioError) as e:
-        raise AudioDeviceError(f"{flag} {device!r}: {e}. Available {kind}s: {list_devices(sd, kind)}; "
-                               f"pass one of these names (or a unique part of one) or indexes") from None
-    idx = info.get("index", device)
-    have = info[f"max_{kind}_channels"]
-    if have < channels:
-        raise AudioDeviceError(f"{flag} {info['name']!r} has {have} {kind} channel(s), {channels} asked; "
-                               f"pass --channels {max(1, have)} or another device. Available {kind}s: "
-                               f"{list_devices(sd, kind)}")
-    return int(idx), info
-
-
 class AudioInterface:
     """A duplex sounddevice stream restyled by the daemon's stream worker, with an exact, logged latency."""
 
-    def __init__(self, daemon, input_device: Any = None, output_device: Any = None, sample_rate: int | None = None,
-                 blocksize: int = 256, channels: int = 2, prefill_ms: float | None = None,
-                 device_latency: str | float = "low", jack_client_name: str | None = JACK_CLIENT_NAME):
+    def __init__(self, submit: Callable[[object], None], queued: Callable[[], int],
+                 worker_thread_id: Callable[[], int | None], input_device: Any = None, output_device: Any = None,
+                 sample_rate: int | None = None, blocksize: int = 256, channels: int = 2,
+                 prefill_ms: float | None = None, device_latency: str | float = "low",
+                 jack_client_name: str | None = JACK_CLIENT_NAME):
+        """``submit`` and ``queued`` are the stream worker's inbox; ``worker_thread_id()`` its native id."""
         if isinstance(blocksize, bool) or not isinstance(blocksize, int) or not 16 <= blocksize <= 16384:
             raise AudioDeviceError(f"--blocksize: expected 16 to 16384 frames, got {blocksize!r}")
-        if isinstance(channels, bool) or not isinstance(channels, int) or not 1 <= channels <= 8:
-            raise AudioDeviceError(f"--channels: expected 1 to 8, got {channels!r}")
-        if sample_rate is not None and not 8000 <= int(sample_rate) <= 192000:
-            raise AudioDeviceError(f"--audio-rate: expected 8000 to 192000 Hz, got {sample_rate!r}")
+        try:
+            check_stream(48000 if sample_rate is None else sample_rate, channels)
+        except ParameterError as e:
+            raise AudioDeviceError(f"--audio-rate/--channels: {e}") from None
         prefill_ms = DEFAULT_PREFILL_MS if prefill_ms is None else float(prefill_ms)
         if not (math.isfinite(prefill_ms) and 0.0 <= prefill_ms <= 2000.0):
             raise AudioDeviceError(f"--audio-prefill-ms: expected 0 to 2000, got {prefill_ms!r}")
-        self.daemon = daemon
-        self.worker = daemon.worker
+        self.submit = submit
+        self.queued = queued
+        self.worker_thread_id = worker_thread_id
         self.input_device = input_device
         self.output_device = output_device
         self.requested_rate = None if sample_rate is None else int(sample_rate)
@@ -239,7 +153,7 @@ class AudioInterface:
         except BaseException:
             self._close_stream()
             if self._opened.is_set() and not self._open_error:
-                self.worker.submit(("close", STREAM_KEY, AUDIO_STREAM_ID, self._reply))
+                self.submit(Close(STREAM_KEY, AUDIO_STREAM_ID, self))
             self._terminate_portaudio()
             raise
 
@@ -264,7 +178,7 @@ class AudioInterface:
         self._seq = 0
 
         # The engine stream first: the worker measures the compute budget before audio flows.
-        self.worker.submit(("open", STREAM_KEY, AUDIO_STREAM_ID, rate, self.channels, self._reply))
+        self.submit(Open(STREAM_KEY, AUDIO_STREAM_ID, rate, self.channels, self))
         if not self._opened.wait(OPEN_TIMEOUT_S):
             raise AudioDeviceError(f"--audio: the engine stream did not open within {OPEN_TIMEOUT_S:.0f} s; "
                                    f"see the log above")
@@ -304,7 +218,7 @@ class AudioInterface:
         than the prefill; the audio callback itself already runs on the audio system's
         realtime thread. Without the permission, the worker keeps its priority (logged).
         """
-        tid = getattr(self.worker, "native_id", None)
+        tid = self.worker_thread_id()
         if not sys.platform.startswith("linux") or not tid:
             return
         import os
@@ -327,7 +241,7 @@ class AudioInterface:
             self._monitor.join(2.0)
         self._report()
         if self._opened.is_set() and not self._open_error:
-            self.worker.submit(("close", STREAM_KEY, AUDIO_STREAM_ID, self._reply))
+            self.submit(Close(STREAM_KEY, AUDIO_STREAM_ID, self))
             if not self._closed.wait(10.0):
                 log.warning("audio interface: the engine stream did not confirm its close within 10 s")
         c = self.counters
@@ -368,8 +282,8 @@ class AudioInterface:
                     c[flag] += 1
         seq = self._seq
         self._seq = seq + 1
-        if self.worker.queued() < self._max_queued:  # an unbounded queue: put() never waits
-            self.worker.submit(("chunk", STREAM_KEY, AUDIO_STREAM_ID, seq, indata.T.copy(), "blob", now, self._reply))
+        if self.queued() < self._max_queued:  # an unbounded queue: put() never waits
+            self.submit(Chunk(STREAM_KEY, AUDIO_STREAM_ID, seq, now, self, block=indata.T.copy()))
         else:  # the worker is seconds behind: the gap is filled with silence and reported by the worker
             c["input_dropped"] += 1
         want = seq - self.prefill_blocks
@@ -396,47 +310,50 @@ class AudioInterface:
         if not self._stopping.is_set():
             self._stream_lost = True
 
-    # -- the worker thread --------------------------------------------------------------
-    def _reply(self, data: bytes) -> None:
-        """The worker's reply path for stream -1: audio into the FIFO, everything else into the log."""
-        try:
-            messages = osc.parse(data)
-        except ValueError as e:  # cannot happen with the worker's own messages
-            log.error("audio interface: unreadable worker reply: %s", e)
-            return
-        for address, v in messages:
-            if address == "/bridge/audio/out":
-                block = np.frombuffer(v[2], dtype="<f4").reshape(-1, self.channels)  # (frames, channels)
-                self._out.append((v[1], block))
-            elif address == "/bridge/stream/opened":
-                reopened = self._opened.is_set()
-                self.engine_latency = int(v[1])
-                self._opened.set()
-                if reopened:
-                    log.warning("audio interface: engine stream re-opened for the new preset; %s", self.latency_text())
-            elif address == "/bridge/stream/closed":
-                log.info("audio interface engine stream closed: %d blocks in, %d out, %d lost, %d late replies",
-                         v[1], v[2], v[3], v[6])
-                self._closed.set()
-            elif address == "/bridge/error":
-                request, code, message = (list(v) + ["", "", ""])[:3]
-                if not self._opened.is_set():
-                    self._open_error = f"{message} ({code})"
-                    self._opened.set()
-                elif request == "/bridge/preset/load" and "open a new stream" in str(message):
-                    log.warning("audio interface: %s; re-opening the engine stream", message)
-                    self.worker.submit(("open", STREAM_KEY, AUDIO_STREAM_ID, self.sample_rate, self.channels,
-                                        self._reply))
-                else:
-                    log.error("audio interface: %s (%s, %s)", message, request, code)
-            elif address == "/bridge/stream/gap":
-                log.warning("audio interface: input blocks %d..%d were not processed (worker queue full); "
-                            "played as silence", v[1], v[1] + v[2] - 1)
-            elif address == "/bridge/stream/status":
-                log.info("audio interface: compute steps now %d (reply lag p50 %.1f ms, p99 %.1f ms, late %d)",
-                         v[7], v[8], v[9], v[6])
-            else:
-                log.info("audio interface: %s %s", address, v)
+    # -- the worker thread: this adapter is stream -1's Sink ------------------------------
+    def audio(self, stream_id: int, seq: int, y: np.ndarray, encoding: str) -> None:
+        self._out.append((seq, np.ascontiguousarray(y.T)))  # (frames, channels), as the callback writes it
+
+    def opened(self, stream_id, latency_samples, latency_ms, rate, channels) -> None:
+        reopened = self._opened.is_set()
+        self.engine_latency = int(latency_samples)
+        self._opened.set()
+        if reopened:
+            log.warning("audio interface: engine stream re-opened for the new preset; %s", self.latency_text())
+
+    def closed(self, stream_id, c: dict) -> None:
+        log.info("audio interface engine stream closed: %d blocks in, %d out, %d lost, %d late replies",
+                 c["chunks_in"], c["chunks_out"], c["lost"], c["late_replies"])
+        self._closed.set()
+
+    def error(self, request: str, code: str, message: str) -> None:
+        if not self._opened.is_set():
+            self._open_error = f"{message} ({code})"
+            self._opened.set()
+        else:
+            log.error("audio interface: %s (%s, %s)", message, request, code)
+
+    def reopen(self, stream_id: int, reason: str) -> None:
+        """The preset changed the window shape: open the engine stream again (the new latency is logged)."""
+        log.warning("audio interface: %s; re-opening the engine stream", reason)
+        self.submit(Open(STREAM_KEY, AUDIO_STREAM_ID, self.sample_rate, self.channels, self))
+
+    def gap(self, stream_id: int, first_seq: int, count: int) -> None:
+        log.warning("audio interface: input blocks %d..%d were not processed (worker queue full); "
+                    "played as silence", first_seq, first_seq + count - 1)
+
+    def status(self, args: list) -> None:
+        log.info("audio interface: compute steps now %d (reply lag p50 %.1f ms, p99 %.1f ms, late %d)",
+                 args[7], args[8], args[9], args[6])
+
+    def latency(self, stream_id, samples, ms, rate) -> None:
+        log.info("audio interface: engine latency %d samples (%.1f ms)", samples, ms)
+
+    def late(self, stream_id: int, seq: int, kind: str) -> None:
+        log.info("audio interface: block %d %s", seq, kind)
+
+    def synced(self, sync_id: int) -> None:
+        pass
 
     # -- reporting ----------------------------------------------------------------------
     def _monitor_loop(self) -> None:
@@ -475,6 +392,3 @@ class AudioInterface:
                     prefill_samples=self.prefill_samples, input_latency=self.input_latency,
                     output_latency=self.output_latency)
 
-
-__all__ = ["AudioInterface", "AudioDeviceError", "init_portaudio", "jack_client_name", "resolve_device",
-           "list_devices", "AUDIO_STREAM_ID", "JACK_CLIENT_NAME"]

@@ -1,0 +1,430 @@
+"""The stream worker: the one thread that owns every live stream.
+
+Handlers (OSC, the audio interface) put typed messages in its inbox and never touch a
+stream. Each loop the worker takes what arrived, runs one batched tick over every busy
+stream and hands each chunk whose output is final to that stream's :class:`Sink`. The
+OSC sink turns results into datagrams; the audio interface's sink keeps arrays. A model
+call that fails silences its windows (counted in ``failed_windows``), is reported to the
+stream's sink as a ``model`` error, and the stream goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence
+
+import numpy as np
+
+from .. import stream as streaming
+from ..config import Preset
+from ..errors import BridgeError, StreamError, StreamShapeError
+from . import osc
+
+log = logging.getLogger(__name__)
+
+MAX_GAP_SECONDS = 10.0
+SEEN_MEMORY = 4096
+
+
+class Sink(Protocol):
+    """Where a stream's results go. Called from the worker thread; must not block."""
+
+    def audio(self, stream_id: int, seq: int, y: np.ndarray, encoding: str) -> None: ...
+    def opened(self, stream_id: int, latency_samples: int, latency_ms: float, rate: int, channels: int) -> None: ...
+    def closed(self, stream_id: int, counters: dict) -> None: ...
+    def latency(self, stream_id: int, samples: int, ms: float, rate: int) -> None: ...
+    def synced(self, sync_id: int) -> None: ...
+    def gap(self, stream_id: int, first_seq: int, count: int) -> None: ...
+    def late(self, stream_id: int, seq: int, kind: str) -> None: ...
+    def status(self, args: list) -> None: ...
+    def error(self, request: str, code: str, message: str) -> None: ...
+    def reopen(self, stream_id: int, reason: str) -> None: ...
+
+
+class OscSink:
+    """Results as OSC datagrams through ``send(bytes)``."""
+
+    def __init__(self, send: Callable[[bytes], None], on_error: Callable[[], None] = lambda: None):
+        self.send = send
+        self.on_error = on_error
+
+    def audio(self, stream_id, seq, y, encoding):
+        self.send(osc.build("/bridge/audio/out", stream_id, seq, *osc.encode_audio(y, encoding)))
+
+    def opened(self, stream_id, latency_samples, latency_ms, rate, channels):
+        self.send(osc.build("/bridge/stream/opened", stream_id, latency_samples, float(latency_ms), rate, channels))
+
+    def closed(self, stream_id, c):
+        self.send(osc.build("/bridge/stream/closed", stream_id, c["chunks_in"], c["chunks_out"], c["lost"], c["late"],
+                            c["duplicates"], c["late_replies"]))
+
+    def latency(self, stream_id, samples, ms, rate):
+        self.send(osc.build("/bridge/latency", samples, float(ms), rate, stream_id))
+
+    def synced(self, sync_id):
+        self.send(osc.build("/bridge/synced", sync_id))
+
+    def gap(self, stream_id, first_seq, count):
+        self.send(osc.build("/bridge/stream/gap", stream_id, first_seq, count))
+
+    def late(self, stream_id, seq, kind):
+        self.send(osc.build("/bridge/stream/late", stream_id, seq, kind))
+
+    def status(self, args):
+        self.send(osc.build("/bridge/stream/status", *args))
+
+    def error(self, request, code, message):
+        self.on_error()
+        self.send(osc.build("/bridge/error", request, code, message[:1000]))
+
+    def reopen(self, stream_id, reason):
+        self.error("/bridge/preset/load", StreamShapeError.code, f"stream {stream_id}: {reason}")
+
+
+# -- messages (the inbox's only item types) ---------------------------------------------
+@dataclass(frozen=True)
+class Open:
+    key: Any
+    stream_id: int
+    sample_rate: int
+    channels: int
+    sink: Sink
+
+
+@dataclass(frozen=True)
+class Close:
+    key: Any
+    stream_id: int
+    sink: Sink
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One chunk of audio: ``block`` (channels, n) already decoded, or the raw OSC ``values`` to decode."""
+
+    key: Any
+    stream_id: int
+    seq: int
+    t_arrival: float
+    sink: Sink
+    block: np.ndarray | None = None
+    values: Sequence[Any] = ()
+
+
+@dataclass(frozen=True)
+class SetPreset:
+    preset: Preset
+
+
+@dataclass(frozen=True)
+class LatencyQuery:
+    key: Any
+    stream_id: int
+    sink: Sink
+
+
+@dataclass(frozen=True)
+class Sync:
+    sync_id: int
+    sink: Sink
+
+
+@dataclass(frozen=True)
+class Stop:
+    pass
+
+
+REQUESTS = {Open: "/bridge/stream/open", Close: "/bridge/stream/close", Chunk: "/bridge/audio/in",
+            LatencyQuery: "/bridge/latency/get", Sync: "/bridge/sync", SetPreset: "/bridge/preset/load"}
+
+
+@dataclass
+class PendingChunk:
+    seq: int
+    n: int
+    t_arrival: float
+    encoding: str
+
+
+@dataclass
+class StreamState:
+    """A live stream as the worker sees it: the engine stream, its sink, sequencing and counters."""
+
+    stream_id: int
+    stream: streaming.Stream
+    sink: Sink
+    budget_s: float
+    expected: int | None = None
+    pending: deque = field(default_factory=deque)
+    seen: deque = field(default_factory=lambda: deque(maxlen=SEEN_MEMORY))
+    seen_set: set = field(default_factory=set)
+    counters: dict = field(default_factory=lambda: dict(
+        chunks_in=0, chunks_out=0, lost=0, late=0, duplicates=0, late_replies=0, nonfinite=0))
+    lags: deque = field(default_factory=lambda: deque(maxlen=4096))
+    last_adjust: float = 0.0
+    last_late: float = 0.0
+    last_frames: int = 0
+
+    def remember(self, seq: int) -> None:
+        if len(self.seen) == self.seen.maxlen:
+            self.seen_set.discard(self.seen[0])
+        self.seen.append(seq)
+        self.seen_set.add(seq)
+
+    def status_args(self) -> list:
+        """``/bridge/stream/status``'s arguments; ``failed_windows`` (silenced by a failed model call) is last."""
+        lags = np.array(self.lags) * 1000.0 if self.lags else np.zeros(1)
+        c = self.counters
+        return [self.stream_id, c["chunks_in"], c["chunks_out"], c["lost"], c["late"], c["duplicates"],
+                c["late_replies"], int(self.stream.steps_cap or self.stream.preset.sampler.steps),
+                float(np.percentile(lags, 50)), float(np.percentile(lags, 99)),
+                int(self.stream.stats["failed_windows"])]
+
+
+class StreamWorker(threading.Thread):
+    """Runs every live stream; the only thread that touches them."""
+
+    def __init__(self, models, preset: Preset, compute_budget_s: float | None, adapt_steps: bool, max_streams: int):
+        super().__init__(name="bridge-streams", daemon=True)
+        self.models = models
+        self.preset = preset  # the worker's copy, changed only by SetPreset
+        self.compute_budget_s = compute_budget_s
+        self.adapt_steps = adapt_steps
+        self.max_streams = max_streams
+        self.inbox: queue.Queue = queue.Queue()
+        self.streams: dict[Any, StreamState] = {}
+        self.busy_s = 0.0
+        self.audio_s = 0.0
+        self.idle = threading.Event()
+        self.idle.set()
+        self.stopping = threading.Event()
+        self.finished = threading.Event()
+        self._cost_cache: dict[tuple, float] = {}
+
+    # -- called from other threads ---------------------------------------------------
+    def submit(self, message) -> None:
+        self.inbox.put(message)
+
+    def queued(self) -> int:
+        return self.inbox.qsize()
+
+    def snapshot(self) -> dict:
+        """Counters over all streams (read from other threads; values are plain ints)."""
+        total = dict(streams=len(self.streams), lost=0, late=0, duplicates=0, late_replies=0, chunks_in=0,
+                     chunks_out=0, failed_windows=0)
+        for st in list(self.streams.values()):
+            for k in ("lost", "late", "duplicates", "late_replies", "chunks_in", "chunks_out"):
+                total[k] += st.counters[k]
+            total["failed_windows"] += st.stream.stats["failed_windows"]
+        return total
+
+    def stream_status(self) -> list[list]:
+        """Every open stream's ``/bridge/stream/status`` arguments."""
+        return [st.status_args() for st in list(self.streams.values())]
+
+    def drain(self, timeout_s: float) -> bool:
+        """Asks the loop to finish what it holds and stop; True if it did within ``timeout_s``."""
+        self.submit(Stop())
+        return self.finished.wait(timeout_s)
+
+    # -- the loop ---------------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            while not self._stopped():
+                has_work = any(st.stream.busy or st.pending for st in self.streams.values())
+                try:
+                    self._handle(self.inbox.get(timeout=None if not has_work and not self.stopping.is_set() else 0.0))
+                    while True:
+                        self._handle(self.inbox.get_nowait())
+                except queue.Empty:
+                    pass
+                busy = [st for st in self.streams.values() if st.stream.busy]
+                if busy:
+                    self._tick(busy)
+                for st in sorted(self.streams.values(), key=lambda s: s.pending[0].t_arrival if s.pending else 1e18):
+                    self._emit(st)
+                if busy:
+                    self.idle.clear()
+                else:
+                    self.idle.set()
+        finally:
+            self.idle.set()
+            self.finished.set()
+
+    def _stopped(self) -> bool:
+        """True once stopping was asked and nothing is left: no messages, no pending output."""
+        return (self.stopping.is_set() and self.inbox.empty()
+                and not any(st.pending for st in self.streams.values()))
+
+    def _tick(self, busy: list[StreamState]) -> None:
+        """One tick for all busy streams (windows on the same model batch across streams)."""
+        t0 = time.perf_counter()
+        try:
+            streaming.tick_streams([st.stream for st in busy])
+        except Exception:  # a bug, not a model failure (those are caught per call): keep serving
+            log.exception("stream tick failed")
+            for st in busy:
+                st.stream.abandon_in_flight()
+                st.sink.error("/bridge/audio/in", "internal", f"stream {st.stream_id}: see daemon log")
+        for st in busy:
+            for e in st.stream.take_errors():
+                st.sink.error("/bridge/audio/in", e.code,
+                              f"stream {st.stream_id}: {e} (its window plays as silence; "
+                              f"{st.stream.stats['failed_windows']} so far)")
+        self.busy_s += time.perf_counter() - t0
+
+    def _handle(self, message) -> None:
+        try:
+            if isinstance(message, Chunk):
+                self._on_chunk(message)
+            elif isinstance(message, Open):
+                self._on_open(message)
+            elif isinstance(message, Close):
+                self._on_close(message)
+            elif isinstance(message, SetPreset):
+                self._on_preset(message.preset)
+            elif isinstance(message, LatencyQuery):
+                st = self._state(message.key, message.stream_id, "latency/get")
+                s = st.stream
+                message.sink.latency(message.stream_id, s.latency_samples, s.latency_ms, s.sample_rate)
+            elif isinstance(message, Sync):
+                message.sink.synced(message.sync_id)
+            elif isinstance(message, Stop):
+                self.stopping.set()
+            else:
+                raise TypeError(f"unknown worker message {message!r}")
+        except BridgeError as e:
+            if hasattr(message, "sink"):
+                message.sink.error(REQUESTS.get(type(message), ""), e.code, str(e))
+        except Exception:
+            log.exception("worker message %s failed", type(message).__name__)
+            if hasattr(message, "sink"):
+                message.sink.error(REQUESTS.get(type(message), ""), "internal", "see daemon log")
+
+    def _state(self, key, stream_id: int, what: str) -> StreamState:
+        st = self.streams.get(key)
+        if st is None:
+            raise StreamError(f"{what}: stream {stream_id} is not open; send /bridge/stream/open first")
+        return st
+
+    def _on_open(self, m: Open) -> None:
+        if m.key not in self.streams and len(self.streams) >= self.max_streams:
+            raise BusyStreams(f"stream/open: at most {self.max_streams} streams are open; close one first")
+        budget = self.compute_budget_s
+        if budget is None:
+            budget = self._auto_budget(self.preset, m.sample_rate, m.channels)
+        stream = streaming.Stream(self.models, self.preset, m.sample_rate, m.channels, compute_budget_s=budget)
+        if self.streams.pop(m.key, None) is not None:
+            log.info("stream %d reopened; the old one is dropped", m.stream_id)
+        self.streams[m.key] = StreamState(m.stream_id, stream, m.sink, budget)
+        m.sink.opened(m.stream_id, stream.latency_samples, stream.latency_ms, stream.sample_rate, stream.n_channels)
+        log.info("stream %d open: %d Hz, %d ch, latency %d samples (%.1f ms, of which compute budget %.0f ms)",
+                 m.stream_id, m.sample_rate, m.channels, stream.latency_samples, stream.latency_ms, budget * 1000)
+
+    def _auto_budget(self, preset: Preset, sample_rate: int, channels: int) -> float:
+        """Twice the measured cost of one window (at least 20 ms), cached per setting."""
+        lanes = 1 if preset.render.stereo == "mid" else channels
+        key = (preset.target, preset.render.morph_with, preset.sampler.steps, preset.render.window_frames, lanes,
+               preset.render.griffin_lim_iters)
+        if key not in self._cost_cache:
+            probe = streaming.Stream(self.models, preset, sample_rate, channels)
+            self._cost_cache[key] = streaming.window_cost_s(probe)
+        return max(0.02, 2.0 * self._cost_cache[key])
+
+    def _on_close(self, m: Close) -> None:
+        st = self._state(m.key, m.stream_id, "stream/close")
+        # Every chunk received is answered before the stream goes: no output is dropped.
+        while st.pending and st.stream.busy:
+            self._tick([st])
+            self._emit(st)
+        self._emit(st)
+        self.streams.pop(m.key, None)
+        m.sink.closed(m.stream_id, dict(st.counters))
+
+    def _on_preset(self, preset: Preset) -> None:
+        self.preset = preset
+        for st in self.streams.values():
+            try:
+                st.stream.set_preset(preset)
+            except StreamShapeError as e:
+                st.sink.reopen(st.stream_id, str(e))
+            except BridgeError as e:
+                st.sink.error("/bridge/preset/load", e.code, f"stream {st.stream_id}: {e}")
+
+    def _on_chunk(self, m: Chunk) -> None:
+        st = self._state(m.key, m.stream_id, "audio/in")
+        if m.block is not None:
+            block, encoding = m.block, "blob"
+        else:
+            block, encoding = osc.decode_audio("/bridge/audio/in", m.values, st.stream.n_channels)
+        seq, n = m.seq, block.shape[1]
+        if st.expected is not None and seq < st.expected:
+            kind = "duplicate" if seq in st.seen_set else "late"
+            st.counters["duplicates" if kind == "duplicate" else "late"] += 1
+            m.sink.late(m.stream_id, seq, kind)
+            return
+        if st.expected is not None and seq > st.expected:
+            missing = seq - st.expected
+            frames = st.last_frames or n
+            if missing * frames > MAX_GAP_SECONDS * st.stream.sample_rate:
+                m.sink.error("/bridge/audio/in", "sequence",
+                             f"stream {m.stream_id}: jump from seq {st.expected} to {seq} is over "
+                             f"{MAX_GAP_SECONDS:.0f} s; resynchronised without filling")
+            else:
+                st.counters["lost"] += missing
+                m.sink.gap(m.stream_id, st.expected, missing)
+                for s in range(st.expected, seq):
+                    st.stream.write(np.zeros((st.stream.n_channels, frames), np.float32))
+                    st.pending.append(PendingChunk(s, frames, m.t_arrival, encoding))
+        bad = st.stream.write(block)
+        if bad:
+            st.counters["nonfinite"] += bad
+            m.sink.error("/bridge/audio/in", "audio",
+                         f"stream {m.stream_id} seq {seq}: {bad} NaN/Inf samples replaced by silence")
+        st.pending.append(PendingChunk(seq, n, m.t_arrival, encoding))
+        st.counters["chunks_in"] += 1
+        st.expected = seq + 1
+        st.last_frames = n
+        st.remember(seq)
+        self.audio_s += n / st.stream.sample_rate
+
+    def _emit(self, st: StreamState) -> None:
+        now = time.perf_counter()
+        while st.pending and st.stream.available() >= st.pending[0].n:
+            c = st.pending.popleft()
+            st.sink.audio(st.stream_id, c.seq, st.stream.read(c.n), c.encoding)
+            st.counters["chunks_out"] += 1
+            lag = now - c.t_arrival
+            st.lags.append(lag)
+            late = lag > st.budget_s
+            if late:
+                st.counters["late_replies"] += 1
+                st.last_late = now
+            self._adapt(st, late, now)
+
+    def _adapt(self, st: StreamState, late: bool, now: float) -> None:
+        """Fewer steps when replies miss the compute budget; back up slowly once they keep it."""
+        if not self.adapt_steps:
+            return
+        steps = st.stream.preset.sampler.steps
+        cap = st.stream.steps_cap or steps
+        if late and cap > 1 and now - st.last_adjust > 0.25:
+            st.stream.steps_cap = max(1, int(cap * 0.75))
+            st.last_adjust = now
+            log.warning("stream %d behind (reply %.0f ms after arrival, budget %.0f ms): steps %d -> %d",
+                        st.stream_id, st.lags[-1] * 1000, st.budget_s * 1000, cap, st.stream.steps_cap)
+            st.sink.status(st.status_args())
+        elif not late and st.stream.steps_cap and now - max(st.last_late, st.last_adjust) > 5.0:
+            new = st.stream.steps_cap + 1
+            st.stream.steps_cap = None if new >= steps else new
+            st.last_adjust = now
+            st.sink.status(st.status_args())
+
+
+class BusyStreams(BridgeError):
+    code = "busy"

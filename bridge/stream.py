@@ -1,0 +1,430 @@
+"""Streaming restyler: windows on an absolute frame grid, batched DDIM ticks, crossfaded hops.
+
+Signal flow for one :class:`Stream` (client rate ``sr_c``, model rate ``sr_m``)::
+
+    block (channels, n) -> lanes (mid or per channel) -> soxr stream -> model-rate input
+      -> window w ready -> STFT -> log-mel -> gain to loudness_db -> q_sample to t0   (eq. 2.2)
+      -> DDIM ticks (all in-flight windows, one batched call per tick)               (eq. 4.1)
+      -> envelope transfer onto the input STFT (or mel pseudo-inverse) -> Griffin-Lim -> cleanup -> loudness match
+      -> crossfade overlap-add -> soxr stream -> wet FIFO -> mix with the delayed dry signal
+
+Window ``w`` covers frames ``[w H, w H + W)`` (frame ``j`` centred on sample ``j hop``) and
+its noise comes from ``default_rng([seed, w])``: a window's input and randomness depend
+only on its position, never on how the audio was chunked. Output is the input delayed by
+exactly ``latency_samples``; offline transfer is the same stream run over the whole file.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Mapping
+
+import numpy as np
+
+from . import dsp, sampling
+from .config import Preset, check_stream
+from .errors import BridgeError, ModelError, ParameterError, StreamShapeError
+from .framing import Fifo, Geometry, Resampler
+from .window import Denoiser, Window, WindowSettings, analyse, render
+
+MAX_WINDOWS_IN_FLIGHT = 16
+# Rows per onnxruntime call. On the 2-core CPU here a forward cost ~12 ms per row up to batch 4
+# and 16-31 ms per row at batch 9-16 (cache effects), so larger groups are split.
+MAX_ROWS_PER_CALL = 4
+
+
+def check_preset(preset: Preset, models: Mapping[str, Denoiser]) -> Geometry:
+    """Checks that ``preset`` can open a stream with the loaded ``models``; returns its window geometry.
+
+    The models it names must be in ``models`` (nothing is loaded here) and agree on the mel
+    analysis, and its window settings must fit the target's mel grid. Handlers call this
+    before accepting a preset or parameter, so a stream never fails to open later.
+    """
+    def model(name: str, what: str):
+        if name not in models:
+            raise ModelError(f"{what}: {name!r} is not loaded; loaded: {', '.join(sorted(models)) or 'none'}")
+        return models[name]
+
+    mel = model(preset.target, "target").info.mel
+    for what in ("morph_with", "pair_with"):
+        name = preset.param(what)
+        if name and model(name, what).info.mel != mel:
+            raise ParameterError(f"{what}: {name} uses other mel settings than {preset.target}")
+    r = preset.render
+    return Geometry.make(mel, r.window_frames, r.overlap, r.lookbehind)
+
+
+class Stream:
+    """Restyles a stream of ``(channels, n)`` blocks with a fixed, reported latency.
+
+    ``process(block)`` is the one-call form (pedalboard's ``process(audio, sample_rate)``
+    shape): it returns as many samples as it was given. The daemon uses the split form:
+    ``write`` (cheap), ``tick`` (one batched model call), ``read`` (when ``available``).
+    """
+
+    def __init__(
+        self,
+        models: Mapping[str, Denoiser],
+        preset: Preset,
+        sample_rate: int,
+        n_channels: int,
+        compute_budget_s: float = 0.0,
+    ):
+        check_stream(sample_rate, n_channels)
+        self.models = models
+        self.sample_rate = int(sample_rate)
+        self.n_channels = n_channels
+        self.steps_cap: int | None = None
+        self.stats = {"windows": 0, "silent_windows": 0, "model_rows": 0, "ticks": 0, "underrun_samples": 0,
+                      "nonfinite_samples": 0, "reduced_step_windows": 0, "failed_windows": 0}
+        self.errors: list[BridgeError] = []
+        self._preset = None
+        self.set_preset(preset)
+        mel = self.mel
+        self.n_lanes = 1 if preset.render.stereo == "mid" or n_channels == 1 else n_channels
+        self.model_rate = mel.sample_rate
+        self.tf = dsp.mel_transform(mel)
+        self._in_rs = Resampler(self.sample_rate, self.model_rate, self.n_lanes)
+        self._out_rs = Resampler(self.model_rate, self.sample_rate, self.n_lanes)
+        r = self.model_rate / self.sample_rate
+        raw = (self._in_rs.delay + self.geometry.latency_samples) / r + self._out_rs.delay
+        margin = 0 if self._in_rs.identity else 4
+        self.latency_samples = int(math.ceil(raw - 1e-9)) + margin + int(round(compute_budget_s * self.sample_rate))
+        # Model-rate input, kept from absolute index _in_base on.
+        self._in = np.zeros((self.n_lanes, 0), np.float32)
+        self._in_base = 0
+        self._in_end = 0
+        # Overlap-add accumulator from absolute model-rate index _acc_base on.
+        self._acc = np.zeros((self.n_lanes, 0), np.float64)
+        self._acc_base = 0
+        self._next_window = self.geometry.first_window
+        self._jobs: list[Window] = []
+        self._done: set[int] = set()
+        self._first_incomplete = self.geometry.first_window
+        self._wet = Fifo(self.n_lanes, self.latency_samples)
+        self._dry = Fifo(n_channels, self.latency_samples)
+
+    # -- settings ---------------------------------------------------------------------
+    @property
+    def preset(self) -> Preset:
+        return self._preset
+
+    @property
+    def latency_ms(self) -> float:
+        return 1000.0 * self.latency_samples / self.sample_rate
+
+    def set_preset(self, preset: Preset) -> None:
+        """Applies a preset to the windows that start from now on (mix applies at once)."""
+        target = self._model(preset.target)
+        mel = target.info.mel if hasattr(target, "info") else getattr(self, "mel", None)
+        if mel is None:
+            raise ModelError(f"{preset.target}: the denoiser does not describe its mel settings")
+        if self._preset is not None and mel != self.mel:
+            raise StreamShapeError(
+                f"target: {preset.target} analyses audio differently ({mel.sample_rate} Hz, {mel.n_mels} mels) "
+                f"from this stream's model; open a new stream for it"
+            )
+        morph_with = preset.render.morph_with
+        if morph_with:
+            other = self._model(morph_with)
+            if getattr(other, "info", None) is not None and other.info.mel != mel:
+                raise ParameterError(f"morph_with: {morph_with} uses other mel settings than {preset.target}")
+        geometry = Geometry.make(mel, preset.render.window_frames, preset.render.overlap, preset.render.lookbehind)
+        if self._preset is not None and geometry != self.geometry:
+            raise StreamShapeError("window_frames/overlap/lookbehind: cannot change on an open stream; "
+                                   "open a new stream")
+        if self._preset is not None and (preset.render.stereo != self._preset.render.stereo):
+            raise StreamShapeError("stereo: cannot change on an open stream; open a new stream")
+        self.mel = mel
+        self.geometry = geometry
+        self._preset = preset
+        self._settings = None  # rebuilt lazily for the next window
+
+    def _model(self, name: str):
+        try:
+            return self.models[name]
+        except KeyError:
+            raise ModelError(f"model: {name!r} is not loaded; loaded: {', '.join(sorted(self.models)) or 'none'}") from None
+
+    def _window_settings(self) -> WindowSettings:
+        if self._settings is not None and self._settings.steps == self._effective_steps():
+            return self._settings
+        p = self._preset
+        target = self._model(p.target)
+        alpha_bar = target.info.alpha_bar
+        denoise: Denoiser = target
+        key = (p.target,)
+        if p.render.morph_with and p.render.morph > 0:
+            denoise = sampling.blend(target, self._model(p.render.morph_with), p.render.morph)
+            key = (p.target, p.render.morph_with, p.render.morph)
+        mask = dsp.band_mask(self.mel.n_fft, self.mel.sample_rate, p.render.highpass_hz, p.render.lowpass_hz)
+        self._settings = WindowSettings(
+            denoise=denoise, alpha_bar=alpha_bar, t_start=sampling.start_timestep(p.sampler.strength, len(alpha_bar)),
+            steps=self._effective_steps(), eta=p.sampler.eta, seed=p.sampler.seed,
+            griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, fill=p.render.fill,
+            mask=mask, match_loudness=p.render.match_loudness,
+            silence_db=p.render.silence_db, key=key,
+        )
+        return self._settings
+
+    def _effective_steps(self) -> int:
+        s = self._preset.sampler.steps
+        return min(s, self.steps_cap) if self.steps_cap else s
+
+    # -- input ------------------------------------------------------------------------
+    def write(self, block: np.ndarray) -> int:
+        """Takes a ``(channels, n)`` block at the stream's rate; returns how many non-finite samples were zeroed."""
+        block = np.asarray(block, dtype=np.float32)
+        if block.ndim != 2 or block.shape[0] != self.n_channels:
+            raise ParameterError(f"block: expected shape ({self.n_channels}, n), got {block.shape}")
+        bad = ~np.isfinite(block)
+        n_bad = int(bad.sum())
+        if n_bad:
+            block = np.where(bad, 0.0, block).astype(np.float32)
+            self.stats["nonfinite_samples"] += n_bad
+        self._dry.push(block)
+        lanes = block.mean(axis=0, keepdims=True) if self.n_lanes == 1 else block
+        lanes = self._in_rs(lanes)
+        if lanes.shape[1]:
+            self._in = np.concatenate([self._in, lanes], axis=1)
+            self._in_end += lanes.shape[1]
+        return n_bad
+
+    # -- compute ----------------------------------------------------------------------
+    def _start_ready_windows(self) -> None:
+        g = self.geometry
+        while len(self._jobs) < MAX_WINDOWS_IN_FLIGHT and self._in_end >= g.need(self._next_window):
+            self._jobs.append(self._start(self._next_window))
+            self._next_window += 1
+        # Input before the next window's first frame is no longer needed.
+        keep_from = g.begin(self._next_window)
+        drop = keep_from - self._in_base
+        if drop > 0:
+            self._in = self._in[:, drop:]
+            self._in_base += drop
+
+    def _segment(self, begin: int, end: int) -> np.ndarray:
+        """Model-rate input over absolute ``[begin, end)``; zero before the stream began."""
+        out = np.zeros((self.n_lanes, end - begin), np.float64)
+        lo = max(begin, self._in_base)
+        if lo < end:
+            out[:, lo - begin :] = self._in[:, lo - self._in_base : end - self._in_base]
+        return out
+
+    def _start(self, w: int) -> Window:
+        g = self.geometry
+        s = self._window_settings()
+        job = analyse(w, self._segment(g.begin(w), g.need(w)), s, g, self.mel, self.tf)
+        self.stats["windows"] += 1
+        if s.steps < self._preset.sampler.steps:
+            self.stats["reduced_step_windows"] += 1
+        if not job.active.any():
+            self.stats["silent_windows"] += 1
+        return job
+
+    def tick(self) -> int:
+        """Starts ready windows, advances every in-flight window by one DDIM step, finishes completed ones.
+
+        Returns the number of model rows evaluated. See :func:`tick_streams`.
+        """
+        return tick_streams([self])
+
+    def _finish_done(self) -> None:
+        still = []
+        for job in self._jobs:
+            if job.done:
+                self._overlap_add(job)
+            else:
+                still.append(job)
+        self._jobs = still
+        self._advance_final()
+
+    def _overlap_add(self, job: Window) -> None:
+        g = self.geometry
+        self._done.add(job.index)
+        if not job.active.any():
+            return
+        contrib = render(job, g, self.mel, self.tf)
+        begin = g.start(job.index)
+        end = begin + g.span_samples
+        if begin < 0:  # windows before the stream's start contribute only from sample 0
+            contrib = contrib[:, -begin:]
+            begin = 0
+        if end - self._acc_base > self._acc.shape[1]:
+            grow = end - self._acc_base - self._acc.shape[1]
+            self._acc = np.concatenate([self._acc, np.zeros((self.n_lanes, grow))], axis=1)
+        self._acc[:, begin - self._acc_base : end - self._acc_base] += contrib
+
+    def _advance_final(self) -> None:
+        while self._first_incomplete in self._done:
+            self._done.discard(self._first_incomplete)
+            self._first_incomplete += 1
+        final = max(0, self.geometry.start(self._first_incomplete))
+        n = final - self._acc_base
+        if n <= 0:
+            return
+        if self._acc.shape[1] < n:
+            self._acc = np.concatenate([self._acc, np.zeros((self.n_lanes, n - self._acc.shape[1]))], axis=1)
+        ready, self._acc = self._acc[:, :n], self._acc[:, n:]
+        self._acc_base = final
+        self._wet.push(self._out_rs(ready.astype(np.float32)))
+
+    def _failed(self, error: BridgeError) -> None:
+        self.stats["failed_windows"] += 1
+        self.errors.append(error)
+
+    def abandon_in_flight(self) -> None:
+        """Silences every window in flight (after an unexpected failure); the stream goes on."""
+        for job in self._jobs:
+            if not job.done:
+                job.fail()
+                self.stats["failed_windows"] += 1
+        self._finish_done()
+
+    def take_errors(self) -> list[BridgeError]:
+        """The model errors since the last call (each silenced one window); clears them."""
+        errors, self.errors = self.errors, []
+        return errors
+
+    @property
+    def busy(self) -> bool:
+        """Whether a tick would do work now (windows in flight or ready to start)."""
+        return bool(self._jobs) or self._in_end >= self.geometry.need(self._next_window)
+
+    # -- output -----------------------------------------------------------------------
+    def available(self) -> int:
+        return min(len(self._wet), len(self._dry))
+
+    def read(self, n: int) -> np.ndarray:
+        """Returns ``(channels, n)`` output, mixed; raises if fewer than ``n`` samples are final."""
+        if n > self.available():
+            raise ParameterError(f"read: {n} samples asked, {self.available()} final")
+        wet = self._wet.pop(n)
+        dry = self._dry.pop(n)
+        mix = self._preset.render.mix
+        if self.n_lanes == 1 and self.n_channels > 1:
+            wet = np.broadcast_to(wet, dry.shape)
+        return (mix * wet + (1.0 - mix) * dry).astype(np.float32)
+
+    def process(self, block: np.ndarray, progress: Callable[[int], None] | None = None,
+                gate: Callable[[], None] | None = None) -> np.ndarray:
+        """Writes ``block`` and returns the same number of output samples, computing as needed.
+
+        Large blocks are fed in slices of a few windows so memory stays bounded; the
+        output does not depend on the slicing. ``progress(n)`` is told each slice's
+        samples; ``gate()`` runs before every tick (the daemon pauses file jobs there
+        while live streams have work). A failed model call raises its ModelError here.
+        """
+        block = np.asarray(block, dtype=np.float32)
+        if block.ndim != 2:
+            raise ParameterError(f"block: expected shape ({self.n_channels}, n), got {block.shape}")
+        slice_n = max(1, int(MAX_WINDOWS_IN_FLIGHT * self.geometry.hop_frames * self.geometry.hop_length
+                             * self.sample_rate / self.model_rate))
+        outs = []
+        for start in range(0, block.shape[1], slice_n):
+            part = block[:, start : start + slice_n]
+            self.write(part)
+            while self.available() < part.shape[1] and self.busy:
+                if gate:
+                    gate()
+                self.tick()
+                if self.errors:
+                    raise self.take_errors()[0]
+            missing = part.shape[1] - self.available()
+            if missing > 0:  # cannot happen with a correct latency; counted, never silent
+                self.stats["underrun_samples"] += missing
+                self._wet.push(np.zeros((self.n_lanes, max(0, part.shape[1] - len(self._wet))), np.float32))
+                self._dry.push(np.zeros((self.n_channels, max(0, part.shape[1] - len(self._dry))), np.float32))
+            outs.append(self.read(part.shape[1]))
+            if progress:
+                progress(part.shape[1])
+        return np.concatenate(outs, axis=1) if outs else np.zeros((self.n_channels, 0), np.float32)
+
+
+def tick_streams(streams: list[Stream]) -> int:
+    """One tick for several streams at once: every in-flight window advances by one DDIM step.
+
+    Windows that share a denoiser, each at its own step and from whichever stream, go
+    through it together (stream batch, as in StreamDiffusion), at most
+    ``MAX_ROWS_PER_CALL`` rows a call. Returns the number of model rows evaluated.
+    """
+    groups: dict[tuple, list[tuple[Stream, Window]]] = {}
+    for stream in streams:
+        stream._start_ready_windows()
+        for job in stream._jobs:
+            if not job.done:
+                key = (job.settings.key, job.x.shape[-1], id(job.settings.denoise))
+                groups.setdefault(key, []).append((stream, job))
+    rows: dict[int, int] = {}  # id(stream) -> model rows evaluated for it this tick
+    for members in groups.values():
+        owner = {id(job): stream for stream, job in members}
+        for part in _split_rows([job for _, job in members], MAX_ROWS_PER_CALL):
+            try:
+                _step(part)
+            except Exception as e:  # one failed call silences its windows; the streams go on
+                error = e if isinstance(e, BridgeError) else ModelError(f"model call failed: {type(e).__name__}: {e}")
+                for job in part:
+                    job.fail()
+                    owner[id(job)]._failed(error)
+                continue
+            for job in part:
+                rows[id(owner[id(job)])] = rows.get(id(owner[id(job)]), 0) + int(job.active.sum())
+    for stream in streams:
+        n = rows.get(id(stream), 0)
+        if n:
+            stream.stats["ticks"] += 1
+            stream.stats["model_rows"] += n
+        stream._finish_done()
+    return sum(rows.values())
+
+
+def _step(jobs: list[Window]) -> None:
+    """One model call for ``jobs`` (same denoiser, same shape): each job's sampler gets its rows back."""
+    x = np.concatenate([job.request[0] for job in jobs])
+    t = np.concatenate([np.full(job.request[0].shape[0], job.request[1], np.int64) for job in jobs])
+    eps, x0_pred = jobs[0].settings.denoise(x, t)
+    i = 0
+    for job in jobs:
+        n = job.request[0].shape[0]
+        job.advance(eps[i : i + n], x0_pred[i : i + n])
+        i += n
+
+
+def _split_rows(jobs: list[Window], max_rows: int) -> list[list[Window]]:
+    """Groups jobs into calls of at most ``max_rows`` model rows (a job's lanes stay together)."""
+    parts, cur, n = [], [], 0
+    for job in jobs:
+        k = int(job.active.sum())
+        if cur and n + k > max_rows:
+            parts.append(cur)
+            cur, n = [], 0
+        cur.append(job)
+        n += k
+    if cur:
+        parts.append(cur)
+    return parts
+
+
+def window_cost_s(stream: Stream, repeats: int = 3) -> float:
+    """Times one window on this machine (its model calls and its inversion), median of ``repeats``.
+
+    The daemon budgets twice this into a stream's latency, so replies leave on time
+    when compute keeps up; it is a measurement, not part of the output.
+    """
+    import time
+
+    g, mel = stream.geometry, stream.mel
+    s = stream._window_settings()
+    x = np.zeros((stream.n_lanes, 1, mel.n_mels, g.window_frames), np.float32)
+    t = np.full(stream.n_lanes, s.t_start, np.int64)
+    mag = np.ones((g.n_fft // 2 + 1, g.window_frames))
+    phase = np.ones_like(mag, dtype=np.complex128)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(len(sampling.ddim_timesteps(s.t_start, s.steps)) - 1):
+            s.denoise(x, t)
+        for _ in range(stream.n_lanes):
+            dsp.griffin_lim(mag, phase, s.griffin_lim_iters, g.n_fft, g.hop_length, stream.tf.window)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))

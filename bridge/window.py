@@ -1,0 +1,151 @@
+"""One window's life: analysis, the DDIM coroutine that denoises it, inversion back to samples.
+
+:func:`analyse` turns a model-rate input segment into a :class:`Window`: STFT, log-mel,
+gain to ``loudness_db``, noised to ``t_start`` in closed form (the report's eq. 2.2),
+with :func:`bridge.sampling.ddim` ready to run over its active lanes. The stream (or
+several, batched) drives that coroutine one model call at a time; :func:`render`
+inverts the result (envelope transfer onto the input's STFT, or the mel pseudo-inverse,
+then Griffin-Lim, cleanup and loudness match) to crossfade-weighted samples.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Generator
+
+import numpy as np
+
+from . import dsp, sampling
+from .config import MelConfig
+from .framing import Geometry
+
+Denoiser = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+LOUDNESS_MATCH_LIMIT_DB = 24.0
+
+
+@dataclass(frozen=True, eq=False)
+class WindowSettings:
+    """What a window is rendered with, fixed when the window starts (parameter changes apply to later windows)."""
+
+    denoise: Denoiser
+    alpha_bar: np.ndarray
+    t_start: int
+    steps: int
+    eta: float
+    seed: int
+    griffin_lim_iters: int
+    inversion: str
+    fill: float
+    mask: np.ndarray | None
+    match_loudness: bool
+    silence_db: float
+    key: tuple
+    clip_x0: float | None = sampling.X0_CLIP
+
+
+@dataclass(eq=False)
+class Window:
+    """One window in flight: its input analysis and the DDIM coroutine that denoises its active lanes."""
+
+    index: int
+    settings: WindowSettings
+    x: np.ndarray  # (n_lanes, 1, n_mels, W) float32; the active lanes hold the result once done
+    gain_db: np.ndarray  # (n_lanes,)
+    spec: np.ndarray  # (n_lanes, n_bins, W) complex: the input's STFT
+    seen: np.ndarray  # (n_lanes, n_mels, W): the mel dB the model saw (after clipping), for envelope transfer
+    dry: np.ndarray  # (n_lanes, span) model-rate input over the window's output span
+    active: np.ndarray  # (n_lanes,) bool: False for silent lanes
+    sampler: Generator | None = None  # sampling.ddim over the active lanes
+    request: tuple[np.ndarray, int] | None = None  # (x, t) the sampler waits on; None once done
+
+    @property
+    def done(self) -> bool:
+        return self.request is None
+
+    def fail(self) -> None:
+        """Abandons the window after a failed model call: its span comes out silent."""
+        if self.sampler is not None:
+            self.sampler.close()
+        self.active[:] = False
+        self.request = None
+
+    def advance(self, eps: np.ndarray, x0_pred: np.ndarray) -> None:
+        """Hands the model's prediction to the sampler; stores the result when it finishes."""
+        try:
+            self.request = self.sampler.send((eps, x0_pred))
+        except StopIteration as finished:
+            self.x[self.active] = finished.value
+            self.request = None
+
+
+def analyse(w: int, seg: np.ndarray, s: WindowSettings, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> Window:
+    """Window ``w`` from its input ``seg`` [shape=(n_lanes, need - begin)], noised and ready to denoise.
+
+    Lanes quieter than ``silence_db`` stay inactive (no model rows, silent output). The
+    noise is ``default_rng([seed, w])``: it depends on the window's position only.
+    """
+    n_lanes = seg.shape[0]
+    W = g.window_frames
+    n_bins = g.n_fft // 2 + 1
+    x = np.zeros((n_lanes, 1, mel.n_mels, W), np.float32)
+    spec = np.zeros((n_lanes, n_bins, W), np.complex128)
+    seen = np.zeros((n_lanes, mel.n_mels, W))
+    gain = np.zeros(n_lanes)
+    active = np.zeros(n_lanes, bool)
+    for lane in range(n_lanes):
+        S = dsp.stft(seg[lane], g.n_fft, g.hop_length, tf.window)
+        db = dsp.mel_power_db(S, tf)
+        if dsp.level_db(db) < s.silence_db:
+            continue
+        active[lane] = True
+        gain[lane] = dsp.window_gain_db(db, mel)
+        x[lane, 0] = dsp.db_to_model(db, gain[lane], mel)
+        seen[lane] = dsp.model_to_db(x[lane, 0], gain[lane], mel)
+        spec[lane] = S
+    rng = np.random.default_rng([s.seed, w & 0xFFFFFFFF, (w >> 32) & 0xFFFFFFFF])
+    # One draw shared by the lanes, so a centred source stays coherent in "dual" stereo.
+    eps = rng.standard_normal(x.shape[1:]).astype(np.float32)
+    x = sampling.q_sample(x, s.alpha_bar[s.t_start], eps[None]).astype(np.float32)  # the report's eq. (2.2)
+    dry = seg[:, g.out_offset : g.out_offset + g.span_samples]
+    job = Window(w, s, x, gain, spec, seen, dry, active)
+    if not active.any():
+        return job
+    job.sampler = sampling.ddim(x[active], sampling.ddim_timesteps(s.t_start, s.steps), s.alpha_bar, rng,
+                                s.eta, s.clip_x0)
+    try:
+        job.request = next(job.sampler)
+    except StopIteration as finished:  # no step to take
+        job.x[active] = finished.value
+    return job
+
+
+def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np.ndarray:
+    """Inverts a finished window to ``(n_lanes, span)`` crossfade-weighted samples."""
+    s = job.settings
+    out = np.zeros((job.x.shape[0], g.span_samples))
+    weights = dsp.crossfade_weights(g.span_samples, g.fade_samples)
+    for lane in np.flatnonzero(job.active):
+        db_out = dsp.model_to_db(job.x[lane, 0], job.gain_db[lane], mel)
+        if s.inversion == "envelope":
+            S = dsp.envelope_transfer(job.spec[lane], job.seen[lane], db_out, tf)
+            S = dsp.fill_missing(S, db_out, job.spec[lane], tf, s.fill)
+            mag, angles = np.abs(S), dsp.unit_phase(S)
+        else:
+            mag, angles = dsp.db_to_magnitude(db_out, tf), dsp.unit_phase(job.spec[lane])
+        if s.mask is not None:
+            mag *= s.mask[:, None]
+        y = dsp.griffin_lim(mag, angles, s.griffin_lim_iters, g.n_fft, g.hop_length, tf.window)
+        seg = y[g.out_offset : g.out_offset + g.span_samples]
+        if s.match_loudness:
+            seg = seg * loudness_gain(job.dry[lane], seg)
+        out[lane] = seg * weights
+    return out
+
+
+def loudness_gain(dry: np.ndarray, wet: np.ndarray) -> float:
+    """Gain that brings ``wet`` to the RMS of ``dry``, limited to +-24 dB."""
+    d, w = dsp.rms_db(dry), dsp.rms_db(wet)
+    if not (math.isfinite(d) and math.isfinite(w)):
+        return 1.0
+    return dsp.db_to_amplitude(float(np.clip(d - w, -LOUDNESS_MATCH_LIMIT_DB, LOUDNESS_MATCH_LIMIT_DB)))
