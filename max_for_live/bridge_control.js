@@ -32,6 +32,8 @@ var presetLatencyMs = -1;
 var lastError = "";
 var busy = "";
 var models = [];
+var melOf = {};             // model -> "rate n_mels window hop" (from /bridge/info/model)
+var morphFor = null;       // the target the morph menu was filled for
 var presets = [];          // {name, mode, target, description}
 var currentPreset = "";
 var params = {};           // name -> {kind, lo, hi, value}
@@ -107,6 +109,11 @@ function preset() {
 function target() {
     var name = arrayfromargs(arguments).join(" ");
     if (!name || name === NONE) { return; }
+    // A morph partner with other mel settings cannot stay: drop it first, or the daemon refuses the target.
+    var partner = params.morph_with ? String(params.morph_with.value) : "";
+    if (partner !== "" && melOf[partner] !== undefined && melOf[partner] !== melOf[name]) {
+        outlet(0, "/bridge/param/set", "morph_with", "");
+    }
     outlet(0, "/bridge/param/set", "target", name);
 }
 
@@ -182,14 +189,12 @@ function fillMenus() {
     for (i = 0; i < presets.length; i++) { outlet(1, "presetmenu", "append", presets[i].name); }
     if (currentPreset !== "") { outlet(1, "presetmenu", "setsymbol", currentPreset); }
     outlet(1, "targetmenu", "clear");
-    outlet(1, "morphmenu", "clear");
-    outlet(1, "morphmenu", "append", NONE);
     outlet(1, "genmenu", "clear");
     for (i = 0; i < models.length; i++) {
         outlet(1, "targetmenu", "append", models[i]);
-        outlet(1, "morphmenu", "append", models[i]);
         outlet(1, "genmenu", "append", models[i]);
     }
+    fillMorphMenu();
     syncMenus();
     // The one-shot model: the target of the first "generate" preset, else the first model.
     var gen = models.length ? models[0] : "";
@@ -199,7 +204,25 @@ function fillMenus() {
     if (gen !== "") { outlet(1, "genmenu", indexOf(models, gen)); }  // an int selects and outputs
 }
 
+function morphPartners() {
+    var target = params.target ? String(params.target.value) : "";
+    var out = [];
+    for (var i = 0; i < models.length; i++) {
+        if (target === "" || melOf[models[i]] === melOf[target]) { out.push(models[i]); }
+    }
+    return out;
+}
+
+function fillMorphMenu() {
+    var partners = morphPartners();
+    outlet(1, "morphmenu", "clear");
+    outlet(1, "morphmenu", "append", NONE);
+    for (var i = 0; i < partners.length; i++) { outlet(1, "morphmenu", "append", partners[i]); }
+    morphFor = params.target ? String(params.target.value) : "";
+}
+
 function syncMenus() {
+    if (params.target && String(params.target.value) !== morphFor) { fillMorphMenu(); }
     if (params.target && params.target.value !== "") { outlet(1, "targetmenu", "setsymbol", params.target.value); }
     if (params.morph_with) {
         outlet(1, "morphmenu", "setsymbol", params.morph_with.value === "" ? NONE : params.morph_with.value);
@@ -245,6 +268,7 @@ function on_infoversion(v, protocol) {
     collecting = 1;
     version = String(v);
     models = [];
+    melOf = {};
     presets = [];
 }
 
@@ -255,6 +279,9 @@ function on_infoprovider(prov, note) {
 
 function on_infomodel(name, rate, nMels, windowFrames, hop, steps) {
     if (indexOf(models, String(name)) < 0) { models.push(String(name)); }
+    // Morph partners must share the target's mel settings (the daemon refuses others); the
+    // last argument spells them all, word by word (Max splits a symbol with spaces).
+    melOf[String(name)] = arrayfromargs(arguments).slice(6).join(" ");
 }
 
 function on_infopreset() {

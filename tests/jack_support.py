@@ -201,7 +201,7 @@ def portaudio_on(server: JackServer, client_name: str = "bridge-probe"):
     PortAudio is terminated on exit (while the server still runs) and re-initialised
     without JACK so later tests can still import and use sounddevice.
     """
-    from bridge.live import init_portaudio
+    from bridge.serve.devices import init_portaudio
 
     with jack_env(server):
         sd = init_portaudio(client_name)

@@ -19,17 +19,21 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bridge import osc  # noqa: E402
+from bridge.serve import osc  # noqa: E402
 from bridge.config import MelConfig  # noqa: E402
 from bridge.model import FORMAT  # noqa: E402
 from bridge.sampling import cosine_alpha_bar  # noqa: E402
 
 
 def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, seed: int = 0,
-                     n_timesteps: int = 1000, prediction_type: str = "v") -> Path:
+                     n_timesteps: int = 1000, prediction_type: str = "v", fixed_frames: int | None = None,
+                     slow: int = 0) -> Path:
     """Writes a small real ONNX denoiser (a fixed 3x3 conv plus a t term) with bridge metadata.
 
-    Built with onnx.helper, no torch: pred = 0.3 * conv3x3(x) + 1e-4 * t.
+    Built with onnx.helper, no torch: pred = 0.3 * conv3x3(x) + 1e-4 * t. ``fixed_frames``
+    fixes the frame axis, so onnxruntime itself refuses any other width (a real failure
+    for tests). ``slow`` adds that many wide 7x7 convolutions whose result is multiplied
+    by 0: the same output, computed slowly (for drain and deadline tests).
     """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -51,9 +55,23 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
         numpy_helper.from_array(np.array([-1, 1, 1, 1], np.int64), "shape"),
         numpy_helper.from_array(np.array(1e-4, np.float32), "kt"),
     ]
+    if slow:
+        wide = rng.standard_normal((16, 1, 7, 7)).astype(np.float32) * 0.01
+        mid = rng.standard_normal((16, 16, 7, 7)).astype(np.float32) * 0.01
+        back = rng.standard_normal((1, 16, 7, 7)).astype(np.float32) * 0.01
+        inits += [numpy_helper.from_array(a, n) for a, n in ((wide, "sw"), (mid, "sm"), (back, "sb"))]
+        inits.append(numpy_helper.from_array(np.array(0.0, np.float32), "zero"))
+        nodes[-1] = helper.make_node("Add", ["ck", "tt"], ["fast"])
+        nodes.append(helper.make_node("Conv", ["x", "sw"], ["s0"], pads=[3, 3, 3, 3]))
+        for i in range(slow):
+            nodes.append(helper.make_node("Conv", [f"s{i}", "sm"], [f"s{i + 1}"], pads=[3, 3, 3, 3]))
+        nodes.append(helper.make_node("Conv", [f"s{slow}", "sb"], ["sl"], pads=[3, 3, 3, 3]))
+        nodes.append(helper.make_node("Mul", ["sl", "zero"], ["sz"]))
+        nodes.append(helper.make_node("Add", ["fast", "sz"], ["pred"]))
+    frames = "frames" if fixed_frames is None else fixed_frames
     graph = helper.make_graph(
         nodes, f"tiny_{instrument}",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, mel.n_mels, "frames"]),
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, mel.n_mels, frames]),
          helper.make_tensor_value_info("t", TensorProto.FLOAT, ["batch"])],
         [helper.make_tensor_value_info("pred", TensorProto.FLOAT, ["batch", 1, mel.n_mels, "frames"])],
         inits,

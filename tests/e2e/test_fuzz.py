@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from bridge import osc
+from bridge.serve import osc
 from support import OscClient
 
 

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from bridge import osc
+from bridge.serve import osc
 from support import ROOT, build_tiny_model, run_daemon
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from bridge import engine, osc
+from bridge import offline
+from bridge.serve import osc
 from bridge.presets import load_preset
 from support import harmonic_tone, run_daemon
 
@@ -60,7 +61,7 @@ def test_streamed_output_equals_one_shot_transfer(daemon, tiny_models, default_p
     seconds = 1.2 if frames > 1 else 0.9
     y = np.stack([harmonic_tone(196, seconds, sr), harmonic_tone(247, seconds, sr, amp=0.2)])[:channels]
     got, latency = stream_through(c, 3, y, sr, frames, encoding)
-    ref = engine.transfer(y, sr, tiny_models, default_preset)
+    ref = offline.transfer(y, sr, tiny_models, default_preset)
     np.testing.assert_allclose(got, ref, atol=1e-5)
     assert np.abs(ref).max() > 0.01
 

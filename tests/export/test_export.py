@@ -11,11 +11,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from bridge.corpus import render_instrument  # noqa: E402
 from bridge.model import Denoiser, read_metadata  # noqa: E402
 from export.onnx_export import ExportError, export_onnx  # noqa: E402
 from export.train import TrainConfig, train  # noqa: E402
 from export.unet import UNetConfig  # noqa: E402
+from lab.corpus import render_instrument  # noqa: E402
 from support import ROOT  # noqa: E402
 
 TINY_NET = UNetConfig(channels=(8, 16), time_dim=32, groups=4)
@@ -120,7 +120,7 @@ def test_train_from_a_folder_of_recordings(tmp_path):
 
 
 def test_bench_eager_twin_is_the_shipped_model(tmp_path):
-    """bridge bench's torch row times the same network: the twin rebuilt from metadata matches onnxruntime."""
+    """python -m export.eager times the same network as onnxruntime: the twin rebuilt from metadata matches it."""
     from export.eager import twin
 
     den = Denoiser.load(ROOT / "bridge" / "models" / "violin.onnx", providers=("cpu",), threads=1)

@@ -1,8 +1,12 @@
-"""Rebuilds golden.npz: deterministic inputs through the sampling and DSP functions.
+"""Rebuilds golden.npz: deterministic inputs through the sampling and DSP functions, and the product path.
 
 Run after an intended change to the maths: `python tests/golden/regenerate.py`.
 Inputs follow diffusers' scheduler tests (an arange sample), the denoiser is analytic
-(the exact posterior mean for data ~ N(0, 0.5^2)), so the references need no model.
+(the exact posterior mean for data ~ N(0, s^2)), so the references need no model.
+
+``stream_*`` pin what the product runs: a chirp through :func:`bridge.offline.transfer`
+(the batched stream tick, its DDIM coroutine, x0 clip, eta and step rule, inversion and
+overlap-add), with data scale s = 2 so the x0 clip is active.
 """
 
 from pathlib import Path
@@ -31,6 +35,40 @@ def analytic_denoiser(alpha_bar, s=0.5):
     return denoise
 
 
+class AnalyticModel:
+    """A denoiser object as the stream sees one (``info.mel``, ``info.alpha_bar``), with no ONNX file."""
+
+    def __init__(self, alpha_bar, s):
+        from types import SimpleNamespace
+
+        from bridge.config import MelConfig
+
+        self.info = SimpleNamespace(mel=MelConfig(), alpha_bar=alpha_bar, instrument="analytic")
+        self._denoise = analytic_denoiser(alpha_bar, s)
+
+    def __call__(self, x, t):
+        eps, x0 = self._denoise(x.astype(np.float64), t)
+        return eps.astype(np.float32), x0.astype(np.float32)
+
+
+STREAM_CASES = {
+    "stream_eta0": dict(strength=0.6, steps=5, eta=0.0, seed=7),
+    "stream_eta05": dict(strength=0.8, steps=4, eta=0.5, seed=3),
+}
+
+
+def compute_stream(chirp, ab):
+    from bridge import offline
+    from bridge.config import Preset
+
+    models = {"analytic": AnalyticModel(ab, 2.0)}
+    out = {}
+    for key, settings in STREAM_CASES.items():
+        preset = Preset(target="analytic").with_params(mix=1.0, **settings)
+        out[key] = offline.transfer(chirp[None].astype(np.float32), 22050, models, preset)[0]
+    return out
+
+
 def compute():
     from bridge import dsp, sampling
     from bridge.config import MelConfig
@@ -49,6 +87,7 @@ def compute():
     out["double_a"], out["double_b"] = a, b
     tf = dsp.mel_transform(MelConfig())
     out["chirp_mel_db"] = dsp.melspectrogram_db(chirp, tf)
+    out.update(compute_stream(chirp, ab))
     return out
 
 

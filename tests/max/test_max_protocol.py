@@ -13,8 +13,8 @@ import re
 
 import pytest
 
-from bridge import osc
-from bridge.model import find_models, model_dirs
+from bridge.serve import osc
+from bridge.model import find_models, model_dirs, read_metadata
 from nodeharness import M4L, ROOT, SCRIPTS, boxes, build, js_functions, lines, load_patch, run_harness
 
 SCRIPT_OF = {"stream": "bridge_stream.js", "control": "bridge_control.js", "clip": "bridge_clip.js"}
@@ -126,7 +126,11 @@ def test_ui_is_filled_from_info_and_modes_work(protocol_run, tiny_model_dir, pre
     assert s["texts"]["obj-status"].startswith("connected")
     models = sorted(find_models(model_dirs([tiny_model_dir])))  # what the daemon loads: tiny + shipped
     assert s["menus"]["obj-menu-target"] == models
-    assert s["menus"]["obj-menu-morph"] == ["(none)"] + models
+    # morph partners: the models that share the final target's (violin's) mel settings, no others
+    paths = find_models(model_dirs([tiny_model_dir]))
+    mel = {name: read_metadata(path).mel for name, path in paths.items()}
+    assert s["menus"]["obj-menu-morph"] == ["(none)"] + [m for m in models if mel[m] == mel["violin"]]
+    assert len(s["menus"]["obj-menu-morph"]) > 2
     assert set(p.stem for p in preset_dir.glob("*.yaml")) <= set(s["menus"]["obj-menu-preset"])
     audio = s["audio"]
     # clip mode: recorded one bar, processed, loaded, started at a bar line and restarted a bar later

@@ -34,7 +34,7 @@ def streamed(tmp_path_factory, tiny_model_dir, preset_dir, files_dir):
 
 
 def test_stream_matches_the_one_shot_output(streamed, tiny_models, preset_dir):
-    from bridge import engine
+    from bridge import offline
     from bridge.presets import load_preset
 
     y, s, out = streamed
@@ -43,7 +43,7 @@ def test_stream_matches_the_one_shot_output(streamed, tiny_models, preset_dir):
     assert P == round(80 * SR / 1000) and L > 0
     assert s["chunkFrames"] == 127                      # 2 + 254 floats: one Max list of 256 atoms
     preset = load_preset(preset_dir / "guitar-to-violin.yaml")    # the daemon's default preset
-    ref = engine.transfer(y, SR, tiny_models, preset)
+    ref = offline.transfer(y, SR, tiny_models, preset)
     n = y.shape[1]
     assert out.shape[1] >= P + L + n
     np.testing.assert_allclose(out[:, P + L:P + L + n], ref, atol=1e-5, rtol=0)

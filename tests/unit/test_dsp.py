@@ -40,7 +40,7 @@ def test_daemon_runtime_does_not_import_librosa():
 
     from support import ROOT
 
-    code = ("import sys; from bridge import dsp, engine, daemon, worker; from bridge.config import MelConfig; "
+    code = ("import sys; from bridge import dsp, stream, offline; from bridge.serve import server, worker; from bridge.config import MelConfig; "
             "dsp.mel_transform(MelConfig()); print('librosa' in sys.modules, 'numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), check=True)
     assert out.stdout.split() == ["False", "False"]

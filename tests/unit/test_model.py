@@ -99,7 +99,7 @@ def test_resolve_by_path_and_by_name(tiny_model_dir):
 
 
 def test_runtime_never_imports_torch():
-    code = ("import sys; import bridge.cli, bridge.daemon, bridge.engine, bridge.model, bridge.worker, "
-            "bridge.osc; bridge.cli.build_parser(); print('torch' in sys.modules)")
+    code = ("import sys; import bridge.cli, bridge.serve.server, bridge.stream, bridge.offline, bridge.model, "
+            "bridge.serve.osc; bridge.cli.build_parser(); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), check=True)
     assert out.stdout.strip() == "False"

@@ -1,6 +1,6 @@
 """README stays true to the code: every address, preset and parameter is documented there."""
 
-from bridge import osc
+from bridge.serve import osc
 from bridge.config import PARAMS
 from support import ROOT
 

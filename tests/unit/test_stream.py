@@ -1,14 +1,15 @@
-"""The streaming restyler on a real (tiny) ONNX model: invariance, exact latency, robustness."""
+"""The streaming restyler (bridge.stream) and the offline path built on it (bridge.offline) on a real (tiny) ONNX model: invariance, exact latency, robustness."""
 
 import numpy as np
 import pytest
 
-from bridge import dsp, engine
-from bridge.config import Preset
-from bridge.errors import ParameterError
-from support import harmonic_tone
+from bridge import dsp, offline, stream
+from bridge.config import GenerateConfig, PairConfig, Preset
+from bridge.errors import ModelError, ParameterError
+from bridge.model import ModelSet
+from support import build_tiny_model, harmonic_tone
 
-PRESET = engine.with_overrides(Preset(target="violin"), strength=0.5, steps=4, seed=3)
+PRESET = Preset(target="violin").with_params(strength=0.5, steps=4, seed=3)
 
 
 def stereo_phrase(sample_rate: int, seconds: float) -> np.ndarray:
@@ -19,7 +20,7 @@ def stereo_phrase(sample_rate: int, seconds: float) -> np.ndarray:
 
 
 def run_blocks(models, preset, y, sample_rate, block):
-    s = engine.Stream(models, preset, sample_rate, y.shape[0])
+    s = stream.Stream(models, preset, sample_rate, y.shape[0])
     L = s.latency_samples
     padded = np.concatenate([y, np.zeros((y.shape[0], L), np.float32)], axis=1)
     out = np.concatenate([s.process(padded[:, i : i + block]) for i in range(0, padded.shape[1], block)], axis=1)
@@ -31,7 +32,7 @@ def run_blocks(models, preset, y, sample_rate, block):
 def test_block_size_does_not_change_the_output_48k(tiny_models, block):
     sr = 48000
     y = stereo_phrase(sr, 1.6 if block > 1 else 1.0)
-    ref = engine.transfer(y, sr, tiny_models, PRESET)
+    ref = offline.transfer(y, sr, tiny_models, PRESET)
     got = run_blocks(tiny_models, PRESET, y, sr, block)
     np.testing.assert_allclose(got, ref, atol=1e-6)
     assert np.abs(ref).max() > 0.01  # not trivially silent
@@ -41,15 +42,15 @@ def test_block_size_does_not_change_the_output_48k(tiny_models, block):
 @pytest.mark.parametrize("settings", [{"lookbehind": 0.0}, {"lookbehind": 0.5},
                                       {"eta": 1.0, "fill": 0.3, "stereo": "dual"}])
 def test_block_size_does_not_change_the_output_at_model_rate(tiny_models, block, settings):
-    preset = engine.with_overrides(PRESET, **settings)
+    preset = PRESET.with_params(**settings)
     y = stereo_phrase(22050, 1.5)[: 2 if preset.render.stereo == "dual" else 1]
     np.testing.assert_allclose(run_blocks(tiny_models, preset, y, 22050, block),
-                               engine.transfer(y, 22050, tiny_models, preset), atol=1e-6)
+                               offline.transfer(y, 22050, tiny_models, preset), atol=1e-6)
 
 
 def test_lookbehind_lowers_the_latency(tiny_models):
-    plain = engine.Stream(tiny_models, engine.with_overrides(PRESET, window_frames=32), 22050, 1)
-    behind = engine.Stream(tiny_models, engine.with_overrides(PRESET, window_frames=32, lookbehind=0.5), 22050, 1)
+    plain = stream.Stream(tiny_models, PRESET.with_params(window_frames=32), 22050, 1)
+    behind = stream.Stream(tiny_models, PRESET.with_params(window_frames=32, lookbehind=0.5), 22050, 1)
     assert plain.latency_samples == 31 * 256 + 512
     assert behind.latency_samples == 15 * 256 + 512
 
@@ -57,8 +58,8 @@ def test_lookbehind_lowers_the_latency(tiny_models):
 @pytest.mark.parametrize("sr,preset_kw", [(48000, {}), (44100, {}), (22050, {}), (48000, {"window_frames": 16}),
                                           (48000, {"window_frames": 32, "lookbehind": 0.5})])
 def test_impulse_comes_out_exactly_at_the_reported_latency(tiny_models, sr, preset_kw):
-    preset = engine.with_overrides(PRESET, mix=0.0, **preset_kw)
-    s = engine.Stream(tiny_models, preset, sr, 1)
+    preset = PRESET.with_params(mix=0.0, **preset_kw)
+    s = stream.Stream(tiny_models, preset, sr, 1)
     n = s.latency_samples + 4000
     y = np.zeros((1, n), np.float32)
     y[0, 1234] = 1.0
@@ -73,7 +74,7 @@ def test_wet_output_is_aligned_with_the_input(tiny_models):
     y = np.zeros((1, sr * 3), np.float32)
     burst = harmonic_tone(330.0, 0.25, sr)
     y[0, sr : sr + len(burst)] = burst
-    out = engine.transfer(y, sr, tiny_models, engine.with_overrides(PRESET, strength=0.2))
+    out = offline.transfer(y, sr, tiny_models, PRESET.with_params(strength=0.2))
     env_in = np.convolve(np.abs(y[0]), np.ones(256) / 256, "same")
     env_out = np.convolve(np.abs(out[0]), np.ones(256) / 256, "same")
     lags = np.arange(-2000, 2001)
@@ -83,9 +84,9 @@ def test_wet_output_is_aligned_with_the_input(tiny_models):
 
 def test_same_seed_same_output_and_seed_matters(tiny_models):
     y = stereo_phrase(22050, 1.5)[:1]
-    a = engine.transfer(y, 22050, tiny_models, PRESET)
-    b = engine.transfer(y, 22050, tiny_models, PRESET)
-    c = engine.transfer(y, 22050, tiny_models, engine.with_overrides(PRESET, seed=4))
+    a = offline.transfer(y, 22050, tiny_models, PRESET)
+    b = offline.transfer(y, 22050, tiny_models, PRESET)
+    c = offline.transfer(y, 22050, tiny_models, PRESET.with_params(seed=4))
     np.testing.assert_array_equal(a, b)
     assert np.abs(a - c).max() > 1e-3
 
@@ -93,15 +94,15 @@ def test_same_seed_same_output_and_seed_matters(tiny_models):
 @pytest.mark.parametrize("sr,channels,seconds", [(44100, 2, 1.3), (22050, 1, 0.4), (16000, 1, 2.0), (96000, 2, 0.7)])
 def test_length_rate_and_channels_preserved(tiny_models, sr, channels, seconds):
     y = stereo_phrase(sr, seconds)[:channels]
-    out = engine.transfer(y, sr, tiny_models, PRESET)
+    out = offline.transfer(y, sr, tiny_models, PRESET)
     assert out.shape == y.shape and out.dtype == np.float32
 
 
 def test_dual_stereo_processes_each_channel(tiny_models):
     y = stereo_phrase(22050, 1.5)
     y[1] = harmonic_tone(440.0, 1.5, 22050)[: y.shape[1]]
-    mid = engine.transfer(y, 22050, tiny_models, PRESET)
-    dual = engine.transfer(y, 22050, tiny_models, engine.with_overrides(PRESET, stereo="dual"))
+    mid = offline.transfer(y, 22050, tiny_models, PRESET)
+    dual = offline.transfer(y, 22050, tiny_models, PRESET.with_params(stereo="dual"))
     np.testing.assert_array_equal(mid[0], mid[1])  # mid: one restyled signal on both sides
     assert np.abs(dual[0] - dual[1]).max() > 0.01
 
@@ -116,13 +117,13 @@ def test_no_nan_or_inf(tiny_models, kind, rng):
         "tiny": rng.standard_normal(n) * 1e-7,
         "noise": np.clip(rng.standard_normal(n) * 3, -4, 4),
     }[kind].astype(np.float32)[None]
-    out = engine.transfer(y, sr, tiny_models, PRESET)
+    out = offline.transfer(y, sr, tiny_models, PRESET)
     assert np.all(np.isfinite(out))
     assert np.abs(out).max() < 20
 
 
 def test_silence_skips_the_model(tiny_models):
-    s = engine.Stream(tiny_models, PRESET, 22050, 1)
+    s = stream.Stream(tiny_models, PRESET, 22050, 1)
     out = s.process(np.zeros((1, 22050 * 3), np.float32))
     assert s.stats["windows"] > 0 and s.stats["silent_windows"] == s.stats["windows"]
     assert s.stats["model_rows"] == 0
@@ -130,7 +131,7 @@ def test_silence_skips_the_model(tiny_models):
 
 
 def test_nan_input_is_replaced_and_counted(tiny_models):
-    s = engine.Stream(tiny_models, PRESET, 22050, 1)
+    s = stream.Stream(tiny_models, PRESET, 22050, 1)
     y = harmonic_tone(220, 1.0, 22050)[None].copy()
     y[0, 100:110] = np.nan
     y[0, 500] = np.inf
@@ -142,13 +143,13 @@ def test_nan_input_is_replaced_and_counted(tiny_models):
 def test_loudness_follows_the_input(tiny_models):
     for amp in (0.02, 0.5):
         y = harmonic_tone(220, 3.0, 22050, amp=amp)[None]
-        out = engine.transfer(y, 22050, tiny_models, engine.with_overrides(PRESET, highpass_hz=0.0, lowpass_hz=0.0))
+        out = offline.transfer(y, 22050, tiny_models, PRESET.with_params(highpass_hz=0.0, lowpass_hz=0.0))
         mid = slice(22050, 2 * 22050)
         assert abs(dsp.rms_db(out[0, mid]) - dsp.rms_db(y[0, mid])) < 3.0
 
 
 def test_parameter_changes_apply_to_later_windows(tiny_models):
-    s = engine.Stream(tiny_models, PRESET, 22050, 1)
+    s = stream.Stream(tiny_models, PRESET, 22050, 1)
     s.process(harmonic_tone(220, 1.0, 22050)[None])
     s.set_preset(PRESET.with_param("strength", 0.9).with_param("target", "guitar"))
     assert s.preset.target == "guitar"
@@ -158,9 +159,9 @@ def test_parameter_changes_apply_to_later_windows(tiny_models):
 
 def test_steps_cap_lowers_the_work(tiny_models):
     y = harmonic_tone(220, 3.0, 22050)[None]
-    full = engine.Stream(tiny_models, PRESET, 22050, 1)
+    full = stream.Stream(tiny_models, PRESET, 22050, 1)
     full.process(y)
-    capped = engine.Stream(tiny_models, PRESET, 22050, 1)
+    capped = stream.Stream(tiny_models, PRESET, 22050, 1)
     capped.steps_cap = 1
     capped.process(y)
     assert capped.stats["model_rows"] * 4 == full.stats["model_rows"]
@@ -168,20 +169,20 @@ def test_steps_cap_lowers_the_work(tiny_models):
 
 
 def test_offline_batches_windows(tiny_models):
-    s = engine.Stream(tiny_models, PRESET, 22050, 1)
+    s = stream.Stream(tiny_models, PRESET, 22050, 1)
     s.process(harmonic_tone(220, 6.0, 22050)[None])
     # Several windows share each model call when a long block arrives at once.
     assert s.stats["model_rows"] / s.stats["ticks"] > 2
 
 
 def test_generation_and_pairs(tiny_models):
-    clips = engine.generate(tiny_models["kick"], 2, 5, seed=1)
+    clips = offline.generate(tiny_models["kick"], GenerateConfig(n=2, steps=5, seed=1))
     assert len(clips) == 2 and clips[0].shape == (64 * 256,)
     assert all(np.isfinite(c).all() and np.abs(c).max() <= 1.0 for c in clips)
-    again = engine.generate(tiny_models["kick"], 2, 5, seed=1)
+    again = offline.generate(tiny_models["kick"], GenerateConfig(n=2, steps=5, seed=1))
     np.testing.assert_array_equal(clips[0], again[0])
-    a, b = engine.pair(tiny_models["guitar"], tiny_models["violin"], 10, seed=2, branch=0.3, seconds=1.0)
-    assert a.shape == b.shape == (engine.frames_for(1.0, tiny_models["guitar"].info.mel) * 256,)
+    a, b = offline.pair(tiny_models["guitar"], tiny_models["violin"], PairConfig(steps=10, seed=2, branch=0.3, seconds=1.0))
+    assert a.shape == b.shape == (offline.frames_for(1.0, tiny_models["guitar"].info.mel) * 256,)
     assert np.abs(a - b).max() > 1e-4
 
 
@@ -208,8 +209,8 @@ class Recording(dict):
 def test_windows_at_different_steps_share_a_call(tiny_models):
     """Stream batch: when a new window starts while another is mid-way, one call carries both steps."""
     models = Recording(tiny_models)
-    preset = engine.with_overrides(PRESET, window_frames=32, lookbehind=0.5, steps=4)
-    s = engine.Stream(models, preset, 22050, 1)
+    preset = PRESET.with_params(window_frames=32, lookbehind=0.5, steps=4)
+    s = stream.Stream(models, preset, 22050, 1)
     hop = s.geometry.hop_frames * s.geometry.hop_length
     y = harmonic_tone(220, 3.0, 22050)[None]
     start = s.geometry.need(s.geometry.first_window + 1)
@@ -225,9 +226,9 @@ def test_windows_at_different_steps_share_a_call(tiny_models):
 def test_streams_on_one_model_share_calls_and_keep_their_output(tiny_models):
     y1 = harmonic_tone(220, 2.0, 22050)[None]
     y2 = harmonic_tone(330, 2.0, 22050)[None]
-    alone = [engine.transfer(y, 22050, tiny_models, PRESET) for y in (y1, y2)]
+    alone = [offline.transfer(y, 22050, tiny_models, PRESET) for y in (y1, y2)]
     models = Recording(tiny_models)
-    a, b = (engine.Stream(models, PRESET, 22050, 1) for _ in range(2))
+    a, b = (stream.Stream(models, PRESET, 22050, 1) for _ in range(2))
     L = a.latency_samples
     outs = [[], []]
     for i in range(0, y1.shape[1] + L, 512):
@@ -235,7 +236,7 @@ def test_streams_on_one_model_share_calls_and_keep_their_output(tiny_models):
             chunk = y[:, i : i + 512]
             s.write(np.pad(chunk, ((0, 0), (0, 512 - chunk.shape[1]))))
         while a.busy or b.busy:
-            engine.tick_streams([a, b])
+            stream.tick_streams([a, b])
         for k, s in enumerate((a, b)):
             outs[k].append(s.read(512))
     for k, y in enumerate((y1, y2)):
@@ -247,14 +248,43 @@ def test_streams_on_one_model_share_calls_and_keep_their_output(tiny_models):
     assert len(models.calls) * 2 == a.stats["model_rows"] + b.stats["model_rows"]
 
 
-def test_dropping_windows_after_a_failure_keeps_the_stream_going(tiny_models):
-    s = engine.Stream(tiny_models, PRESET, 22050, 1)
-    y = harmonic_tone(220, 4.0, 22050)[None]
-    s.write(y[:, :30000])
-    s._start_ready_windows()
-    assert s._jobs
-    dropped = s.drop_in_flight()
-    assert dropped > 0 and not s._jobs
-    out = s.process(y[:, 30000:])  # later windows run; nothing waits for the dropped ones
-    assert out.shape == (1, y.shape[1] - 30000) and s.stats["underrun_samples"] == 0
-    assert np.isfinite(out).all()
+def broken_session(tmp_path):
+    """A real onnxruntime session that fails on every window: its frame axis is fixed to 8."""
+    import onnxruntime as ort
+
+    path = build_tiny_model(tmp_path / "broken.onnx", "violin", fixed_frames=8)
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+def test_a_failing_model_call_silences_its_windows_and_the_stream_recovers(tiny_model_dir, tmp_path):
+    models = ModelSet([tiny_model_dir], "cpu", threads=1)  # its own copy: the session is swapped below
+    den = models["violin"]
+    good = den.session
+    den.session = broken_session(tmp_path)
+    s = stream.Stream(models, PRESET, 22050, 1)
+    y = harmonic_tone(220, 6.0, 22050)[None]
+    half = y.shape[1] // 2
+
+    def live(a, b):  # as the stream worker runs it: write, tick while busy (failures are caught), read
+        out = []
+        for i in range(a, b, 512):
+            s.write(y[:, i : min(i + 512, b)])
+            while s.available() < min(512, b - i) and s.busy:
+                stream.tick_streams([s])
+            out.append(s.read(min(512, b - i)))
+        return np.concatenate(out, axis=1)
+
+    with pytest.raises(ModelError, match="model violin: onnxruntime failed"):  # offline: a failure is loud
+        stream.Stream(models, PRESET, 22050, 1).process(y)
+    first = live(0, half)
+    errors = s.take_errors()
+    assert errors and all(e.code == "model" for e in errors)
+    assert "model violin: onnxruntime failed" in str(errors[0])  # names the model and what failed
+    assert s.stats["failed_windows"] == len(errors) > 0
+    assert np.abs(first).max() == 0.0  # failed windows play as silence, never garbage
+    den.session = good
+    second = live(half, y.shape[1])
+    assert first.shape[1] + second.shape[1] == y.shape[1]  # every sample in gave one out
+    assert s.stats["underrun_samples"] == 0
+    assert not s.take_errors()
+    assert np.abs(second[:, -second.shape[1] // 2 :]).max() > 0.01  # later windows are styled again
