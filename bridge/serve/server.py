@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -232,16 +234,15 @@ async def serve(server: ServerConfig, models, presets, preset: Preset, files: Fi
 
 async def _drain(app: App, live, timeout_s: float, forced: asyncio.Event) -> int:
     """Finishes the streams' pending output and the running job; 0 if both did in time and unforced."""
-    loop = asyncio.get_running_loop()
     t0 = time.monotonic()
     if live is not None:
-        await _race(loop.run_in_executor(None, live.stop), forced)
+        await _race(_in_thread(live.stop), forced)
     drained = jobs_done = False
     if not forced.is_set():
-        drained = await _race(loop.run_in_executor(None, app.worker.drain, timeout_s), forced)
+        drained = await _race(_in_thread(app.worker.drain, timeout_s), forced)
     if not forced.is_set():
         left = max(0.1, timeout_s - (time.monotonic() - t0))
-        jobs_done = await _race(loop.run_in_executor(None, app.jobs.stop, left), forced)
+        jobs_done = await _race(_in_thread(app.jobs.stop, left), forced)
     if forced.is_set():
         app.jobs.cancelled.set()  # a running job stops at its next model call; the threads are daemons
         return 1
@@ -250,6 +251,31 @@ async def _drain(app: App, live, timeout_s: float, forced: asyncio.Event) -> int
                     "done" if drained else "not done", "done" if jobs_done else "not done")
         return 1
     return 0
+
+
+def _in_thread(fn, *args) -> asyncio.Future:
+    """``fn(*args)`` in a daemon thread, as a future of the loop.
+
+    Not the loop's default executor: ``asyncio.run`` joins that on the way out, so a
+    forced exit would still wait for the drain it was meant to cut short.
+    """
+    loop = asyncio.get_running_loop()
+    fut = loop.create_future()
+
+    def settle(result, error):
+        if not fut.done():
+            fut.set_exception(error) if error is not None else fut.set_result(result)
+
+    def run():
+        try:
+            result, error = fn(*args), None
+        except BaseException as e:
+            result, error = None, e
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name=f"bridge-stop-{getattr(fn, '__name__', 'call')}", daemon=True).start()
+    return fut
 
 
 async def _race(fut, forced: asyncio.Event) -> bool:
@@ -336,5 +362,13 @@ def serve_command(args) -> int:
         audio_args = {"input_device": args.input_device, "output_device": args.output_device,
                       "sample_rate": args.audio_rate, "blocksize": args.blocksize, "channels": args.channels,
                       "prefill_ms": args.audio_prefill_ms}
-    return asyncio.run(serve(server, models, presets, replace(preset, name=preset.name), files, budget,
+    code = asyncio.run(serve(server, models, presets, replace(preset, name=preset.name), files, budget,
                              midi_args, audio_args))
+    if any(t.is_alive() for t in threading.enumerate() if t.name.startswith("bridge-")):
+        # Forced, or the drain timed out: a worker may be inside onnxruntime, and letting the
+        # interpreter finalise under it aborts the process. Leave now, logs flushed.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

@@ -35,12 +35,28 @@ def test_sigterm_drains_and_exits_cleanly(tiny_model_dir, preset_dir, files_dir)
         assert "draining" in d.log() and "stopped after" in d.log()
 
 
-def test_second_signal_forces_exit(tiny_model_dir, preset_dir, files_dir):
-    with run_daemon(*base_args(tiny_model_dir, preset_dir, files_dir), "--drain-timeout", "60") as d:
+@pytest.mark.slow
+def test_second_signal_forces_exit(tmp_path, preset_dir, files_dir):
+    """A drain held up by a deliberately slow model (~30 s of work here): the second signal ends it at once."""
+    build_tiny_model(tmp_path / "violin.onnx", "violin", slow=200)
+    build_tiny_model(tmp_path / "guitar.onnx", "guitar")
+    with run_daemon("--models", str(tmp_path), "--presets", str(preset_dir), "--files", str(files_dir),
+                    "--provider", "cpu", "--threads", "1", "--no-adapt-steps", "--compute-budget-ms", "50",
+                    "--drain-timeout", "300") as d:
+        c = d.client()
+        c.request("/bridge/stream/open", 1, 22050, 1, reply="/bridge/stream/opened")
+        y = np.tile(np.float32([0.2, -0.2]), 4 * 22050)
+        for seq, i in enumerate(range(0, y.size, 512)):
+            c.send("/bridge/audio/in", 1, seq, *osc.encode_audio(y[None, i : i + 512], "blob"))
+        c.expect("/bridge/audio/out", timeout=120)  # the worker is busy with the rest
         d.proc.send_signal(signal.SIGTERM)
+        time.sleep(1.0)
+        assert d.proc.poll() is None, "the drain should still be running: the test needs a longer one"
+        t0 = time.monotonic()
         d.proc.send_signal(signal.SIGINT)
-        assert d.proc.wait(10) in (0, 1)
-        assert "draining" in d.log()
+        assert d.proc.wait(10) == 1
+        assert time.monotonic() - t0 < 10
+        assert "draining" in d.log() and "again: forcing exit" in d.log() and "(forced)" in d.log()
 
 
 def run_cli(*args, timeout=60):
@@ -87,6 +103,7 @@ def test_unknown_preset_is_a_clear_error(tiny_model_dir, preset_dir):
     assert r.returncode == 2 and "unknown name 'nope'; available:" in r.stderr
 
 
+@pytest.mark.slow
 def test_presets_hot_reload(tmp_path, tiny_model_dir, files_dir):
     presets = tmp_path / "presets"
     presets.mkdir()

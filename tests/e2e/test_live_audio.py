@@ -195,6 +195,7 @@ def measure_loopback(jack, daemon, probe, blocksize) -> int:
     pytest.fail(f"xruns spoilt every attempt: {results}\njackd log:\n{jack.log()[-2000:]}")
 
 
+@pytest.mark.slow
 def test_loopback_latency_with_a_block_that_is_not_the_jack_period(jack, probe, tiny_model_dir, presets):
     # PortAudio adapts 384-frame callbacks to 256-frame JACK periods; the reported latency must include
     # that. A non-default prefill too: 100 ms is 13 blocks of 384. (Runs before the module's daemon starts.)
@@ -203,10 +204,12 @@ def test_loopback_latency_with_a_block_that_is_not_the_jack_period(jack, probe, 
         measure_loopback(jack, d, probe, 384)
 
 
+@pytest.mark.slow
 def test_loopback_latency_is_exactly_the_reported_latency(jack, live, probe):
     measure_loopback(jack, live, probe, BLOCK)
 
 
+@pytest.mark.slow
 def test_wet_output_is_real_audio(jack, live, probe):
     daemon = live
     b = daemon.jack_client

@@ -56,6 +56,7 @@ def default_preset(preset_dir):
     (48000, 2, 512, "blob"), (48000, 2, 65, "blob"), (44100, 1, 1000, "blob"), (48000, 2, 128, "floats"),
     (22050, 1, 1, "blob"),
 ])
+@pytest.mark.slow
 def test_streamed_output_equals_one_shot_transfer(daemon, tiny_models, default_preset, sr, channels, frames, encoding):
     c = daemon.client()
     seconds = 1.2 if frames > 1 else 0.9

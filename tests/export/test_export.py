@@ -38,6 +38,7 @@ def config(corpus, out, steps, **kw):
                        mel=replace(MelConfig(), window_frames=16, frame_multiple=TINY_NET.frame_multiple), **kw)
 
 
+@pytest.mark.slow
 def test_train_export_parity_and_metadata(corpus, tmp_path):
     summary = train(config(corpus, tmp_path / "run", 12), progress=False)
     assert summary["steps"] == 12 and np.isfinite(summary["final_loss"])
@@ -75,6 +76,7 @@ def test_failed_check_stops_the_export(corpus, tmp_path):
     assert not list(tmp_path.glob("m.onnx*"))
 
 
+@pytest.mark.slow
 def test_cli_train_and_export(corpus, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
     r = subprocess.run([sys.executable, "-m", "bridge.cli", "train", str(corpus), "-o", str(tmp_path / "run"),
@@ -88,6 +90,7 @@ def test_cli_train_and_export(corpus, tmp_path):
     assert Path(tmp_path / "x.onnx").is_file()
 
 
+@pytest.mark.slow
 def test_ddp_two_cpu_processes(corpus, tmp_path):
     """torchrun with 2 processes (gloo): gradients are averaged, rank 0 writes one checkpoint."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
@@ -119,6 +122,7 @@ def test_train_from_a_folder_of_recordings(tmp_path):
     assert summary["steps"] == 3 and 11.0 < summary["corpus_seconds"] < 13.0
 
 
+@pytest.mark.slow
 def test_bench_eager_twin_is_the_shipped_model(tmp_path):
     """python -m export.eager times the same network as onnxruntime: the twin rebuilt from metadata matches it."""
     from export.eager import twin

@@ -63,6 +63,7 @@ def test_frechet_rejects_mismatched_sets():
 
 
 # -- pitch --------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_pitch_accuracy_of_a_tone_with_itself_is_one_and_a_semitone_away_is_zero():
     a = harmonic_tone(220.0, 1.5, SR)
     assert pitch_accuracy(a, a, SR) == pytest.approx(1.0)

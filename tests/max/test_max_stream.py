@@ -59,6 +59,7 @@ def test_stream_reports_its_latency(streamed):
     assert s["repliesReceived"] == s["chunksSent"]
 
 
+@pytest.mark.slow
 def test_ring_wrap_loss_lateness_and_reordering(tmp_path):
     """13 s through a fake daemon (identity model, latency 1000 frames), faster than real time:
     both 524288-frame rings wrap; reply 100 is dropped, 200 arrives a second late, 300/301 swap."""

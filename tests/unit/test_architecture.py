@@ -142,3 +142,33 @@ def test_the_running_daemon_modules_load_none_of_the_lab():
             "{'lab', 'export', 'torch', 'librosa', 'scipy', 'matplotlib', 'numba'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_signals_do_not_depend_on_add_signal_handler():
+    """loop.add_signal_handler does not exist on Windows; the server uses signal.signal."""
+    for mod, path in runtime_modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            assert not (isinstance(node, ast.Attribute) and node.attr == "add_signal_handler"), mod
+
+
+def test_signal_handlers_are_installed_and_put_back():
+    import asyncio
+    import signal
+
+    from bridge.serve.server import Signals
+
+    before = signal.getsignal(signal.SIGTERM)
+    loop = asyncio.new_event_loop()
+    try:
+        s = Signals(loop, 1.0)
+        s.install()
+        assert signal.getsignal(signal.SIGTERM) == s._on_signal
+        s._on_signal(signal.SIGTERM, None)  # as the interpreter calls it
+        loop.run_until_complete(asyncio.wait_for(s.stop.wait(), 5))
+        assert s.count == 1 and not s.forced.is_set()
+        s._on_signal(signal.SIGINT, None)
+        loop.run_until_complete(asyncio.wait_for(s.forced.wait(), 5))
+        s.restore()
+        assert signal.getsignal(signal.SIGTERM) == before
+    finally:
+        loop.close()

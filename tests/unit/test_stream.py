@@ -28,6 +28,7 @@ def run_blocks(models, preset, y, sample_rate, block):
     return out[:, L : L + y.shape[1]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", [1, 64, 65, 512, 8193])
 def test_block_size_does_not_change_the_output_48k(tiny_models, block):
     sr = 48000
