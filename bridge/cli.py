@@ -84,6 +84,14 @@ def models_from_args(args):
     return ModelSet(args.models, args.provider, args.threads)
 
 
+def add_output_args(p: argparse.ArgumentParser, subtype: bool = False) -> None:
+    p.add_argument("-y", "--overwrite", action="store_true",
+                   help="replace output files that exist (without it they are refused; an input never is)")
+    if subtype:
+        p.add_argument("--subtype", default=None,
+                       help="sample format, e.g. PCM_16, PCM_24, FLOAT (default: the input's, when the format allows)")
+
+
 def progress_bar(total: float, desc: str, unit: str = "s", scale: float = 1.0):
     """A tqdm bar on a terminal (none when stderr is redirected) and its ``update(n)`` in the caller's units.
 
@@ -147,6 +155,7 @@ def cmd_presets(args) -> int:
 def cmd_transfer(args) -> int:
     from . import audio_io, offline
 
+    audio_io.check_output(args.output, args.overwrite, [args.input])  # before minutes of work, not after
     y, sr = audio_io.read(args.input)
     preset = preset_from_args(args, args.to)
     models = models_from_args(args)
@@ -156,11 +165,21 @@ def cmd_transfer(args) -> int:
         out = offline.transfer(y, sr, models, preset, progress=tick)
     finally:
         bar.close()
-    audio_io.write(args.output, out, sr)
+    _warn_nonfinite(y)
+    audio_io.write(args.output, out, sr, args.subtype or audio_io.subtype_of(args.input), overwrite=args.overwrite,
+                   protect=[args.input])
     print(f"wrote {args.output}: {out.shape[1] / sr:.2f} s, {sr} Hz, {out.shape[0]} ch "
           f"(target {preset.target}, strength {preset.sampler.strength}, steps {preset.sampler.steps}, "
           f"seed {preset.sampler.seed}, provider {models.provider})")
     return 0
+
+
+def _warn_nonfinite(y) -> None:
+    import numpy as np
+
+    bad = int(np.size(y) - np.count_nonzero(np.isfinite(y)))
+    if bad:
+        log.warning("the input held %d NaN/Inf samples; they were treated as silence", bad)
 
 
 def _config_from_args(cls, args):
@@ -177,9 +196,12 @@ def cmd_generate(args) -> int:
     models = models_from_args(args)
     den = models[args.model]
     out = Path(args.output)
+    paths = [out / f"{args.model}_{config.seed}_{i:03d}.wav" for i in range(config.n)]
+    for p in paths:
+        audio_io.check_output(p, args.overwrite)
     clips = offline.generate(den, config)
-    for i, y in enumerate(clips):
-        audio_io.write(out / f"{args.model}_{config.seed}_{i:03d}.wav", y, den.info.mel.sample_rate)
+    for p, y in zip(paths, clips):
+        audio_io.write(p, y, den.info.mel.sample_rate, overwrite=args.overwrite)
     print(f"wrote {len(clips)} clips of {clips[0].shape[0] / den.info.mel.sample_rate:.2f} s to {out}")
     return 0
 
@@ -200,14 +222,19 @@ def cmd_pair(args) -> int:
     a, b = models[names[0]], models[names[1]]
     out = Path(args.output)
     sr = a.info.mel.sample_rate
+    parts = [names[0], names[1]] + (["mix"] if args.mix else [])
+    for i in range(config.n):
+        for part in parts:
+            audio_io.check_output(out / f"pair_{config.seed + i}_{part}.wav", args.overwrite)
     for i in range(config.n):
         seed = config.seed + i
         ya, yb = offline.pair(a, b, replace(config, seed=seed))
-        audio_io.write(out / f"pair_{seed}_{names[0]}.wav", ya, sr)
-        audio_io.write(out / f"pair_{seed}_{names[1]}.wav", yb, sr)
+        ys = [ya, yb]
         if args.mix:
             mixed = 0.5 * (ya / max(1e-9, np.abs(ya).max()) + yb / max(1e-9, np.abs(yb).max()))
-            audio_io.write(out / f"pair_{seed}_mix.wav", 0.891 * mixed / max(1e-9, np.abs(mixed).max()), sr)
+            ys.append(0.891 * mixed / max(1e-9, np.abs(mixed).max()))
+        for part, y in zip(parts, ys):
+            audio_io.write(out / f"pair_{seed}_{part}.wav", y, sr, overwrite=args.overwrite)
     print(f"wrote {config.n} pair(s) ({names[0]} + {names[1]}, branch {config.branch}) to {out}")
     return 0
 
@@ -215,19 +242,24 @@ def cmd_pair(args) -> int:
 def cmd_accompany(args) -> int:
     from . import audio_io, offline
 
+    targets = args.with_.split(",")
+    stem_paths = {t: Path(args.output).with_name(f"{Path(args.output).stem}_{t}.wav") for t in targets}
+    for p in [args.output, *(stem_paths.values() if args.stems else [])]:
+        audio_io.check_output(p, args.overwrite, [args.input])
     y, sr = audio_io.read(args.input)
     preset = preset_from_args(args, None)
     models = models_from_args(args)
-    targets = args.with_.split(",")
     bar, tick = progress_bar(y.shape[1] * len(targets), f"{Path(args.input).name} -> {args.with_}", scale=1.0 / sr)
     try:
         song, stems = offline.accompany(y, sr, models, targets, preset, args.vocal_db, progress=tick)
     finally:
         bar.close()
-    audio_io.write(args.output, song, sr)
+    subtype = args.subtype or audio_io.subtype_of(args.input)
+    _warn_nonfinite(y)
+    audio_io.write(args.output, song, sr, subtype, overwrite=args.overwrite, protect=[args.input])
     if args.stems:
         for name, stem in stems.items():
-            audio_io.write(Path(args.output).with_name(f"{Path(args.output).stem}_{name}.wav"), stem, sr)
+            audio_io.write(stem_paths[name], stem, sr, subtype, overwrite=args.overwrite, protect=[args.input])
     print(f"wrote {args.output}: vocal + {', '.join(stems)} ({song.shape[1] / sr:.2f} s)")
     return 0
 
@@ -246,14 +278,14 @@ def plugins() -> dict:
 
 
 def run_plugin(ep, argv: list[str]) -> int:
+    """Runs a plugin command; a module it lacks (now or lazily, later) is named with the extra to install."""
     try:
-        fn = ep.load()
-    except ImportError as e:
-        dist = ep.dist.name if ep.dist else "bridge-diffusion"
+        return ep.load()(argv)
+    except ModuleNotFoundError as e:
         extra = _extra_providing(ep.dist, e.name)
+        dist = ep.dist.name if ep.dist else "bridge-diffusion"
         hint = f"pip install '{dist}[{extra}]'" if extra else f"install {e.name or 'the missing module'}"
-        raise ParameterError(f"bridge {ep.name} needs {e.name or 'a module'} that is not installed ({e}): {hint}") from None
-    return fn(argv)
+        raise ParameterError(f"bridge {ep.name} needs {e.name or 'a module'}, which is not installed: {hint}") from None
 
 
 def _extra_providing(dist, module: str | None) -> str | None:
@@ -297,6 +329,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     sp.add_argument("input", help="audio file to restyle (wav, flac, ogg, mp3)")
     sp.add_argument("--to", help="target model (default: the preset's)")
     sp.add_argument("-o", "--output", required=True, help="output audio file")
+    add_output_args(sp, subtype=True)
     add_sampler_args(sp)
     add_model_args(sp)
 
@@ -311,6 +344,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     sp.add_argument("--griffin-lim-iters", type=int, default=g.griffin_lim_iters,
                     help=f"random-phase Griffin-Lim iterations (default {g.griffin_lim_iters})")
     sp.add_argument("-o", "--output", required=True, help="folder")
+    add_output_args(sp)
     add_model_args(sp)
 
     d = PairConfig()
@@ -329,6 +363,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     sp.add_argument("--lowpass-hz", type=float, default=d.lowpass_hz, help="cleanup lowpass")
     sp.add_argument("--mix", action="store_true", help="also write the pair summed")
     sp.add_argument("-o", "--output", required=True, help="folder")
+    add_output_args(sp)
     add_model_args(sp)
 
     sp = add("accompany", cmd_accompany, "vocal -> accompaniment: restyled tracks band-limited and summed with the vocal")
@@ -337,6 +372,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     sp.add_argument("--vocal-db", type=float, default=-3.0, help="vocal level relative to each stem")
     sp.add_argument("--stems", action="store_true", help="also write each styled track")
     sp.add_argument("-o", "--output", required=True, help="output audio file")
+    add_output_args(sp, subtype=True)
     add_sampler_args(sp)
     add_model_args(sp)
 

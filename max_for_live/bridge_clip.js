@@ -4,7 +4,7 @@
 // Clip mode: "Rec" arms; at the next bar [record~] records N bars into a
 // buffer~ sized to exactly N bars at the current tempo and time signature; after
 // N bars the buffer is written with "writewave" to the work folder and sent with
-//   /bridge/file/process clip-<k> <in.wav> <out.wav> [preset]
+//   /bridge/file/process clip-<session>-<k> <in.wav> <out.wav> [preset]
 // /bridge/file/done loads the result with "replace" into the clip buffer~, and
 // [groove~] plays it in a loop from the next bar, restarted every N bars so it
 // stays on the bar grid. The daemon's file output is aligned with its input, so
@@ -38,6 +38,9 @@ var presetName = "";
 var genModel = "";
 var seed = 0;
 var k = 0;                  // job counter
+// Job (and file) names carry when this device was loaded, so a reopened Live set never asks
+// the daemon to write over the clips of an earlier session (it would refuse).
+var session = new Date().getTime().toString(36);
 
 var armed = 0;
 var recording = 0;
@@ -174,7 +177,7 @@ function bar() {
 
 function finishRecording() {
     k++;
-    clipJob = "clip-" + k;
+    clipJob = "clip-" + session + "-" + k;
     clipBars = bars;
     var inPath = join(folder, "bridge-" + clipJob + "-in.wav");
     var outPath = join(folder, "bridge-" + clipJob + "-out.wav");
@@ -219,7 +222,7 @@ function generate(v) {
     if (!Number(v)) { return; }
     if (genModel === "") { shotStatus("one-shot: no model (is the daemon connected?)"); return; }
     k++;
-    shotJob = "hit-" + k;
+    shotJob = "hit-" + session + "-" + k;
     var outPath = join(folder, "bridge-" + shotJob + ".wav");
     outlet(0, "/bridge/generate", genModel, shotJob, daemonPath(outPath), seed);
     shotStatus("one-shot: generating " + genModel);

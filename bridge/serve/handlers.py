@@ -15,7 +15,7 @@ import re
 import time
 from typing import Any, Callable
 
-from .. import __version__
+from .. import __version__, audio_io
 from ..config import PARAMS, GenerateConfig, PairConfig, Preset, ServerConfig, check_stream
 from ..errors import BusyError, ModelError, ParameterError
 from ..stream import check_preset
@@ -137,6 +137,13 @@ def _listen_kind(address: str, what: str) -> str:
     return what
 
 
+def _overwrite(a: dict) -> bool:
+    value = a.get("overwrite") or 0
+    if value not in (0, 1):
+        raise ParameterError(f"overwrite: expected 0 or 1, got {value}")
+    return bool(value)
+
+
 def _job_name(job: str) -> str:
     """Job names become file names: a plain name, never a path."""
     if not JOB_NAME.fullmatch(job):
@@ -256,8 +263,10 @@ def file_process(app: App, a, values, src, reply) -> None:
     preset = app.presets[a["preset"]] if a.get("preset") else app.preset
     check_preset(preset, app.models.loaded)
     jobs.check_duration(src_path, app.server.max_file_seconds)
+    overwrite = _overwrite(a)
+    audio_io.check_output(out_path, overwrite, [src_path])
     app.jobs.submit(f"job {job}", "/bridge/file/process",
-                    jobs.process_file(app.models, preset, src_path, out_path, job, reply), reply)
+                    jobs.process_file(app.models, preset, src_path, out_path, job, reply, overwrite), reply)
 
 
 def generate(app: App, a, values, src, reply) -> None:
@@ -268,7 +277,10 @@ def generate(app: App, a, values, src, reply) -> None:
     config = GenerateConfig.from_dict({
         "n": 1, "seed": a["seed"] if a.get("seed") is not None else app.preset.sampler.seed,
         **({"steps": a["steps"]} if a.get("steps") is not None else {})}, "/bridge/generate ")
-    app.jobs.submit(f"generate {job}", "/bridge/generate", jobs.generate(den, config, out_path, job, reply), reply)
+    overwrite = _overwrite(a)
+    audio_io.check_output(out_path, overwrite)
+    app.jobs.submit(f"generate {job}", "/bridge/generate", jobs.generate(den, config, out_path, job, reply, overwrite),
+                    reply)
 
 
 def pair(app: App, a, values, src, reply) -> None:
@@ -281,7 +293,10 @@ def pair(app: App, a, values, src, reply) -> None:
         "seed": a["seed"] if a.get("seed") is not None else app.preset.sampler.seed,
         "branch": a["branch"] if a.get("branch") is not None else app.preset.branch}, "/bridge/pair ")
     paths = (out_dir / f"{job}_{a['model_a']}.wav", out_dir / f"{job}_{a['model_b']}.wav")
-    app.jobs.submit(f"pair {job}", "/bridge/pair", jobs.pair(ma, mb, config, paths, job, reply), reply)
+    overwrite = _overwrite(a)
+    for p in paths:
+        audio_io.check_output(p, overwrite)
+    app.jobs.submit(f"pair {job}", "/bridge/pair", jobs.pair(ma, mb, config, paths, job, reply, overwrite), reply)
 
 
 def midi_learn(app: App, a, values, src, reply) -> None:

@@ -96,7 +96,8 @@ def load_model(models, name: str, worker, reply: Reply) -> Job:
     return job
 
 
-def process_file(models, preset: Preset, src: Path, out: Path, job_id: str, reply: Reply) -> Job:
+def process_file(models, preset: Preset, src: Path, out: Path, job_id: str, reply: Reply,
+                 overwrite: bool = False) -> Job:
     """A file restyled by :func:`bridge.offline.transfer`, with progress every 10 %."""
 
     def job(gate) -> None:
@@ -112,27 +113,28 @@ def process_file(models, preset: Preset, src: Path, out: Path, job_id: str, repl
                 last = frac
 
         y_out = offline.transfer(y, sr, models, preset, progress, gate)
-        audio_io.write(out, y_out, sr)
+        audio_io.write(out, y_out, sr, audio_io.subtype_of(src), overwrite=overwrite, protect=[src])
         reply(osc.build("/bridge/file/done", job_id, str(out), float(total / sr)))
 
     return job
 
 
-def generate(den, config: GenerateConfig, out: Path, job_id: str, reply: Reply) -> Job:
+def generate(den, config: GenerateConfig, out: Path, job_id: str, reply: Reply, overwrite: bool = False) -> Job:
     def job(gate) -> None:
         y = offline.generate(den, config, callback=gate)[0]
         sr = den.info.mel.sample_rate
-        audio_io.write(out, y, sr)
+        audio_io.write(out, y, sr, overwrite=overwrite)
         reply(osc.build("/bridge/generate/done", job_id, str(out), float(len(y) / sr)))
 
     return job
 
 
-def pair(model_a, model_b, config: PairConfig, paths: tuple[Path, Path], job_id: str, reply: Reply) -> Job:
+def pair(model_a, model_b, config: PairConfig, paths: tuple[Path, Path], job_id: str, reply: Reply,
+         overwrite: bool = False) -> Job:
     def job(gate) -> None:
         ya, yb = offline.pair(model_a, model_b, config, callback=gate)
         sr = model_a.info.mel.sample_rate
-        pa, pb = (audio_io.write(p, y, sr) for p, y in zip(paths, (ya, yb)))
+        pa, pb = (audio_io.write(p, y, sr, overwrite=overwrite) for p, y in zip(paths, (ya, yb)))
         reply(osc.build("/bridge/pair/done", job_id, str(pa), str(pb)))
 
     return job
