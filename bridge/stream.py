@@ -84,14 +84,14 @@ class Stream:
         self.n_lanes = 1 if preset.render.stereo == "mid" or n_channels == 1 else n_channels
         self.model_rate = mel.sample_rate
         self.tf = dsp.mel_transform(mel)
-        self._in_rs = Resampler(self.sample_rate, self.model_rate, self.n_lanes)
+        self._in_rs = Resampler(self.sample_rate, self.model_rate, n_channels)  # every channel: see window.analyse
         self._out_rs = Resampler(self.model_rate, self.sample_rate, self.n_lanes)
         r = self.model_rate / self.sample_rate
         raw = (self._in_rs.delay + self.geometry.latency_samples) / r + self._out_rs.delay
         margin = 0 if self._in_rs.identity else 4
         self.latency_samples = int(math.ceil(raw - 1e-9)) + margin + int(round(compute_budget_s * self.sample_rate))
-        # Model-rate input, kept from absolute index _in_base on.
-        self._in = np.zeros((self.n_lanes, 0), np.float32)
+        # Model-rate input (all channels), kept from absolute index _in_base on.
+        self._in = np.zeros((n_channels, 0), np.float32)
         self._in_base = 0
         self._in_end = 0
         # Overlap-add accumulator from absolute model-rate index _acc_base on.
@@ -183,11 +183,10 @@ class Stream:
             block = np.where(bad, 0.0, block).astype(np.float32)
             self.stats["nonfinite_samples"] += n_bad
         self._dry.push(block)
-        lanes = block.mean(axis=0, keepdims=True) if self.n_lanes == 1 else block
-        lanes = self._in_rs(lanes)
-        if lanes.shape[1]:
-            self._in = np.concatenate([self._in, lanes], axis=1)
-            self._in_end += lanes.shape[1]
+        resampled = self._in_rs(block)
+        if resampled.shape[1]:
+            self._in = np.concatenate([self._in, resampled], axis=1)
+            self._in_end += resampled.shape[1]
         return n_bad
 
     # -- compute ----------------------------------------------------------------------
@@ -205,7 +204,7 @@ class Stream:
 
     def _segment(self, begin: int, end: int) -> np.ndarray:
         """Model-rate input over absolute ``[begin, end)``; zero before the stream began."""
-        out = np.zeros((self.n_lanes, end - begin), np.float64)
+        out = np.zeros((self.n_channels, end - begin), np.float64)
         lo = max(begin, self._in_base)
         if lo < end:
             out[:, lo - begin :] = self._in[:, lo - self._in_base : end - self._in_base]
@@ -214,7 +213,7 @@ class Stream:
     def _start(self, w: int) -> Window:
         g = self.geometry
         s = self._window_settings()
-        job = analyse(w, self._segment(g.begin(w), g.need(w)), s, g, self.mel, self.tf)
+        job = analyse(w, self._segment(g.begin(w), g.need(w)), self.n_lanes, s, g, self.mel, self.tf)
         self.stats["windows"] += 1
         if s.steps < self._preset.sampler.steps:
             self.stats["reduced_step_windows"] += 1

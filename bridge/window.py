@@ -54,7 +54,7 @@ class Window:
     gain_db: np.ndarray  # (n_lanes,)
     spec: np.ndarray  # (n_lanes, n_bins, W) complex: the input's STFT
     seen: np.ndarray  # (n_lanes, n_mels, W): the mel dB the model saw (after clipping), for envelope transfer
-    dry: np.ndarray  # (n_lanes, span) model-rate input over the window's output span
+    dry_db: np.ndarray  # (n_lanes,) RMS dB of the input each lane stands for, over the window's output span
     active: np.ndarray  # (n_lanes,) bool: False for silent lanes
     sampler: Generator | None = None  # sampling.ddim over the active lanes
     request: tuple[np.ndarray, int] | None = None  # (x, t) the sampler waits on; None once done
@@ -79,13 +79,19 @@ class Window:
             self.request = None
 
 
-def analyse(w: int, seg: np.ndarray, s: WindowSettings, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> Window:
-    """Window ``w`` from its input ``seg`` [shape=(n_lanes, need - begin)], noised and ready to denoise.
+def analyse(w: int, channels: np.ndarray, n_lanes: int, s: WindowSettings, g: Geometry, mel: MelConfig,
+            tf: dsp.MelTransform) -> Window:
+    """Window ``w`` from its input ``channels`` [shape=(n_channels, need - begin)], noised and ready to denoise.
 
-    Lanes quieter than ``silence_db`` stay inactive (no model rows, silent output). The
-    noise is ``default_rng([seed, w])``: it depends on the window's position only.
+    With one lane (mid) the model sees the channels' mix, but the loudness to match is
+    the channels' own (their mean power): a wide recording's mix is quieter than any of
+    its channels. Lanes quieter than ``silence_db`` stay inactive (no model rows, silent
+    output). The noise is ``default_rng([seed, w])``: it depends on the window's position only.
     """
-    n_lanes = seg.shape[0]
+    seg = channels.mean(axis=0, keepdims=True) if n_lanes == 1 else channels
+    span = slice(g.out_offset, g.out_offset + g.span_samples)
+    dry_db = (np.array([dsp.rms_db(channels[:, span])]) if n_lanes == 1
+              else np.array([dsp.rms_db(lane[span]) for lane in channels]))
     W = g.window_frames
     n_bins = g.n_fft // 2 + 1
     x = np.zeros((n_lanes, 1, mel.n_mels, W), np.float32)
@@ -107,8 +113,7 @@ def analyse(w: int, seg: np.ndarray, s: WindowSettings, g: Geometry, mel: MelCon
     # One draw shared by the lanes, so a centred source stays coherent in "dual" stereo.
     eps = rng.standard_normal(x.shape[1:]).astype(np.float32)
     x = sampling.q_sample(x, s.alpha_bar[s.t_start], eps[None]).astype(np.float32)  # the report's eq. (2.2)
-    dry = seg[:, g.out_offset : g.out_offset + g.span_samples]
-    job = Window(w, s, x, gain, spec, seen, dry, active)
+    job = Window(w, s, x, gain, spec, seen, dry_db, active)
     if not active.any():
         return job
     job.sampler = sampling.ddim(x[active], sampling.ddim_timesteps(s.t_start, s.steps), s.alpha_bar, rng,
@@ -138,14 +143,14 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
         y = dsp.griffin_lim(mag, angles, s.griffin_lim_iters, g.n_fft, g.hop_length, tf.window)
         seg = y[g.out_offset : g.out_offset + g.span_samples]
         if s.match_loudness:
-            seg = seg * loudness_gain(job.dry[lane], seg)
+            seg = seg * loudness_gain(job.dry_db[lane], seg)
         out[lane] = seg * weights
     return out
 
 
-def loudness_gain(dry: np.ndarray, wet: np.ndarray) -> float:
-    """Gain that brings ``wet`` to the RMS of ``dry``, limited to +-24 dB."""
-    d, w = dsp.rms_db(dry), dsp.rms_db(wet)
+def loudness_gain(dry_db: float, wet: np.ndarray) -> float:
+    """Gain that brings ``wet`` to ``dry_db`` RMS, limited to +-24 dB."""
+    d, w = dry_db, dsp.rms_db(wet)
     if not (math.isfinite(d) and math.isfinite(w)):
         return 1.0
     return dsp.db_to_amplitude(float(np.clip(d - w, -LOUDNESS_MATCH_LIMIT_DB, LOUDNESS_MATCH_LIMIT_DB)))

@@ -147,3 +147,22 @@ def test_steps_drop_when_compute_falls_behind(tiny_model_dir, preset_dir, files_
         assert status[0] == 1 and status[7] < steps_in_preset  # fewer steps, reported
         assert status[6] >= 1  # late replies counted
         assert "behind" in d.log()
+
+
+@pytest.mark.slow
+def test_live_equals_file_with_a_shipped_model_at_48k_stereo():
+    """Same seed, same output: streamed at 48 kHz stereo through the daemon vs `transfer`, within 1e-4.
+
+    The one legitimate difference is the daemon lowering the steps to keep up (adapt steps,
+    logged and in /bridge/stream/status); this daemon keeps them.
+    """
+    from bridge.model import ModelSet
+    from bridge.presets import PresetLibrary
+
+    sr = 48000
+    y = np.stack([harmonic_tone(196, 2.0, sr), harmonic_tone(247, 2.0, sr, amp=0.2)])
+    ref = offline.transfer(y, sr, ModelSet([], "cpu", threads=1), PresetLibrary([])["guitar-to-violin"])
+    with run_daemon("--provider", "cpu", "--threads", "1", "--no-adapt-steps") as d:
+        got, _ = stream_through(d.client(), 5, y, sr, 512, "blob")
+    assert np.abs(ref).max() > 0.01
+    np.testing.assert_allclose(got, ref, atol=1e-4, rtol=0)

@@ -289,3 +289,19 @@ def test_a_failing_model_call_silences_its_windows_and_the_stream_recovers(tiny_
     assert s.stats["underrun_samples"] == 0
     assert not s.take_errors()
     assert np.abs(second[:, -second.shape[1] // 2 :]).max() > 0.01  # later windows are styled again
+
+
+@pytest.mark.parametrize("channels", [1, 2, 4, 8])
+def test_loudness_is_kept_for_every_channel_count(tiny_models, channels):
+    """Mid mode restyles the channels' mix; the wet sound must come back as loud as each channel, not as the mix.
+
+    Different notes per channel (uncorrelated, as a wide stereo recording) make the mix
+    quieter than any channel: 3 dB for two, 9 dB for eight.
+    """
+    sr = 22050
+    y = np.stack([harmonic_tone(196 * 2 ** (k / 4), 3.0, sr) for k in range(channels)])
+    out = offline.transfer(y, sr, tiny_models, PRESET.with_params(mix=1.0))
+    core = slice(sr // 2, -sr // 2)  # away from the fade-in at the start
+    for k in range(channels):
+        assert abs(dsp.rms_db(out[k, core]) - dsp.rms_db(y[k, core])) < 0.5, (k, dsp.rms_db(out[k, core]),
+                                                                               dsp.rms_db(y[k, core]))
