@@ -2,8 +2,10 @@
 
 A preset's name is its file stem. User folders come first, so a user's ``violin.yaml``
 overrides the shipped one. ``reload_if_changed`` re-reads files whose modification
-time changed; a file that fails validation keeps its last good version and the error
-is reported, never raised into the audio path.
+time or size changed, or whose name now resolves to another file (a user's override
+deleted: the shipped preset is back); a file that fails validation keeps its last good
+version and the error is reported (``failed``, for the daemon to tell its clients),
+never raised into the audio path.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ class PresetLibrary:
         self.dirs = [Path(d) for d in dirs] + [USER_DIR] + [d for d in SHIPPED_DIRS if d.is_dir()][:1]
         self.presets: dict[str, Preset] = {}
         self.errors: dict[str, str] = {}
-        self._mtimes: dict[Path, float] = {}
+        self.failed: list[str] = []  # names whose file failed at the last reload
+        self._loaded_from: dict[str, tuple[Path, int, int]] = {}  # name -> (file, mtime_ns, size) in use
         self.reload_if_changed()
 
     def files(self) -> dict[str, Path]:
@@ -62,27 +65,30 @@ class PresetLibrary:
         return found
 
     def reload_if_changed(self) -> list[str]:
-        """Re-reads new or modified files; returns the names that changed."""
-        changed = []
+        """Re-reads new, modified or re-resolved files; returns the names whose preset changed."""
+        changed, self.failed = [], []
         files = self.files()
         for name in list(self.presets):
             if name not in files:
                 del self.presets[name]
+                self._loaded_from.pop(name, None)
                 changed.append(name)
         for name, path in files.items():
             try:
-                mtime = path.stat().st_mtime
+                st = path.stat()
             except OSError:
                 continue
-            if self._mtimes.get(path) == mtime and name in self.presets:
+            source = (path, st.st_mtime_ns, st.st_size)
+            if self._loaded_from.get(name) == source and name in self.presets:
                 continue
-            self._mtimes[path] = mtime
+            self._loaded_from[name] = source
             try:
                 self.presets[name] = load_preset(path)
                 self.errors.pop(name, None)
                 changed.append(name)
             except ParameterError as e:
                 self.errors[name] = str(e)
+                self.failed.append(name)
                 log.error("preset %s not loaded: %s", name, e)
         return changed
 

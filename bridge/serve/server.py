@@ -307,12 +307,18 @@ def _housekeep(app: App) -> None:
             for m in (data, *streams):
                 app.send(m, addr)
     changed = app.presets.reload_if_changed()
+    for name in app.presets.failed:  # a broken edit: the device hears it, not only the log
+        app.push("param", osc.build("/bridge/error", "/bridge/preset/load", "parameter",
+                                    f"preset {name} not reloaded, the last good version stays: "
+                                    f"{app.presets.errors[name]}"[:1000]))
     if app.preset_name in changed and app.preset_name in app.presets.presets:
         try:
             app.apply_preset(app.presets.presets[app.preset_name], app.preset_name)
             log.info("preset %s reloaded from disk", app.preset_name)
         except BridgeError as e:
             log.error("preset %s changed but cannot apply: %s", app.preset_name, e)
+            app.push("param", osc.build("/bridge/error", "/bridge/preset/load", e.code,
+                                        f"preset {app.preset_name} changed but cannot apply: {e}"[:1000]))
 
 
 def load_all(models) -> None:

@@ -122,6 +122,9 @@ def test_presets_hot_reload(tmp_path, tiny_model_dir, files_dir):
         while "strength: expected at most 1.0" not in d.log() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert "strength: expected at most 1.0" in d.log()
+        err = c.expect("/bridge/error", timeout=5)  # and the device hears it (param listeners)
+        assert err[:2] == ["/bridge/preset/load", "parameter"] and "preset live not reloaded" in err[2]
+        assert "strength: expected at most 1.0" in err[2]
         assert c.request("/bridge/param/get", "strength", reply="/bridge/param") == ["strength", pytest.approx(0.2)]
         # New files appear in /bridge/info without a restart.
         (presets / "extra.yaml").write_text("target: guitar\n")

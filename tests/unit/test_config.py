@@ -106,3 +106,23 @@ def test_float32_values_at_range_edges_are_accepted():
     assert Preset().with_param("mix", float(np.float32(1.0000001))).render.mix == 1.0
     with pytest.raises(ParameterError, match="strength: expected at least 0.01"):
         Preset().with_param("strength", 0.0099)
+
+
+def test_deleting_a_user_override_brings_the_shipped_preset_back(tmp_path):
+    lib = PresetLibrary([tmp_path])
+    shipped = lib["guitar-to-violin"]
+    (tmp_path / "guitar-to-violin.yaml").write_text("target: cello\nsampler: {strength: 0.2}\n")
+    assert "guitar-to-violin" in lib.reload_if_changed()
+    assert lib["guitar-to-violin"].target == "cello"
+    (tmp_path / "guitar-to-violin.yaml").unlink()
+    assert "guitar-to-violin" in lib.reload_if_changed()
+    assert lib["guitar-to-violin"] == shipped  # not the deleted file's settings
+
+
+def test_a_broken_edit_is_reported_once_and_the_last_good_version_stays(tmp_path):
+    (tmp_path / "mine.yaml").write_text("target: violin\n")
+    lib = PresetLibrary([tmp_path])
+    (tmp_path / "mine.yaml").write_text("sampler: {strength: 7}\n")
+    assert lib.reload_if_changed() == [] and lib.failed == ["mine"]
+    assert lib["mine"].target == "violin" and "strength" in lib.errors["mine"]
+    assert lib.reload_if_changed() == [] and lib.failed == []  # unchanged since: not reported again
