@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -19,6 +20,20 @@ from lab.corpus import AUDIO_SUFFIXES, read_audio
 from bridge.errors import AudioFileError
 
 log = logging.getLogger(__name__)
+
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bridge" / "mel"
+
+
+def content_key(config: MelConfig, folder: Path, files: list[Path]) -> str:
+    """What the analysis depends on: the mel settings, each file's name and its bytes (not its size or date)."""
+    h = hashlib.sha256(json.dumps(asdict(config), sort_keys=True).encode())
+    for f in files:
+        h.update(str(f.relative_to(folder)).encode() + b"\0")
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        h.update(b"\0")
+    return h.hexdigest()[:16]
 
 
 class MelCorpus:
@@ -38,8 +53,11 @@ class MelCorpus:
         return float(self.lengths.sum() * self.config.hop_length / self.config.sample_rate)
 
     @classmethod
-    def load(cls, folder: Path, config: MelConfig, progress: bool = True) -> "MelCorpus":
-        """Analyses every audio file under ``folder`` (cached in ``folder/mel_cache_<hash>.npz``).
+    def load(cls, folder: Path, config: MelConfig, progress: bool = True, cache_dir: Path | None = None) -> "MelCorpus":
+        """Analyses every audio file under ``folder``, cached in ``cache_dir`` (default ``~/.cache/bridge/mel``).
+
+        The cache is keyed on the files' contents, so a take replaced by another of the
+        same size is analysed again, and nothing is written into the user's folder.
 
         A rendered corpus (``bridge corpus``) or any folder of recordings works: files are
         read at the model rate in mono, unreadable ones are skipped with a warning. Level
@@ -55,10 +73,7 @@ class MelCorpus:
         if not files:
             raise FileNotFoundError(f"{folder}: no audio files ({', '.join(AUDIO_SUFFIXES)}); "
                                     f"render a corpus with `bridge corpus`")
-        names = [str(f.relative_to(folder)) for f in files]
-        key = hashlib.sha256(json.dumps([asdict(config), names,
-                                         [f.stat().st_size for f in files]]).encode()).hexdigest()[:12]
-        cache = folder / f"mel_cache_{key}.npz"
+        cache = Path(cache_dir or CACHE_DIR) / f"mel_{content_key(config, folder, files)}.npz"
         one_shots = manifest.get("source") == "fluidsynth" and all("note" in f for f in manifest.get("files", [{}]))
         if cache.is_file():
             data = np.load(cache)
@@ -77,7 +92,10 @@ class MelCorpus:
             mels.append(dsp.melspectrogram_db(y, tf).astype(np.float32))
         if not mels:
             raise FileNotFoundError(f"{folder}: none of its {len(files)} audio files could be read")
-        np.savez(cache, **{f"m{i:06d}": m for i, m in enumerate(mels)})
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(cache.name + ".part.npz")
+        np.savez(tmp, **{f"m{i:06d}": m for i, m in enumerate(mels)})
+        os.replace(tmp, cache)
         return cls(mels, config, one_shots, manifest)
 
     def sample(self, rng: np.random.Generator, batch: int, n_frames: int, silence_db: float = -70.0) -> np.ndarray:

@@ -138,3 +138,23 @@ def test_bench_eager_twin_is_the_shipped_model(tmp_path):
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert res["model"] == "violin" and res["onnxruntime_ms"]["n"] == 3 and res["torch_eager_ms"]["n"] == 3
     assert res["torch_over_onnxruntime"] > 0
+
+
+def test_the_mel_cache_follows_the_audio_not_its_size_and_stays_out_of_the_folder(tmp_path):
+    import soundfile as sf
+
+    from bridge.config import MelConfig
+    from export.data import MelCorpus
+    from support import harmonic_tone
+
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    sf.write(rec / "take.wav", harmonic_tone(196, 2.0, 22050), 22050)
+    first = MelCorpus.load(rec, MelConfig(), progress=False, cache_dir=tmp_path / "cache")
+    size = (rec / "take.wav").stat().st_size
+    sf.write(rec / "take.wav", harmonic_tone(523, 2.0, 22050), 22050)  # another take, the same size
+    assert (rec / "take.wav").stat().st_size == size
+    second = MelCorpus.load(rec, MelConfig(), progress=False, cache_dir=tmp_path / "cache")
+    assert np.abs(first.mels[0] - second.mels[0]).max() > 10  # dB: the new take was analysed
+    assert sorted(p.name for p in rec.iterdir()) == ["take.wav"]  # nothing written into the recordings
+    assert len(list((tmp_path / "cache").glob("mel_*.npz"))) == 2
