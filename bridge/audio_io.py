@@ -9,6 +9,7 @@ output keeps the input's subtype (16/24-bit PCM stays PCM) when its format allow
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Iterable
 import numpy as np
 
 from .errors import AudioFileError
+
+log = logging.getLogger("bridge")
 
 DEFAULT_SUBTYPES = {"WAV": "FLOAT", "AIFF": "FLOAT", "FLAC": "PCM_24", "OGG": "VORBIS"}
 
@@ -102,7 +105,9 @@ def write(
     if subtype is not None and not sf.check_format(fmt, subtype):
         subtype = None
     subtype = subtype or DEFAULT_SUBTYPES.get(fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True)
+        log.info("created folder %s", path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part", dir=str(path.parent))
     os.close(fd)
     try:

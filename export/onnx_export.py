@@ -127,7 +127,9 @@ def export_onnx(ckpt: Path, out: Path, command: str | None = None, atol: float =
     frames = sorted({mel.window_frames, mel.frame_multiple * 2, mel.window_frames // 2} - {0})
     diff = check_parity(model, raw, mel.n_mels, frames, cfg.n_timesteps, atol)
 
-    meta = metadata_for(cfg, state, command)
+    # The training command as the checkpoint recorded it, unless the caller says otherwise.
+    meta = metadata_for(cfg, state, command or state.get("command") or f"unknown (trained before commands were "
+                                                                      f"recorded; exported from {ckpt})")
     params = n_params(model)
     meta["params"] = json.dumps(params)
     # The hash covers graph and weights (the model without its metadata), so two files with

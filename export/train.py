@@ -17,6 +17,8 @@ import json
 import logging
 import math
 import os
+import shlex
+import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -128,7 +130,7 @@ def plot_losses(history: list[tuple[int, float]], path: Path, title: str) -> Non
     plt.close(fig)
 
 
-def train(cfg: TrainConfig, progress: bool = True, stop_at: int | None = None) -> dict:
+def train(cfg: TrainConfig, progress: bool = True, stop_at: int | None = None, command: str | None = None) -> dict:
     """Runs (or resumes) training; returns a summary with final loss, steps and wall time.
 
     ``stop_at`` pauses early (checkpointed) without changing the schedule, which is
@@ -189,7 +191,7 @@ def train(cfg: TrainConfig, progress: bool = True, stop_at: int | None = None) -
         _save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                       "step": step, "history": history, "wall_s": wall, "config": cfg.to_dict(),
                       "corpus_seconds": corpus.seconds, "corpus": corpus.manifest.get("source", cfg.corpus),
-                      "soundfont": corpus.manifest.get("soundfont")}, ckpt_path)
+                      "soundfont": corpus.manifest.get("soundfont"), "command": command}, ckpt_path)
         plot_losses(history, out / "loss.png", f"{cfg.instrument}: {step} steps")
 
     while step < stop:
@@ -245,14 +247,25 @@ def build_parser(p: argparse.ArgumentParser | None = None) -> argparse.ArgumentP
     p.add_argument("--name", help="instrument name (default: the corpus folder's name)")
     p.add_argument("-o", "--out", help="run folder for checkpoints (default: runs/NAME)")
     d = TrainConfig("x", "x", "x")
-    for key in ("steps", "batch_size", "lr", "warmup_steps", "seed", "threads", "ckpt_every", "ema_decay"):
-        p.add_argument("--" + key.replace("_", "-"), type=type(getattr(d, key)), default=getattr(d, key))
-    p.add_argument("--loss", choices=("l1", "l2"), default=d.loss)
-    p.add_argument("--prediction-type", choices=("v", "eps"), default=d.prediction_type)
-    p.add_argument("--schedule", choices=tuple(SCHEDULES), default=d.schedule)
-    p.add_argument("--precision", choices=("bf16", "fp32"), default=d.precision)
+    helps = {"steps": "optimiser steps in all (the learning-rate schedule spans them)",
+             "batch_size": "windows per step, over all processes", "lr": "peak learning rate (AdamW)",
+             "warmup_steps": "steps of linear learning-rate warm-up", "seed": "random seed (windows, noise, init)",
+             "threads": "torch CPU threads per process (0: torch's default)",
+             "ckpt_every": "steps between checkpoints (a run resumes from the last one)",
+             "ema_decay": "decay of the weights' moving average (what is exported)"}
+    for key, text in helps.items():
+        p.add_argument("--" + key.replace("_", "-"), type=type(getattr(d, key)), default=getattr(d, key),
+                       help=f"{text} (default {getattr(d, key)})")
+    p.add_argument("--loss", choices=("l1", "l2"), default=d.loss, help=f"training loss (default {d.loss})")
+    p.add_argument("--prediction-type", choices=("v", "eps"), default=d.prediction_type,
+                   help=f"what the network predicts (default {d.prediction_type})")
+    p.add_argument("--schedule", choices=tuple(SCHEDULES), default=d.schedule,
+                   help=f"noise schedule (default {d.schedule})")
+    p.add_argument("--precision", choices=("bf16", "fp32"), default=d.precision,
+                   help=f"autocast precision on CPU/GPU (default {d.precision})")
     p.add_argument("--channels", default=",".join(map(str, d.unet.channels)), help="U-Net channels per level")
-    p.add_argument("--blocks-per-level", type=int, default=d.unet.blocks_per_level)
+    p.add_argument("--blocks-per-level", type=int, default=d.unet.blocks_per_level,
+                   help=f"residual blocks per U-Net level (default {d.unet.blocks_per_level})")
     p.add_argument("--widths", default=",".join(map(str, d.widths)), help="window widths in frames to train on")
     p.add_argument("--stop-at", type=int, help="pause after this many steps (the schedule still spans --steps)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -287,7 +300,8 @@ def main(argv=None) -> int:
         saved = TrainConfig.from_dict(torch.load(ckpt, map_location="cpu", weights_only=False)["config"])
         if saved.unet != cfg.unet or saved.mel != cfg.mel or saved.prediction_type != cfg.prediction_type:
             raise SystemExit(f"{ckpt}: was trained with another network, mel or prediction type; use a new --out")
-    summary = train(cfg, progress=not a.quiet, stop_at=a.stop_at)
+    command = "bridge train " + shlex.join(sys.argv[1:] if argv is None else argv)
+    summary = train(cfg, progress=not a.quiet, stop_at=a.stop_at, command=command)
     if int(os.environ.get("RANK", "0")) == 0:
         print(json.dumps(summary))
     return 0

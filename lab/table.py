@@ -51,9 +51,16 @@ def aim_lines(rows: Sequence[dict]) -> list[str]:
         r["target_vs_oracle"] = ratio
         r["pitch_ok"] = bool(r.get("pitch_accuracy", float("nan")) >= AIM_PITCH)
         lines.append(f"aim {r['pair']} s={r['strength']:g} n={r['steps']}: P(target) {r['target_prob']:.3f} = "
-                     f"{ratio:.2f} x oracle's {o['target_prob']:.3f}; pitch accuracy {r['pitch_accuracy']:.3f} "
-                     f"{'>=' if r['pitch_ok'] else '<'} {AIM_PITCH}")
+                     f"{ratio:.2f} x oracle's {o['target_prob']:.3f}; pitch accuracy "
+                     f"{against(r['pitch_accuracy'], AIM_PITCH)} {'>=' if r['pitch_ok'] else '<'} {AIM_PITCH}")
     return lines
+
+
+def against(value: float, limit: float, digits: int = 3) -> str:
+    """``value`` with enough digits that it does not print as ``limit`` when it is not (0.89988 vs 0.9: 0.8999)."""
+    while digits < 8 and round(value, digits) == limit and value != limit:
+        digits += 1
+    return f"{value:.{digits}f}"
 
 
 def classifier_summary(report: dict) -> str:

@@ -22,7 +22,8 @@ def add_serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--drain-timeout", type=float, default=d.drain_timeout_s,
                    help=f"seconds to finish open work on SIGINT/SIGTERM (default {d.drain_timeout_s:g}); "
                         "a second signal exits at once")
-    p.add_argument("--max-streams", type=int, default=d.max_streams)
+    p.add_argument("--max-streams", type=int, default=d.max_streams,
+                   help=f"streams open at once, over all clients (default {d.max_streams})")
     p.add_argument("--no-adapt-steps", dest="adapt_steps", action="store_false",
                    help="keep the step count even when compute falls behind")
     p.add_argument("--midi", nargs="?", const="bridge", default=None, metavar="PORT",

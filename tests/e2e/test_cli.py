@@ -91,3 +91,21 @@ def test_help_is_quick_and_complete():
     for cmd in ("serve", "live", "transfer", "generate", "pair", "accompany", "sweep", "eval", "bench", "models",
                 "presets", "corpus", "train", "export"):
         assert cmd in r.stdout
+
+
+def test_every_option_says_what_it_does():
+    """`bridge COMMAND --help` explains every option (the runtime's commands and training's)."""
+    import argparse
+
+    import pytest
+
+    pytest.importorskip("torch")
+    from bridge.cli import build_parser
+    from export.train import build_parser as train_parser
+
+    parser, _ = build_parser()
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    parsers = dict(subs, train=train_parser())
+    bare = [(name, a.option_strings or a.dest) for name, p in parsers.items() for a in p._actions
+            if not a.help and a.dest != "help"]
+    assert bare == []

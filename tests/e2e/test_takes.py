@@ -73,6 +73,7 @@ def test_generate_and_pair_refuse_existing_clips(tmp_path, tiny_model_dir):
     assert r.returncode == 0, r.stderr
     first = {p.name: digest(p) for p in tmp_path.glob("*.wav")}
     assert len(first) == 2
+    assert f"created folder {tmp_path}" not in r.stderr  # it existed
     r = bridge("generate", "--model", "kick", "-n", "2", "--steps", "3", "-o", str(tmp_path), "--models",
                str(tiny_model_dir))
     assert r.returncode == 1 and "exists; pass -y/--overwrite" in r.stderr
@@ -80,6 +81,7 @@ def test_generate_and_pair_refuse_existing_clips(tmp_path, tiny_model_dir):
     r = bridge("pair", "--with", "guitar,violin", "--steps", "4", "--seconds", "0.5", "-o", str(tmp_path / "p"),
                "--models", str(tiny_model_dir))
     assert r.returncode == 0, r.stderr
+    assert f"created folder {tmp_path / 'p'}" in r.stderr  # said, not silent
     r = bridge("pair", "--with", "guitar,violin", "--steps", "4", "--seconds", "0.5", "-o", str(tmp_path / "p"),
                "--models", str(tiny_model_dir))
     assert r.returncode == 1 and "exists" in r.stderr

@@ -88,6 +88,9 @@ def test_cli_train_and_export(corpus, tmp_path):
                         str(tmp_path / "x.onnx")], capture_output=True, text=True, env=env, timeout=300, cwd=str(ROOT))
     assert r.returncode == 0, r.stderr
     assert Path(tmp_path / "x.onnx").is_file()
+    # exported without --command: the model still says how it was trained (the checkpoint kept it)
+    command = read_metadata(tmp_path / "x.onnx").train["command"]
+    assert command.startswith("bridge train ") and "--steps 3 --batch-size 2" in command, command
 
 
 @pytest.mark.slow

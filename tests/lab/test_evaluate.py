@@ -282,3 +282,15 @@ def test_eval_command_end_to_end_with_tiny_models(tiny_model_dir, tmp_path, monk
     assert [r["system"] for r in result["rows"]] == ["identity", "oracle", "transfer", "transfer"]
     assert result["rows"][2]["preset"] == "guitar-to-violin"  # the shipped pair preset, strength overridden
     assert (tmp_path / "guitar-violin" / "transfer_s0.6_n2_0.wav").is_file()
+
+
+def test_a_value_just_under_the_aim_never_prints_as_the_aim():
+    from lab.table import aim_lines
+
+    rows = [{"pair": "g:v", "system": "oracle", "target_prob": 0.8},
+            {"pair": "g:v", "system": "transfer", "target_prob": 0.4, "strength": 0.5, "steps": 8,
+             "pitch_accuracy": 0.89988}]
+    (line,) = aim_lines(rows)
+    assert "pitch accuracy 0.8999 < 0.9" in line
+    rows[1]["pitch_accuracy"] = 0.95
+    assert "pitch accuracy 0.950 >= 0.9" in aim_lines(rows)[0]
