@@ -12,6 +12,7 @@ otherwise CPU, with the reason kept in ``provider_note`` for the log and ``/brid
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -53,6 +54,7 @@ class ModelInfo:
     unet: dict = field(default_factory=dict)
     inputs: tuple[str, str] = ("x", "t")  # the state and the timestep, as the metadata names them
     output: str = "pred"
+    hash_scope: str = ""  # "graph": content_hash is the SHA-256 of the serialised graph, checked at load
 
     @classmethod
     def from_metadata(cls, path: Path, meta: dict[str, str]) -> "ModelInfo":
@@ -87,6 +89,7 @@ class ModelInfo:
         return cls(
             path=path, instrument=str(get("instrument")), mel=mel, n_timesteps=n_timesteps,
             inputs=(str(inputs[0]), str(inputs[1])), output=str(outputs[0]),
+            hash_scope=str(json.loads(meta["content_hash_of"])) if "content_hash_of" in meta else "",
             schedule=str(get("schedule")), alpha_bar=alpha_bar, prediction_type=prediction,
             params=int(get("params") or 0), content_hash=str(get("content_hash")), train=get("train") or {},
             unet=get("unet") or {},
@@ -145,11 +148,65 @@ def read_metadata(path: Path) -> ModelInfo:
     except Exception as e:
         raise ModelError(f"{path.name}: not a loadable ONNX model ({str(e).splitlines()[0][:200]})") from None
     info = ModelInfo.from_metadata(path, dict(sess.get_modelmeta().custom_metadata_map))
+    check_content(path, info)
     graph_in, graph_out = [i.name for i in sess.get_inputs()], [o.name for o in sess.get_outputs()]
     if sorted(graph_in) != sorted(info.inputs) or info.output not in graph_out:
         raise ModelError(f"{path.name}: the metadata names inputs {list(info.inputs)} and output {info.output!r}, "
                          f"the graph has {graph_in} and {graph_out}; re-export it with `bridge export`")
     return info
+
+
+def graph_bytes(data: bytes) -> bytes:
+    """The serialised GraphProto inside an ONNX file (ModelProto field 7), read from the protobuf wire format."""
+    i, n = 0, len(data)
+
+    def varint() -> int:
+        nonlocal i
+        shift = value = 0
+        while True:
+            if i >= n:
+                raise ValueError("truncated varint")
+            b = data[i]
+            i += 1
+            value |= (b & 0x7F) << shift
+            if b < 0x80:
+                return value
+            shift += 7
+
+    while i < n:
+        key = varint()
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            varint()
+        elif wire == 1:
+            i += 8
+        elif wire == 5:
+            i += 4
+        elif wire == 2:
+            length = varint()
+            if field == 7:
+                if i + length > n:
+                    raise ValueError("truncated graph")
+                return data[i : i + length]
+            i += length
+        else:
+            raise ValueError(f"unexpected wire type {wire}")
+    raise ValueError("no graph")
+
+
+def check_content(path: Path, info: ModelInfo) -> None:
+    """Refuses a model whose graph or weights no longer match the hash written at export."""
+    if info.hash_scope != "graph":
+        log.debug("%s: content hash not checked (exported before hashes covered the graph)", path.name)
+        return
+    try:
+        digest = hashlib.sha256(graph_bytes(path.read_bytes())).hexdigest()
+    except (OSError, ValueError) as e:
+        raise ModelError(f"{path.name}: cannot read its graph ({e}); re-export it with `bridge export`") from None
+    if digest != info.content_hash:
+        raise ModelError(f"{path.name}: content hash mismatch (graph {digest[:12]}, metadata "
+                         f"{info.content_hash[:12]}): the file was changed or damaged after export; re-export it "
+                         f"or reinstall bridge")
 
 
 class Denoiser:

@@ -132,9 +132,11 @@ def export_onnx(ckpt: Path, out: Path, command: str | None = None, atol: float =
                                                                       f"recorded; exported from {ckpt})")
     params = n_params(model)
     meta["params"] = json.dumps(params)
-    # The hash covers graph and weights (the model without its metadata), so two files with
-    # the same network and weights share it whatever their provenance text says.
-    meta["content_hash"] = json.dumps(hashlib.sha256(proto.SerializeToString()).hexdigest())
+    # The hash covers the graph with its weights (not the metadata), so two files with the same
+    # network and weights share it whatever their provenance says, and the runtime checks it at
+    # load without the onnx package (bridge.model.graph_bytes reads the graph off the wire).
+    meta["content_hash"] = json.dumps(hashlib.sha256(proto.graph.SerializeToString()).hexdigest())
+    meta["content_hash_of"] = json.dumps("graph")
     missing = set(METADATA_KEYS) - set(meta)
     if missing:
         raise ExportError(f"metadata lacks {sorted(missing)}")
@@ -166,13 +168,44 @@ def export_onnx(ckpt: Path, out: Path, command: str | None = None, atol: float =
             "final_loss": json.loads(meta["train"])["final_loss"]}
 
 
+def restamp(path: Path) -> str:
+    """Rewrites an exported model's content hash in the graph form the runtime checks; returns it.
+
+    For models exported before the hash covered only the graph (weights and structure
+    are untouched, only two metadata entries change).
+    """
+    import onnx
+
+    path = Path(path)
+    proto = onnx.load(str(path))
+    digest = hashlib.sha256(proto.graph.SerializeToString()).hexdigest()
+    props = {e.key: e.value for e in proto.metadata_props}
+    props.update(content_hash=json.dumps(digest), content_hash_of=json.dumps("graph"))
+    del proto.metadata_props[:]
+    for k, v in props.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = k, v
+    tmp = path.with_suffix(".onnx.tmp")
+    onnx.save(proto, str(tmp))
+    tmp.replace(path)
+    return digest
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="bridge export", description=__doc__.splitlines()[0])
-    p.add_argument("checkpoint", help="runs/NAME/ckpt.pt")
-    p.add_argument("-o", "--out", required=True, help="where to write NAME.onnx")
-    p.add_argument("--atol", type=float, default=1e-4)
-    p.add_argument("--command", help="the training command, recorded in the metadata")
+    p.add_argument("checkpoint", nargs="?", help="runs/NAME/ckpt.pt")
+    p.add_argument("-o", "--out", help="where to write NAME.onnx")
+    p.add_argument("--atol", type=float, default=1e-4, help="largest torch/onnxruntime difference accepted")
+    p.add_argument("--command", help="the training command, recorded in the metadata (default: the checkpoint's)")
+    p.add_argument("--restamp", nargs="+", metavar="MODEL.onnx",
+                   help="instead: rewrite these models' content hash in the form the runtime checks at load")
     a = p.parse_args(argv)
+    if a.restamp:
+        for model in a.restamp:
+            print(f"{model}: content hash {restamp(Path(model))[:12]} (graph)")
+        return 0
+    if not a.checkpoint or not a.out:
+        p.error("give a checkpoint and -o/--out (or --restamp MODEL.onnx ...)")
     try:
         summary = export_onnx(Path(a.checkpoint), Path(a.out), a.command, a.atol)
     except ExportError as e:

@@ -50,7 +50,7 @@ def test_train_export_parity_and_metadata(corpus, tmp_path):
     assert info.instrument == "violin" and info.prediction_type == "v" and info.n_timesteps == 1000
     assert info.mel.window_frames == 16 and info.unet["channels"] == [8, 16]
     assert info.train["steps"] == 12 and info.train["command"] == "pytest" and info.train["soundfont"]
-    assert len(info.content_hash) == 64
+    assert len(info.content_hash) == 64 and info.hash_scope == "graph"  # checked at every load
     den = Denoiser.load(tmp_path / "violin.onnx", providers=("cpu",))
     for frames in (16, 32, 48):  # the batch and frame axes are dynamic
         x = np.zeros((3, 1, 80, frames), np.float32)

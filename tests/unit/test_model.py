@@ -103,3 +103,17 @@ def test_runtime_never_imports_torch():
             "bridge.serve.osc; bridge.cli.build_parser(); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_damaged_model_is_refused_by_its_content_hash(tmp_path):
+    """The shipped models carry a hash of their graph and weights; a changed byte is caught at load."""
+    from bridge.model import PACKAGE_MODELS, graph_bytes
+
+    data = bytearray((PACKAGE_MODELS / "kick.onnx").read_bytes())
+    assert read_metadata(PACKAGE_MODELS / "kick.onnx").hash_scope == "graph"
+    graph = graph_bytes(bytes(data))
+    at = bytes(data).index(graph) + len(graph) // 2  # a weight in the middle of the graph
+    data[at] ^= 0x01
+    (tmp_path / "kick.onnx").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="kick.onnx: content hash mismatch .* changed or damaged after export"):
+        read_metadata(tmp_path / "kick.onnx")
