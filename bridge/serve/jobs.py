@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from .. import audio_io, offline
 from ..config import GenerateConfig, PairConfig, Preset
 from ..errors import BridgeError, JobCancelled, ParameterError
@@ -103,6 +105,10 @@ def process_file(models, preset: Preset, src: Path, out: Path, job_id: str, repl
     def job(gate) -> None:
         y, sr = audio_io.read(src)
         total, done, last = y.shape[1], 0, -1.0
+        bad = int(y.size - np.count_nonzero(np.isfinite(y)))
+        if bad:  # said once, with the count; the job goes on
+            reply(osc.build("/bridge/error", "/bridge/file/process", "audio",
+                            f"job {job_id}: {bad} NaN/Inf samples in {src.name} treated as silence"))
 
         def progress(k: int) -> None:
             nonlocal done, last

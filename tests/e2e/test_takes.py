@@ -136,6 +136,15 @@ def test_over_osc_a_file_job_never_replaces_its_input_or_an_existing_take(daemon
     assert done[0] == "safe" and digest(existing) != hashes[existing] and digest(src) == hashes[src]
     c.send("/bridge/generate", "kick", "safe-hit", str(existing), 1)
     assert "exists" in c.expect("/bridge/error")[2]
+    # NaN in a take: said once, with the count, and the job still finishes
+    y = harmonic_tone(220, 1.0, 22050)
+    y[1000:1005] = np.nan
+    sf.write(files_dir / "nan-take.wav", y, 22050, subtype="FLOAT")
+    c.send("/bridge/file/process", "nan", str(files_dir / "nan-take.wav"), str(files_dir / "nan-out.wav"))
+    err = c.expect("/bridge/error", timeout=60)
+    assert err[1] == "audio" and "5 NaN/Inf samples in nan-take.wav treated as silence" in err[2]
+    assert c.expect("/bridge/file/done", timeout=120)[0] == "nan"
+    assert np.isfinite(sf.read(files_dir / "nan-out.wav")[0]).all()
     c.close()
 
 
