@@ -113,6 +113,7 @@ def _font_features(work: Path, font: str, seconds: float, seed: int, retrain: bo
         with np.load(cache, allow_pickle=False) as a:
             return dict(a)
     t = time.perf_counter()
+    log.info("rendering %d x %g s per instrument with %s", n_phr, phrase_s, font)
     audio = render_phrases(font, MELODIC, n_phr, phrase_s, seed)
     log.info("rendered %d x %g s per instrument with %s in %.1f s", n_phr, phrase_s, font, time.perf_counter() - t)
     rng = np.random.default_rng(stable_seed(seed, "augment", font))
@@ -196,6 +197,8 @@ def build_judge(work: Path, holdout: str = DEFAULT_HOLDOUT, seconds: float = 120
     t = time.perf_counter()
     for font in SOUNDFONTS:
         corpus.find_soundfont(font)  # a clear error before any work when one is missing
+    log.info("building the judge once: FluidSynth renders of %d soundfonts and a classifier (about a minute on "
+             "2 cores), cached in %s", len(SOUNDFONTS), work)
     feats = {font: _font_features(work, font, seconds, seed, retrain) for font in SOUNDFONTS}
     clf, rep = _fit_held_out(feats, holdout)
     others = {}

@@ -109,3 +109,9 @@ def test_every_option_says_what_it_does():
     bare = [(name, a.option_strings or a.dest) for name, p in parsers.items() for a in p._actions
             if not a.help and a.dest != "help"]
     assert bare == []
+
+
+def test_generate_refuses_zero_or_negative_counts_with_the_range(tmp_path, tiny_model_dir):
+    for n in ("0", "-3"):
+        r = bridge("generate", "--model", "kick", "-n", n, "-o", str(tmp_path), "--models", str(tiny_model_dir))
+        assert r.returncode == 2 and f"n: expected at least 1, got {n}" in r.stderr and "Traceback" not in r.stderr

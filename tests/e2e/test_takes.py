@@ -202,6 +202,8 @@ def test_long_commands_work_in_a_real_terminal(tmp_path, tiny_model_dir):
         code, text = run_in_terminal(*args)
         assert code == 0, f"{name}: exit {code}\n{text[-2000:]}"
         assert "Traceback" not in text, f"{name}:\n{text[-2000:]}"
+        if name == "sweep":  # the minute of judge building is announced, not silent
+            assert "building the judge once" in text, text[:2000]
         if name in ("transfer", "accompany"):
             assert "100%" in text, f"{name}: the progress bar did not reach its end\n{text[-2000:]}"
         for p in outputs:
