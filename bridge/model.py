@@ -66,6 +66,14 @@ class ModelInfo:
             except json.JSONDecodeError:
                 raise ModelError(f"{path.name}: metadata {key!r} is not JSON: {meta[key][:60]!r}") from None
 
+        try:
+            return cls._from_metadata(path, meta, get)
+        except (TypeError, ValueError, KeyError, AttributeError) as e:  # a value of the wrong type
+            raise ModelError(f"{path.name}: metadata has a value of the wrong type ({type(e).__name__}: "
+                             f"{str(e)[:160]}); re-export it with `bridge export`") from None
+
+    @classmethod
+    def _from_metadata(cls, path: Path, meta: dict[str, str], get) -> "ModelInfo":
         fmt = get("format")
         if fmt != FORMAT:
             raise ModelError(f"{path.name}: format: expected {FORMAT!r}, got {fmt!r}")
@@ -374,8 +382,22 @@ class ModelSet(Mapping):
         return self._loaded[name]
 
     def load(self, name: str) -> Denoiser:
-        """Loads (or reloads) ``name`` from disk, replacing any loaded copy on success."""
-        den = Denoiser.load(resolve_model(name, self.dirs), self._providers, self.threads, self.spinning)
+        """Loads (or reloads) ``name`` from disk, replacing any loaded copy on success.
+
+        A broken file of that name in an earlier folder falls back to the next one (a
+        damaged copy in ``--models`` leaves the shipped model in service), said in the log.
+        """
+        paths = [Path(d) / f"{name}.onnx" for d in self.dirs if (Path(d) / f"{name}.onnx").is_file()]
+        if not paths:
+            paths = [resolve_model(name, self.dirs)]  # a path, or the error listing what exists
+        for i, path in enumerate(paths):
+            try:
+                den = Denoiser.load(path, self._providers, self.threads, self.spinning)
+                break
+            except ModelError as e:
+                if i == len(paths) - 1:
+                    raise
+                log.warning("%s; using %s instead", e, paths[i + 1])
         if self.provider is None or den.provider != self.provider:
             self.provider, self.provider_note = den.provider, den.provider_note
             if den.provider == "cpu" and "cuda" in self._providers:

@@ -61,7 +61,8 @@ class PresetLibrary:
         for d in self.dirs:
             if d.is_dir():
                 for p in sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")):
-                    found.setdefault(p.stem, p)
+                    if p.is_file():  # regular files only: reading a FIFO would block the daemon
+                        found.setdefault(p.stem, p)
         return found
 
     def reload_if_changed(self) -> list[str]:

@@ -28,6 +28,9 @@ from .framing import Fifo, Geometry, Resampler
 from .window import Denoiser, Window, WindowSettings, analyse, render
 
 MAX_WINDOWS_IN_FLIGHT = 16
+# Input and output are bounded to +24 dBFS: audio beyond that is a broken client or model,
+# and left alone it overflows the spectra (3.4e38 squared) into NaN.
+OUTPUT_CEILING = 16.0
 # Rows per onnxruntime call. On the 2-core CPU here a forward cost ~12 ms per row up to batch 4
 # and 16-31 ms per row at batch 9-16 (cache effects), so larger groups are split.
 MAX_ROWS_PER_CALL = 4
@@ -76,7 +79,7 @@ class Stream:
         self.n_channels = n_channels
         self.steps_cap: int | None = None
         self.stats = {"windows": 0, "silent_windows": 0, "model_rows": 0, "ticks": 0, "underrun_samples": 0,
-                      "nonfinite_samples": 0, "reduced_step_windows": 0, "failed_windows": 0}
+                      "nonfinite_samples": 0, "reduced_step_windows": 0, "failed_windows": 0, "clipped_blocks": 0}
         self.errors: list[BridgeError] = []
         self._preset = None
         self.set_preset(preset)
@@ -182,6 +185,9 @@ class Stream:
         if n_bad:
             block = np.where(bad, 0.0, block).astype(np.float32)
             self.stats["nonfinite_samples"] += n_bad
+        if np.abs(block).max(initial=0.0) > OUTPUT_CEILING:  # finite garbage (1e30) must not reach the maths
+            block = np.clip(block, -OUTPUT_CEILING, OUTPUT_CEILING)
+            self.stats["clipped_blocks"] += 1
         self._dry.push(block)
         resampled = self._in_rs(block)
         if resampled.shape[1]:
@@ -303,7 +309,7 @@ class Stream:
         mix = self._preset.render.mix
         if self.n_lanes == 1 and self.n_channels > 1:
             wet = np.broadcast_to(wet, dry.shape)
-        return (mix * wet + (1.0 - mix) * dry).astype(np.float32)
+        return np.clip(mix * wet + (1.0 - mix) * dry, -OUTPUT_CEILING, OUTPUT_CEILING).astype(np.float32)
 
     def process(self, block: np.ndarray, progress: Callable[[int], None] | None = None,
                 gate: Callable[[], None] | None = None) -> np.ndarray:
@@ -382,6 +388,9 @@ def _step(jobs: list[Window]) -> None:
     x = np.concatenate([job.request[0] for job in jobs])
     t = np.concatenate([np.full(job.request[0].shape[0], job.request[1], np.int64) for job in jobs])
     eps, x0_pred = jobs[0].settings.denoise(x, t)
+    if not (np.isfinite(eps).all() and np.isfinite(x0_pred).all()):  # a broken model: its windows go silent
+        raise ModelError(f"model {'+'.join(map(str, jobs[0].settings.key[:2]))}: non-finite output (NaN or Inf) "
+                         f"for {x.shape[0]} window(s) at t={int(t[0])}")
     i = 0
     for job in jobs:
         n = job.request[0].shape[0]

@@ -27,13 +27,14 @@ from bridge.sampling import cosine_alpha_bar  # noqa: E402
 
 def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, seed: int = 0,
                      n_timesteps: int = 1000, prediction_type: str = "v", fixed_frames: int | None = None,
-                     slow: int = 0) -> Path:
+                     slow: int = 0, nan_output: bool = False) -> Path:
     """Writes a small real ONNX denoiser (a fixed 3x3 conv plus a t term) with bridge metadata.
 
     Built with onnx.helper, no torch: pred = 0.3 * conv3x3(x) + 1e-4 * t. ``fixed_frames``
     fixes the frame axis, so onnxruntime itself refuses any other width (a real failure
     for tests). ``slow`` adds that many wide 7x7 convolutions whose result is multiplied
-    by 0: the same output, computed slowly (for drain and deadline tests).
+    by 0: the same output, computed slowly (for drain and deadline tests). ``nan_output``
+    adds 0/0 to every prediction: a model that runs and answers NaN.
     """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -68,6 +69,11 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
         nodes.append(helper.make_node("Conv", [f"s{slow}", "sb"], ["sl"], pads=[3, 3, 3, 3]))
         nodes.append(helper.make_node("Mul", ["sl", "zero"], ["sz"]))
         nodes.append(helper.make_node("Add", ["fast", "sz"], ["pred"]))
+    if nan_output:
+        inits.append(numpy_helper.from_array(np.array(0.0, np.float32), "zz"))
+        out = nodes[-1].output[0]
+        nodes[-1].output[0] = "pre_nan"
+        nodes += [helper.make_node("Div", ["zz", "zz"], ["nan"]), helper.make_node("Add", ["pre_nan", "nan"], [out])]
     frames = "frames" if fixed_frames is None else fixed_frames
     graph = helper.make_graph(
         nodes, f"tiny_{instrument}",

@@ -126,3 +126,17 @@ def test_a_broken_edit_is_reported_once_and_the_last_good_version_stays(tmp_path
     assert lib.reload_if_changed() == [] and lib.failed == ["mine"]
     assert lib["mine"].target == "violin" and "strength" in lib.errors["mine"]
     assert lib.reload_if_changed() == [] and lib.failed == []  # unchanged since: not reported again
+
+
+def test_a_fifo_or_a_non_utf8_file_in_the_preset_folder_never_blocks_or_breaks_reloads(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.yaml")  # reading it would wait forever for a writer
+    (tmp_path / "latin1.yaml").write_bytes(b"description: caf\xe9\ntarget: violin\n")
+    (tmp_path / "good.yaml").write_text("target: cello\n")
+    lib = PresetLibrary([tmp_path])  # returns: the FIFO is not read
+    assert "pipe" not in lib.names() and lib["good"].target == "cello"
+    assert "not UTF-8 text" in lib.errors["latin1"]
+    (tmp_path / "good.yaml").write_text("target: guitar\n")
+    os.utime(tmp_path / "good.yaml", ns=(1, 1))
+    assert "good" in lib.reload_if_changed() and lib["good"].target == "guitar"  # reloads still work

@@ -117,3 +117,26 @@ def test_a_damaged_model_is_refused_by_its_content_hash(tmp_path):
     (tmp_path / "kick.onnx").write_bytes(bytes(data))
     with pytest.raises(ModelError, match="kick.onnx: content hash mismatch .* changed or damaged after export"):
         read_metadata(tmp_path / "kick.onnx")
+
+
+def test_metadata_of_the_wrong_type_is_a_clear_model_error(tmp_path):
+    import onnx
+
+    path = build_tiny_model(tmp_path / "odd.onnx", "odd")
+    m = onnx.load(str(path))
+    for e in m.metadata_props:
+        if e.key == "n_timesteps":
+            e.value = json.dumps([1, 2])
+    onnx.save(m, str(path))
+    with pytest.raises(ModelError, match=r"odd.onnx: metadata has a value of the wrong type .* re-export"):
+        read_metadata(path)
+
+
+def test_a_broken_copy_in_a_user_folder_falls_back_to_the_shipped_model(tmp_path, caplog):
+    from bridge.model import PACKAGE_MODELS
+
+    (tmp_path / "violin.onnx").write_bytes(b"\x00 not a model")
+    ms = ModelSet([tmp_path], "cpu", threads=1)
+    den = ms["violin"]
+    assert den.info.path == PACKAGE_MODELS / "violin.onnx"
+    assert "using" in caplog.text and str(PACKAGE_MODELS / "violin.onnx") in caplog.text

@@ -305,3 +305,33 @@ def test_loudness_is_kept_for_every_channel_count(tiny_models, channels):
     for k in range(channels):
         assert abs(dsp.rms_db(out[k, core]) - dsp.rms_db(y[k, core])) < 0.5, (k, dsp.rms_db(out[k, core]),
                                                                                dsp.rms_db(y[k, core]))
+
+
+def test_finite_garbage_in_gives_bounded_audio_out(tiny_models):
+    """3.4e38 is finite; squared in a spectrum it is not. The input is bounded before the maths, the output after."""
+    y = harmonic_tone(220, 2.0, 22050)[None].copy()
+    y[0, 10000:10100] = 3.4e38
+    y[0, 20000:20100] = -1e30
+    s = stream.Stream(tiny_models, PRESET, 22050, 1)
+    out = offline.run(s, y)
+    assert np.isfinite(out).all() and np.abs(out).max() <= stream.OUTPUT_CEILING
+    assert s.stats["clipped_blocks"] > 0
+
+
+def test_a_model_that_answers_nan_is_silenced_and_reported(tmp_path):
+    from bridge.model import ModelSet
+
+    build_tiny_model(tmp_path / "violin.onnx", "violin", nan_output=True)
+    models = ModelSet([tmp_path], "cpu", threads=1)
+    s = stream.Stream(models, PRESET, 22050, 1)
+    y = harmonic_tone(220, 2.0, 22050)[None]
+    out = []
+    for i in range(0, y.shape[1], 512):
+        s.write(y[:, i : i + 512])
+        while s.available() < y[:, i : i + 512].shape[1] and s.busy:
+            stream.tick_streams([s])
+        out.append(s.read(y[:, i : i + 512].shape[1]))
+    out = np.concatenate(out, axis=1)
+    errors = s.take_errors()
+    assert errors and "model violin: non-finite output" in str(errors[0])
+    assert np.isfinite(out).all() and np.abs(out).max() == 0.0  # silence, never NaN to the DAW
