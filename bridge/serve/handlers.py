@@ -21,7 +21,8 @@ from ..errors import BusyError, ModelError, ParameterError
 from ..stream import check_preset
 from . import jobs, osc
 from .files import FileAccess
-from .worker import Chunk, Close, LatencyQuery, OscSink, Open, SetPreset, StreamWorker, Sync
+from .messages import Chunk, Close, LatencyQuery, OscSink, Open, SetPreset, Sync
+from .worker import StreamWorker
 
 log = logging.getLogger("bridge.serve")
 

@@ -20,7 +20,7 @@ from .. import audio_io, offline
 from ..config import GenerateConfig, PairConfig, Preset
 from ..errors import BridgeError, JobCancelled, ParameterError
 from . import osc
-from .worker import SetPreset
+from .messages import SetPreset
 
 log = logging.getLogger("bridge.serve")
 

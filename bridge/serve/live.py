@@ -59,7 +59,7 @@ import numpy as np
 from ..config import check_stream
 from ..errors import ParameterError
 from .devices import JACK_CLIENT_NAME, AudioDeviceError, init_portaudio, jack_client_name, resolve_device  # noqa: F401
-from .worker import Chunk, Close, Open
+from .messages import Chunk, Close, Open
 
 log = logging.getLogger("bridge.live")
 

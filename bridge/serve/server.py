@@ -33,7 +33,8 @@ from . import osc
 from .files import FileAccess, default_roots
 from .handlers import ROUTES, App
 from .jobs import BackgroundWorker
-from .worker import Stop, StreamWorker
+from .messages import Stop
+from .worker import StreamWorker
 
 log = logging.getLogger("bridge.serve")
 

@@ -1,4 +1,4 @@
-"""The stream worker: the one thread that owns every live stream.
+"""The stream worker: the one thread that owns every live stream (its messages: :mod:`.messages`).
 
 Handlers (OSC, the audio interface) put typed messages in its inbox and never touch a
 stream. Each loop the worker takes what arrived, runs one batched tick over every busy
@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -24,123 +24,26 @@ from .. import stream as streaming
 from ..config import Preset
 from ..errors import BridgeError, StreamError, StreamShapeError
 from . import osc
+from .messages import REQUESTS, Chunk, Close, LatencyQuery, Open, SetPreset, Sink, Stop, Sync
 
 log = logging.getLogger(__name__)
 
 MAX_GAP_SECONDS = 10.0
 SEEN_MEMORY = 4096
+# A sequence number more than this far behind (32 chunks, more than UDP reorders on one machine)
+# is not a late chunk but a client that restarted its counter (or reopened without saying so):
+# a new run, counted, never dropped.
+RESTART_BEHIND = 32
 
 
-class Sink(Protocol):
-    """Where a stream's results go. Called from the worker thread; must not block."""
-
-    def audio(self, stream_id: int, seq: int, y: np.ndarray, encoding: str) -> None: ...
-    def opened(self, stream_id: int, latency_samples: int, latency_ms: float, rate: int, channels: int) -> None: ...
-    def closed(self, stream_id: int, counters: dict) -> None: ...
-    def latency(self, stream_id: int, samples: int, ms: float, rate: int) -> None: ...
-    def synced(self, sync_id: int) -> None: ...
-    def gap(self, stream_id: int, first_seq: int, count: int) -> None: ...
-    def late(self, stream_id: int, seq: int, kind: str) -> None: ...
-    def status(self, args: list) -> None: ...
-    def error(self, request: str, code: str, message: str) -> None: ...
-    def reopen(self, stream_id: int, reason: str) -> None: ...
+def seq_delta(seq: int, expected: int) -> int:
+    """``seq - expected`` on the int32 circle, so a counter that wraps at 2^31 keeps counting."""
+    return ((seq - expected + 2**31) % 2**32) - 2**31
 
 
-class OscSink:
-    """Results as OSC datagrams through ``send(bytes)``."""
-
-    def __init__(self, send: Callable[[bytes], None], on_error: Callable[[], None] = lambda: None):
-        self.send = send
-        self.on_error = on_error
-
-    def audio(self, stream_id, seq, y, encoding):
-        self.send(osc.build("/bridge/audio/out", stream_id, seq, *osc.encode_audio(y, encoding)))
-
-    def opened(self, stream_id, latency_samples, latency_ms, rate, channels):
-        self.send(osc.build("/bridge/stream/opened", stream_id, latency_samples, float(latency_ms), rate, channels))
-
-    def closed(self, stream_id, c):
-        self.send(osc.build("/bridge/stream/closed", stream_id, c["chunks_in"], c["chunks_out"], c["lost"], c["late"],
-                            c["duplicates"], c["late_replies"]))
-
-    def latency(self, stream_id, samples, ms, rate):
-        self.send(osc.build("/bridge/latency", samples, float(ms), rate, stream_id))
-
-    def synced(self, sync_id):
-        self.send(osc.build("/bridge/synced", sync_id))
-
-    def gap(self, stream_id, first_seq, count):
-        self.send(osc.build("/bridge/stream/gap", stream_id, first_seq, count))
-
-    def late(self, stream_id, seq, kind):
-        self.send(osc.build("/bridge/stream/late", stream_id, seq, kind))
-
-    def status(self, args):
-        self.send(osc.build("/bridge/stream/status", *args))
-
-    def error(self, request, code, message):
-        self.on_error()
-        self.send(osc.build("/bridge/error", request, code, message[:1000]))
-
-    def reopen(self, stream_id, reason):
-        self.error("/bridge/preset/load", StreamShapeError.code, f"stream {stream_id}: {reason}")
-
-
-# -- messages (the inbox's only item types) ---------------------------------------------
-@dataclass(frozen=True)
-class Open:
-    key: Any
-    stream_id: int
-    sample_rate: int
-    channels: int
-    sink: Sink
-
-
-@dataclass(frozen=True)
-class Close:
-    key: Any
-    stream_id: int
-    sink: Sink
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """One chunk of audio: ``block`` (channels, n) already decoded, or the raw OSC ``values`` to decode."""
-
-    key: Any
-    stream_id: int
-    seq: int
-    t_arrival: float
-    sink: Sink
-    block: np.ndarray | None = None
-    values: Sequence[Any] = ()
-
-
-@dataclass(frozen=True)
-class SetPreset:
-    preset: Preset
-
-
-@dataclass(frozen=True)
-class LatencyQuery:
-    key: Any
-    stream_id: int
-    sink: Sink
-
-
-@dataclass(frozen=True)
-class Sync:
-    sync_id: int
-    sink: Sink
-
-
-@dataclass(frozen=True)
-class Stop:
-    pass
-
-
-REQUESTS = {Open: "/bridge/stream/open", Close: "/bridge/stream/close", Chunk: "/bridge/audio/in",
-            LatencyQuery: "/bridge/latency/get", Sync: "/bridge/sync", SetPreset: "/bridge/preset/load"}
+def seq_wrap(seq: int) -> int:
+    """A sequence number as OSC carries it (int32)."""
+    return ((seq + 2**31) % 2**32) - 2**31
 
 
 @dataclass
@@ -164,7 +67,7 @@ class StreamState:
     seen: deque = field(default_factory=lambda: deque(maxlen=SEEN_MEMORY))
     seen_set: set = field(default_factory=set)
     counters: dict = field(default_factory=lambda: dict(
-        chunks_in=0, chunks_out=0, lost=0, late=0, duplicates=0, late_replies=0, nonfinite=0))
+        chunks_in=0, chunks_out=0, lost=0, late=0, duplicates=0, late_replies=0, nonfinite=0, restarts=0))
     lags: deque = field(default_factory=lambda: deque(maxlen=4096))
     last_adjust: float = 0.0
     last_late: float = 0.0
@@ -319,8 +222,11 @@ class StreamWorker(threading.Thread):
         if budget is None:
             budget = self._auto_budget(self.preset, m.sample_rate, m.channels)
         stream = streaming.Stream(self.models, self.preset, m.sample_rate, m.channels, compute_budget_s=budget)
-        if self.streams.pop(m.key, None) is not None:
-            log.info("stream %d reopened; the old one is dropped", m.stream_id)
+        old = self.streams.pop(m.key, None)
+        if old is not None:  # every chunk the old one received is answered first, none dropped
+            self._finish(old)
+            log.info("stream %d reopened (%d Hz, %d ch); the old one answered all %d chunks", m.stream_id,
+                     m.sample_rate, m.channels, old.counters["chunks_in"])
         self.streams[m.key] = StreamState(m.stream_id, stream, m.sink, budget)
         m.sink.opened(m.stream_id, stream.latency_samples, stream.latency_ms, stream.sample_rate, stream.n_channels)
         log.info("stream %d open: %d Hz, %d ch, latency %d samples (%.1f ms, of which compute budget %.0f ms)",
@@ -338,13 +244,20 @@ class StreamWorker(threading.Thread):
 
     def _on_close(self, m: Close) -> None:
         st = self._state(m.key, m.stream_id, "stream/close")
-        # Every chunk received is answered before the stream goes: no output is dropped.
+        self._finish(st)
+        self.streams.pop(m.key, None)
+        m.sink.closed(m.stream_id, dict(st.counters))
+
+    def _finish(self, st: StreamState) -> None:
+        """Answers every chunk the stream holds: computes what is due, then flushes with silence."""
         while st.pending and st.stream.busy:
             self._tick([st])
             self._emit(st)
-        self._emit(st)
-        self.streams.pop(m.key, None)
-        m.sink.closed(m.stream_id, dict(st.counters))
+        if st.pending:  # their output needs input that will not come: the latency's worth of silence
+            st.stream.write(np.zeros((st.stream.n_channels, st.stream.latency_samples), np.float32))
+            while st.stream.busy:
+                self._tick([st])
+            self._emit(st)
 
     def _on_preset(self, preset: Preset) -> None:
         self.preset = preset
@@ -363,13 +276,21 @@ class StreamWorker(threading.Thread):
         else:
             block, encoding = osc.decode_audio("/bridge/audio/in", m.values, st.stream.n_channels)
         seq, n = m.seq, block.shape[1]
-        if st.expected is not None and seq < st.expected:
+        delta = 0 if st.expected is None else seq_delta(seq, st.expected)
+        if -RESTART_BEHIND <= delta < 0:
             kind = "duplicate" if seq in st.seen_set else "late"
             st.counters["duplicates" if kind == "duplicate" else "late"] += 1
             m.sink.late(m.stream_id, seq, kind)
             return
-        if st.expected is not None and seq > st.expected:
-            missing = seq - st.expected
+        if delta < -RESTART_BEHIND:  # the client started counting again: a new run of the same stream
+            st.counters["restarts"] += 1
+            log.info("stream %d: seq %d after %d, far behind: the client restarted its count", m.stream_id, seq,
+                     st.expected - 1)
+            st.seen.clear()
+            st.seen_set.clear()
+            delta = 0
+        if delta > 0:
+            missing = delta
             frames = st.last_frames or n
             if missing * frames > MAX_GAP_SECONDS * st.stream.sample_rate:
                 m.sink.error("/bridge/audio/in", "sequence",
@@ -378,9 +299,9 @@ class StreamWorker(threading.Thread):
             else:
                 st.counters["lost"] += missing
                 m.sink.gap(m.stream_id, st.expected, missing)
-                for s in range(st.expected, seq):
+                for k in range(missing):
                     st.stream.write(np.zeros((st.stream.n_channels, frames), np.float32))
-                    st.pending.append(PendingChunk(s, frames, m.t_arrival, encoding))
+                    st.pending.append(PendingChunk(seq_wrap(st.expected + k), frames, m.t_arrival, encoding))
         bad = st.stream.write(block)
         if bad:
             st.counters["nonfinite"] += bad
@@ -388,7 +309,7 @@ class StreamWorker(threading.Thread):
                          f"stream {m.stream_id} seq {seq}: {bad} NaN/Inf samples replaced by silence")
         st.pending.append(PendingChunk(seq, n, m.t_arrival, encoding))
         st.counters["chunks_in"] += 1
-        st.expected = seq + 1
+        st.expected = seq_wrap(seq + 1)
         st.last_frames = n
         st.remember(seq)
         self.audio_s += n / st.stream.sample_rate

@@ -97,7 +97,7 @@ def test_gaps_duplicates_and_late_chunks_are_reported(daemon):
     seqs = sorted(c.expect("/bridge/audio/out")[1] for _ in range(5))
     assert seqs == [0, 1, 2, 3, 4]  # the lost chunks are answered too (with their silence), nothing vanishes
     closed = c.request("/bridge/stream/close", 6, reply="/bridge/stream/closed")
-    assert closed == [6, 3, 5, 2, 1, 1, closed[6]]
+    assert closed == [6, 3, 5, 2, 1, 1, closed[6], 0]  # ..., late_replies, restarts
 
 
 def test_nan_audio_is_replaced_and_reported(daemon):
