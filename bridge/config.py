@@ -328,6 +328,7 @@ class ServerConfig:
     max_file_seconds: float = _f(600.0, lo=1.0, hi=36000.0)
     recv_buffer_bytes: int = _f(8 * 1024 * 1024, lo=65536, hi=1 << 30)
     adapt_steps: bool = _f(True, doc="lower the step count when compute falls behind")
+    idle_close_s: float = _f(60.0, lo=1.0, hi=86400.0, doc="close a stream that sent no audio for this long")
 
     @classmethod
     def from_dict(cls, data, where=""):

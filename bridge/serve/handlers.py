@@ -27,6 +27,27 @@ from .worker import StreamWorker
 log = logging.getLogger("bridge.serve")
 
 LISTEN_KINDS = ("param", "status", "latency")
+MAX_LISTENERS = 32  # per kind, over all clients
+INFO_PER_SECOND, INFO_BURST = 2.0, 10  # /bridge/info answers ~3 KB to 20 B: bounded per client
+ERRORS_PER_SECOND, ERROR_BURST = 20.0, 50  # error replies per client; the rest are counted, not sent
+
+
+class Budget:
+    """A token bucket per client: ``burst`` at once, then ``rate`` a second."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst = rate, float(burst)
+        self._left: dict = {}
+
+    def take(self, key) -> bool:
+        now = time.monotonic()
+        tokens, last = self._left.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        ok = tokens >= 1.0
+        self._left[key] = (tokens - 1.0 if ok else tokens, now)
+        if len(self._left) > 4096:  # forget clients that went quiet
+            self._left = {k: v for k, v in self._left.items() if now - v[1] < 60.0}
+        return ok
 JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 Reply = Callable[[bytes], None]
 
@@ -47,7 +68,9 @@ class App:
         self.send = send
         self.reply_ports: dict[tuple[str, int], int] = {}
         self.listeners: dict[str, set[tuple[str, int]]] = {k: set() for k in LISTEN_KINDS}
-        self.stats = dict(datagrams=0, messages=0, malformed=0, errors=0, internal=0)
+        self.stats = dict(datagrams=0, messages=0, malformed=0, errors=0, internal=0, errors_not_sent=0)
+        self.error_budget = Budget(ERRORS_PER_SECOND, ERROR_BURST)
+        self.info_budget = Budget(INFO_PER_SECOND, INFO_BURST)
         self.accepting = True
         self.midi = None
 
@@ -56,18 +79,22 @@ class App:
         return (src[0], self.reply_ports.get(src[:2], self.server.reply_port))
 
     def replier(self, src: tuple) -> Reply:
-        addr = self.reply_addr(src)
-        return lambda data: self.send(data, addr)
+        return _Replier(self.send, self.reply_addr(src))
 
     def sink(self, reply: Reply) -> OscSink:
-        return OscSink(reply, self._count_error)
+        return OscSink(reply, lambda: self.error_allowed(reply))
 
-    def _count_error(self) -> None:
+    def error_allowed(self, reply: Reply) -> bool:
+        """Counts an error for ``reply``'s client; False once it has had its share (then only counted)."""
         self.stats["errors"] += 1
+        if self.error_budget.take(getattr(reply, "addr", None) or id(reply)):
+            return True
+        self.stats["errors_not_sent"] += 1
+        return False
 
     def send_error(self, reply: Reply, request: str, code: str, message: str) -> None:
-        self._count_error()
-        reply(osc.build("/bridge/error", request, code, message[:1000]))
+        if self.error_allowed(reply):
+            reply(osc.build("/bridge/error", request, code, message[:1000]))
 
     def push(self, kind: str, data: bytes) -> None:
         for addr in list(self.listeners[kind]):
@@ -116,6 +143,18 @@ class App:
         busy = 100.0 * w.busy_s / max(w.audio_s, 1e-9) if w.audio_s else 0.0
         return [s["streams"], w.queued(), float(busy), s["lost"], s["late"], s["duplicates"], s["late_replies"],
                 self.stats["malformed"], self.stats["errors"], self.models.provider or "none", self.jobs.current or ""]
+
+
+class _Replier:
+    """Sends to one client's reply address (and says which, for per-client limits)."""
+
+    __slots__ = ("send", "addr")
+
+    def __init__(self, send: Callable[[bytes, tuple], None], addr: tuple[str, int]):
+        self.send, self.addr = send, addr
+
+    def __call__(self, data: bytes) -> None:
+        self.send(data, self.addr)
 
 
 def wire(value: Any) -> Any:
@@ -169,6 +208,8 @@ def ping(app: App, a, values, src, reply) -> None:
 
 
 def info(app: App, a, values, src, reply) -> None:
+    if not app.info_budget.take(app.reply_addr(src)):
+        raise BusyError(f"/bridge/info: at most {INFO_BURST} at once, then {INFO_PER_SECOND:g} a second per client")
     reply(osc.build("/bridge/info/version", __version__, 1))
     reply(osc.build("/bridge/info/provider", app.models.provider or "none", app.models.provider_note[:500]))
     for name, den in sorted(app.models.loaded.items()):
@@ -208,7 +249,10 @@ def param_get(app: App, a, values, src, reply) -> None:
 
 
 def listen(app: App, a, values, src, reply) -> None:
-    app.listeners[_listen_kind("/bridge/listen", a["what"])].add(app.reply_addr(src))
+    group = app.listeners[_listen_kind("/bridge/listen", a["what"])]
+    if app.reply_addr(src) not in group and len(group) >= MAX_LISTENERS:
+        raise BusyError(f"/bridge/listen {a['what']}: {MAX_LISTENERS} listeners already; unlisten one first")
+    group.add(app.reply_addr(src))
     reply(osc.build("/bridge/listening", a["what"]))
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import audio_io, offline
 from ..config import GenerateConfig, PairConfig, Preset
-from ..errors import BridgeError, JobCancelled, ParameterError
+from ..errors import BridgeError, BusyError, JobCancelled, ParameterError
 from . import osc
 from .messages import SetPreset
 
@@ -27,6 +27,9 @@ log = logging.getLogger("bridge.serve")
 Reply = Callable[[bytes], None]
 Job = Callable[[Callable[..., None]], None]
 PROGRESS_STEP = 0.1
+MAX_QUEUED_JOBS = 8
+# A file's decoded size is bounded too, not only its duration: a header may claim 192 kHz x 8 ch.
+MAX_FILE_SAMPLES_PER_SECOND = 48000 * 2
 
 
 class BackgroundWorker(threading.Thread):
@@ -41,6 +44,11 @@ class BackgroundWorker(threading.Thread):
         self.cancelled = threading.Event()
 
     def submit(self, name: str, request: str, fn: Job, reply: Reply) -> None:
+        """Queues a job; refuses with BusyError when ``MAX_QUEUED_JOBS`` are waiting already."""
+        waiting = self.jobs.qsize()
+        if waiting >= MAX_QUEUED_JOBS:
+            raise BusyError(f"{request}: {waiting} jobs are queued (at most {MAX_QUEUED_JOBS}); "
+                            f"send more when one is done")
         self.jobs.put((name, request, fn, reply))
 
     def gate(self, *_args) -> None:
@@ -87,6 +95,11 @@ def check_duration(path: Path, max_s: float) -> None:
     if info.duration > max_s:
         raise ParameterError(f"in_path: expected at most {max_s:.0f} s, got {info.duration:.1f} s "
                              f"(split the file, or render it with `bridge transfer`)")
+    limit = int(max_s * MAX_FILE_SAMPLES_PER_SECOND)
+    if info.frames * info.channels > limit:
+        raise ParameterError(f"in_path: {info.frames} frames x {info.channels} channels ({info.samplerate} Hz) is "
+                             f"more than {limit} samples, {max_s:.0f} s of 48 kHz stereo; render it with "
+                             f"`bridge transfer`")
 
 
 def load_model(models, name: str, worker, reply: Reply) -> Job:

@@ -35,7 +35,8 @@ class Sink(Protocol):
 class OscSink:
     """Results as OSC datagrams through ``send(bytes)``."""
 
-    def __init__(self, send: Callable[[bytes], None], on_error: Callable[[], None] = lambda: None):
+    def __init__(self, send: Callable[[bytes], None], on_error: Callable[[], bool] = lambda: True):
+        """``on_error()`` counts an error and says whether to send it (the daemon's per-client limit)."""
         self.send = send
         self.on_error = on_error
 
@@ -65,8 +66,8 @@ class OscSink:
         self.send(osc.build("/bridge/stream/status", *args))
 
     def error(self, request, code, message):
-        self.on_error()
-        self.send(osc.build("/bridge/error", request, code, message[:1000]))
+        if self.on_error():
+            self.send(osc.build("/bridge/error", request, code, message[:1000]))
 
     def reopen(self, stream_id, reason):
         self.error("/bridge/preset/load", StreamShapeError.code, f"stream {stream_id}: {reason}")

@@ -24,6 +24,9 @@ def add_serve_args(p: argparse.ArgumentParser) -> None:
                         "a second signal exits at once")
     p.add_argument("--max-streams", type=int, default=d.max_streams,
                    help=f"streams open at once, over all clients (default {d.max_streams})")
+    p.add_argument("--idle-close", type=float, default=d.idle_close_s, metavar="SECONDS",
+                   help=f"close a stream that sent no audio for this long, freeing its slot (default "
+                        f"{d.idle_close_s:g}; a Live device reopens by itself)")
     p.add_argument("--no-adapt-steps", dest="adapt_steps", action="store_false",
                    help="keep the step count even when compute falls behind")
     p.add_argument("--midi", nargs="?", const="bridge", default=None, metavar="PORT",

@@ -189,7 +189,7 @@ async def serve(server: ServerConfig, models, presets, preset: Preset, files: Fi
         sock.close()
         raise
     signals = Signals(loop, server.drain_timeout_s)
-    worker = StreamWorker(models, preset, compute_budget_s, server.adapt_steps, server.max_streams)
+    worker = StreamWorker(models, preset, compute_budget_s, server.adapt_steps, server.max_streams, server.idle_close_s)
     app = App(server, models, presets, preset, files, worker, None, proto.sendto)
     app.jobs = BackgroundWorker(worker.idle, app.send_error)
     proto.app = app
@@ -348,7 +348,7 @@ def serve_command(args) -> int:
 
     server = ServerConfig.from_dict({
         "host": args.host, "port": args.port, "reply_port": args.reply_port, "drain_timeout_s": args.drain_timeout,
-        "max_streams": args.max_streams, "adapt_steps": args.adapt_steps,
+        "max_streams": args.max_streams, "adapt_steps": args.adapt_steps, "idle_close_s": args.idle_close,
     })
     presets = PresetLibrary(args.presets)
     preset = resolve_preset(args.preset, presets)

@@ -34,6 +34,9 @@ SEEN_MEMORY = 4096
 # is not a late chunk but a client that restarted its counter (or reopened without saying so):
 # a new run, counted, never dropped.
 RESTART_BEHIND = 32
+# Messages taken per loop before the next tick: one client's backlog cannot hold up the
+# other streams' compute.
+MESSAGES_PER_LOOP = 64
 
 
 def seq_delta(seq: int, expected: int) -> int:
@@ -72,6 +75,7 @@ class StreamState:
     last_adjust: float = 0.0
     last_late: float = 0.0
     last_frames: int = 0
+    last_audio: float = field(default_factory=time.monotonic)
 
     def remember(self, seq: int) -> None:
         if len(self.seen) == self.seen.maxlen:
@@ -92,7 +96,9 @@ class StreamState:
 class StreamWorker(threading.Thread):
     """Runs every live stream; the only thread that touches them."""
 
-    def __init__(self, models, preset: Preset, compute_budget_s: float | None, adapt_steps: bool, max_streams: int):
+    def __init__(self, models, preset: Preset, compute_budget_s: float | None, adapt_steps: bool, max_streams: int,
+                 idle_close_s: float = 60.0):
+        """A stream that sends no audio for ``idle_close_s`` is closed (its slot freed); its client is told."""
         super().__init__(name="bridge-streams", daemon=True)
         self.models = models
         self.preset = preset  # the worker's copy, changed only by SetPreset
@@ -108,6 +114,8 @@ class StreamWorker(threading.Thread):
         self.stopping = threading.Event()
         self.finished = threading.Event()
         self._cost_cache: dict[tuple, float] = {}
+        self._idle_checked = 0.0
+        self.idle_close_s = idle_close_s
 
     # -- called from other threads ---------------------------------------------------
     def submit(self, message) -> None:
@@ -140,12 +148,14 @@ class StreamWorker(threading.Thread):
         try:
             while not self._stopped():
                 has_work = any(st.stream.busy or st.pending for st in self.streams.values())
+                wait = 0.0 if has_work or self.stopping.is_set() else (1.0 if self.streams else None)
                 try:
-                    self._handle(self.inbox.get(timeout=None if not has_work and not self.stopping.is_set() else 0.0))
-                    while True:
+                    self._handle(self.inbox.get(timeout=wait))
+                    for _ in range(MESSAGES_PER_LOOP - 1):
                         self._handle(self.inbox.get_nowait())
                 except queue.Empty:
                     pass
+                self._close_idle()
                 busy = [st for st in self.streams.values() if st.stream.busy]
                 if busy:
                     self._tick(busy)
@@ -158,6 +168,18 @@ class StreamWorker(threading.Thread):
         finally:
             self.idle.set()
             self.finished.set()
+
+    def _close_idle(self) -> None:
+        now = time.monotonic()
+        if now - self._idle_checked < 1.0:
+            return
+        self._idle_checked = now
+        for key, st in list(self.streams.items()):
+            if not st.pending and now - st.last_audio > self.idle_close_s:
+                del self.streams[key]
+                log.info("stream %d closed: no audio for %.0f s", st.stream_id, now - st.last_audio)
+                st.sink.error("/bridge/audio/in", "stream", f"stream {st.stream_id} is not open any more: no audio "
+                                                            f"for {self.idle_close_s:g} s; open it again to go on")
 
     def _stopped(self) -> bool:
         """True once stopping was asked and nothing is left: no messages, no pending output."""
@@ -311,6 +333,7 @@ class StreamWorker(threading.Thread):
         st.counters["chunks_in"] += 1
         st.expected = seq_wrap(seq + 1)
         st.last_frames = n
+        st.last_audio = time.monotonic()
         st.remember(seq)
         self.audio_s += n / st.stream.sample_rate
 

@@ -91,3 +91,148 @@ def test_item11_finite_garbage_in_never_comes_out_as_nan_or_huge(daemon, value):
     assert np.isfinite(out).all() and np.abs(out).max() <= 16.0
     c.request("/bridge/stream/close", 24, reply="/bridge/stream/closed")
     c.close()
+
+
+def test_item1_a_pair_job_name_is_never_a_path(daemon, files_dir, tmp_path):
+    c = daemon.client()
+    for job in ("../x", str(tmp_path / "abs"), ".hidden", "a/b"):
+        c.send("/bridge/pair", "guitar", "violin", job, str(files_dir))
+        err = c.expect("/bridge/error")
+        assert err[0] == "/bridge/pair" and err[1] == "parameter" and "job: expected 1-64 letters" in err[2], err
+    assert not (files_dir.parent / "x_guitar.wav").exists() and not list(tmp_path.iterdir())
+    c.close()
+
+
+def test_item4_a_header_that_claims_192k_x_8ch_is_refused_before_any_read(daemon, files_dir):
+    """A sparse 'WAV' whose header says 192 kHz x 8 ch x 349 s: under 600 s, but 536 M samples."""
+    import struct
+
+    path = files_dir / "huge.wav"
+    sr, ch, frames = 192000, 8, 192000 * 349
+    data_bytes = frames * ch * 2
+    header = (b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVEfmt " +
+              struct.pack("<IHHIIHH", 16, 1, ch, sr, sr * ch * 2, ch * 2, 16) + b"data" + struct.pack("<I", data_bytes))
+    with open(path, "wb") as f:
+        f.write(header)
+        f.truncate(len(header) + data_bytes)  # sparse: no disk used
+    c = daemon.client()
+    c.send("/bridge/file/process", "huge", str(path), str(files_dir / "huge-out.wav"))
+    err = c.expect("/bridge/error")
+    assert err[1] == "parameter" and "8 channels (192000 Hz) is more than" in err[2], err
+    assert c.request("/bridge/ping", "alive", reply="/bridge/pong", timeout=1) == ["alive"]
+    path.unlink()
+    c.close()
+
+
+def test_item9_the_job_queue_is_bounded(daemon, files_dir):
+    """One datagram of 40 generate requests: at most 8 wait, the rest are refused as busy."""
+    from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    c = daemon.client()
+    b = OscBundleBuilder(IMMEDIATELY)
+    for k in range(40):
+        m = OscMessageBuilder("/bridge/generate")
+        for v in ("kick", f"flood-{k}", str(files_dir / f"flood-{k}.wav"), 1):
+            m.add_arg(v)
+        b.add_content(m.build())
+    c.send_raw(b.build().dgram)
+    done, busy = 0, 0
+    while done + busy < 40:
+        address, args = c.recv(timeout=60)
+        if address == "/bridge/generate/done":
+            done += 1
+        elif address == "/bridge/error" and args[1] == "busy":
+            busy += 1
+            assert "jobs are queued (at most 8)" in args[2]
+    assert busy >= 40 - 8 - 2 and done <= 8 + 2  # 8 waiting + the one running + one finishing meanwhile
+    c.close()
+
+
+def test_item9_an_empty_or_unloaded_target_is_refused(daemon):
+    c = daemon.client()
+    for value in ("", "0", "/etc/passwd"):
+        c.send("/bridge/param/set", "target", value)
+        err = c.expect("/bridge/error")
+        assert err[0] == "/bridge/param/set" and err[1] in ("parameter", "model"), err
+    c.send("/bridge/info")
+    while c.recv()[0] != "/bridge/info/end":  # /bridge/info still completes
+        pass
+    c.close()
+
+
+def test_item10_errors_are_rate_limited_per_client(daemon):
+    c = daemon.client()
+    c.send_raw(b"garbage" * 3)
+    assert c.expect("/bridge/error")[1] == "malformed"
+    for _ in range(300):
+        c.send_raw(b"garbage")
+    c.send("/bridge/ping", "after")
+    errors = 0
+    while True:
+        address, args = c.recv(timeout=10)
+        if address == "/bridge/pong":
+            break
+        errors += address == "/bridge/error"
+    assert 20 <= errors <= 80  # the burst (50), not 300
+    c.close()
+
+
+def test_item10_info_and_listen_cannot_be_multiplied(daemon):
+    from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    c = daemon.client()
+    b = OscBundleBuilder(IMMEDIATELY)
+    for _ in range(500):
+        b.add_content(OscMessageBuilder("/bridge/info").build())
+    c.send_raw(b.build().dgram)
+    ends = 0
+    c.send("/bridge/ping", "x")
+    while True:
+        address, args = c.recv(timeout=10)
+        if address == "/bridge/pong":
+            break
+        ends += address == "/bridge/info/end"
+    assert ends <= 11  # the burst of 10 (plus one refilled), not 500
+    clients = [daemon.client() for _ in range(40)]
+    answers = [cl.request("/bridge/listen", "status", reply="/bridge/listening") if i < 30 else None
+               for i, cl in enumerate(clients)]
+    assert all(answers[:30])
+    refused = 0
+    for cl in clients[30:]:
+        cl.send("/bridge/listen", "status")
+        while True:
+            address, args = cl.recv(timeout=10)
+            if address == "/bridge/listening":
+                break
+            if address == "/bridge/error":
+                assert args[1] == "busy" and "32 listeners already" in args[2]
+                refused += 1
+                break
+    assert refused == 40 - 32  # 32 listeners at most, whoever they are
+    for cl in clients:
+        cl.send("/bridge/unlisten", "status")
+        cl.close()
+    c.close()
+
+
+@pytest.mark.slow
+def test_item7_a_vanished_client_frees_its_stream_slot(tiny_model_dir, preset_dir, files_dir):
+    from support import run_daemon
+
+    with run_daemon("--models", str(tiny_model_dir), "--presets", str(preset_dir), "--files", str(files_dir),
+                    "--provider", "cpu", "--max-streams", "2", "--idle-close", "2") as d:
+        gone = [d.client() for _ in range(2)]
+        for i, g in enumerate(gone):
+            g.request("/bridge/stream/open", 1, SR, 1, reply="/bridge/stream/opened")
+            g.close()  # vanished without closing
+        c = d.client()
+        c.send("/bridge/stream/open", 1, SR, 1)
+        assert c.expect("/bridge/error")[1] == "busy"
+        import time
+
+        time.sleep(3.5)  # idle close after 2 s of no audio
+        assert c.request("/bridge/stream/open", 1, SR, 1, reply="/bridge/stream/opened", timeout=10)[0] == 1
+        assert "closed: no audio for" in d.log()
+        c.close()
