@@ -32,7 +32,7 @@ class ExportError(RuntimeError):
 
 
 def load_checkpoint(path: Path) -> tuple[UNet, TrainConfig, dict]:
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = torch.load(path, map_location="cpu", weights_only=True)
     cfg = TrainConfig.from_dict(state["config"])
     model = UNet(cfg.unet)
     model.load_state_dict(state["ema"])

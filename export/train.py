@@ -160,7 +160,7 @@ def train(cfg: TrainConfig, progress: bool = True, stop_at: int | None = None, c
     ckpt_path = out / "ckpt.pt"
     data_rng = np.random.default_rng([cfg.seed, rank])
     if ckpt_path.is_file():
-        state = torch.load(ckpt_path, map_location=device, weights_only=False)
+        state = torch.load(ckpt_path, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
@@ -297,7 +297,7 @@ def main(argv=None) -> int:
     cfg = config_from_args(a)
     ckpt = Path(cfg.out) / "ckpt.pt"
     if ckpt.is_file():
-        saved = TrainConfig.from_dict(torch.load(ckpt, map_location="cpu", weights_only=False)["config"])
+        saved = TrainConfig.from_dict(torch.load(ckpt, map_location="cpu", weights_only=True)["config"])
         if saved.unet != cfg.unet or saved.mel != cfg.mel or saved.prediction_type != cfg.prediction_type:
             raise SystemExit(f"{ckpt}: was trained with another network, mel or prediction type; use a new --out")
     command = "bridge train " + shlex.join(sys.argv[1:] if argv is None else argv)

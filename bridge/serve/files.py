@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Iterable
 
@@ -14,8 +13,9 @@ WRITE_SUFFIXES = (".wav", ".flac", ".ogg", ".aif", ".aiff")
 
 
 def default_roots() -> list[Path]:
-    """The system temp folder (where Max's ``writewave`` is pointed) and ``~/Music/bridge``."""
-    return [Path(tempfile.gettempdir()), Path.home() / "Music" / "bridge"]
+    """``~/Music/bridge``: the Live device's clip folder. Not the system temp folder, which any
+    local user can read and write (pass ``--files`` to add folders)."""
+    return [Path.home() / "Music" / "bridge"]
 
 
 class FileAccess:

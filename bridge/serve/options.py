@@ -16,7 +16,7 @@ def add_serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", default="guitar-to-violin", help="preset name or .yaml path loaded at start")
     p.add_argument("--presets", action="append", default=[], metavar="DIR", help="extra preset folder")
     p.add_argument("--files", action="append", default=[], metavar="DIR",
-                   help="folder file mode may read and write (default: the temp folder and ~/Music/bridge)")
+                   help="folder file mode may read and write (repeat for more; default: ~/Music/bridge)")
     p.add_argument("--compute-budget-ms", type=float, default=None,
                    help="compute time added to the latency so replies leave on time (default: twice one window)")
     p.add_argument("--drain-timeout", type=float, default=d.drain_timeout_s,

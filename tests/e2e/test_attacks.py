@@ -236,3 +236,13 @@ def test_item7_a_vanished_client_frees_its_stream_slot(tiny_model_dir, preset_di
         assert c.request("/bridge/stream/open", 1, SR, 1, reply="/bridge/stream/opened", timeout=10)[0] == 1
         assert "closed: no audio for" in d.log()
         c.close()
+
+
+def test_smaller_the_default_file_folder_is_not_the_shared_temp_folder():
+    import tempfile
+    from pathlib import Path
+
+    from bridge.serve.files import default_roots
+
+    assert Path(tempfile.gettempdir()) not in default_roots()
+    assert default_roots() == [Path.home() / "Music" / "bridge"]

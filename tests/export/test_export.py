@@ -61,11 +61,11 @@ def test_resume_continues_where_it_stopped(corpus, tmp_path):
     cfg = config(corpus, tmp_path / "run", 10)
     first = train(cfg, progress=False, stop_at=5)
     assert first["steps"] == 5
-    state = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)
+    state = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=True)
     assert state["step"] == 5
     second = train(cfg, progress=False)
     assert second["steps"] == 10
-    history = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)["history"]
+    history = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=True)["history"]
     assert [s for s, _ in history] == list(range(1, 11))
 
 
@@ -105,7 +105,7 @@ def test_ddp_two_cpu_processes(corpus, tmp_path):
     summary = json.loads(r.stdout.strip().splitlines()[-1])
     assert summary["steps"] == 4
     assert "2 processes" in r.stderr
-    state = torch.load(tmp_path / "ddp" / "ckpt.pt", weights_only=False)
+    state = torch.load(tmp_path / "ddp" / "ckpt.pt", weights_only=True)
     assert state["step"] == 4
 
 
