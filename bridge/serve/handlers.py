@@ -202,8 +202,13 @@ def hello(app: App, a, values, src, reply) -> None:
     app.replier(src)(osc.build("/bridge/welcome", __version__, app.reply_addr(src)[1], app.models.provider or "none"))
 
 
+MAX_TOKEN = 1024
+
+
 def ping(app: App, a, values, src, reply) -> None:
     token = a.get("token")
+    if isinstance(token, (str, bytes)) and len(token) > MAX_TOKEN:  # the pong must fit a datagram
+        raise ParameterError(f"/bridge/ping token: expected at most {MAX_TOKEN} characters, got {len(token)}")
     reply(osc.build("/bridge/pong", *([token] if token is not None else [])))
 
 

@@ -246,3 +246,16 @@ def test_smaller_the_default_file_folder_is_not_the_shared_temp_folder():
 
     assert Path(tempfile.gettempdir()) not in default_roots()
     assert default_roots() == [Path.home() / "Music" / "bridge"]
+
+
+@pytest.mark.parametrize("address,args,what", [
+    ("/bridge/ping", ["x" * 9000], "token"),
+    ("/bridge/file/process", ["j", "/" + "a" * 5000, "/tmp/o.wav"], "in_path"),
+    ("/bridge/param/set", ["target", 5], "target"),
+])
+def test_smaller_odd_values_get_a_parameter_error_not_internal_or_silence(daemon, address, args, what):
+    c = daemon.client()
+    c.send(address, *args)
+    err = c.expect("/bridge/error", timeout=5)
+    assert err[1] in ("parameter", "model") and what in err[2], err
+    c.close()
