@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -25,6 +26,8 @@ import numpy as np
 from .config import MelConfig
 from .errors import ModelError, ParameterError
 from .sampling import alpha_bar_at, eps_to_eps_x0, v_to_eps_x0
+from .onnx_file import graph_bytes
+from .watchdog import WATCHDOG
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,11 @@ METADATA_KEYS = (
 )
 PACKAGE_MODELS = Path(__file__).parent / "models"
 PROVIDER_NAMES = {"cuda": "CUDAExecutionProvider", "cpu": "CPUExecutionProvider"}
+# The watchdog's limits: the warm-up (and a model never timed) gets LOAD_LIMIT_S; later calls
+# CALL_LIMIT_FACTOR times the warm-up per row, at least MIN_CALL_LIMIT_S.
+LOAD_LIMIT_S = float(os.environ.get("BRIDGE_LOAD_LIMIT_S", "60"))
+CALL_LIMIT_FACTOR = 50.0
+MIN_CALL_LIMIT_S = 2.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,44 +172,6 @@ def read_metadata(path: Path) -> ModelInfo:
     return info
 
 
-def graph_bytes(data: bytes) -> bytes:
-    """The serialised GraphProto inside an ONNX file (ModelProto field 7), read from the protobuf wire format."""
-    i, n = 0, len(data)
-
-    def varint() -> int:
-        nonlocal i
-        shift = value = 0
-        while True:
-            if i >= n:
-                raise ValueError("truncated varint")
-            b = data[i]
-            i += 1
-            value |= (b & 0x7F) << shift
-            if b < 0x80:
-                return value
-            shift += 7
-
-    while i < n:
-        key = varint()
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            varint()
-        elif wire == 1:
-            i += 8
-        elif wire == 5:
-            i += 4
-        elif wire == 2:
-            length = varint()
-            if field == 7:
-                if i + length > n:
-                    raise ValueError("truncated graph")
-                return data[i : i + length]
-            i += length
-        else:
-            raise ValueError(f"unexpected wire type {wire}")
-    raise ValueError("no graph")
-
-
 def check_content(path: Path, info: ModelInfo) -> None:
     """Refuses a model whose graph or weights no longer match the hash written at export."""
     if info.hash_scope != "graph":
@@ -230,6 +200,10 @@ class Denoiser:
         self.provider = provider
         self.provider_note = provider_note
         self.n_calls = 0
+        # A forward may take this long per row before the watchdog stops it (set from the
+        # warm-up's cost at load); a model stopped once is set aside until it is reloaded.
+        self.call_limit_s = LOAD_LIMIT_S
+        self.set_aside: str | None = None
 
     @classmethod
     def load(
@@ -268,7 +242,14 @@ class Denoiser:
             den = cls(info, sess, name, "; ".join(notes) if notes else f"{name} requested and running")
             if warmup or name == "cuda":
                 try:
+                    t0 = time.perf_counter()
                     den.warmup()
+                    den.call_limit_s = max(MIN_CALL_LIMIT_S, CALL_LIMIT_FACTOR * (time.perf_counter() - t0))
+                except ModelError as e:
+                    if den.set_aside:  # the warm-up itself never finished: no provider will do better
+                        raise ModelError(f"{path.name}: {e}") from None
+                    notes.append(f"{name} forward failed: {str(e).splitlines()[0][:160]}")
+                    continue
                 except Exception as e:
                     notes.append(f"{name} forward failed: {str(e).splitlines()[0][:160]}")
                     continue
@@ -293,7 +274,13 @@ class Denoiser:
             raise ParameterError(f"t: expected shape ({x.shape[0]},), got {t.shape}")
         x = np.ascontiguousarray(x, dtype=np.float32)
         tf = t.astype(np.float32)
+        if self.set_aside:
+            raise ModelError(self.set_aside)
         self.n_calls += 1
+        ort = _import_ort()
+        run_options = ort.RunOptions()
+        limit = self.call_limit_s * max(1, x.shape[0])
+        token = WATCHDOG.watch(limit, lambda: setattr(run_options, "terminate", True))
         try:
             if self.provider == "cuda":
                 # CUDA: bind host arrays explicitly so onnxruntime copies once each way. One binding per
@@ -302,13 +289,21 @@ class Denoiser:
                 b.bind_cpu_input(self.info.inputs[0], x)
                 b.bind_cpu_input(self.info.inputs[1], tf)
                 b.bind_output(self.info.output, "cpu")
-                self.session.run_with_iobinding(b)
+                self.session.run_with_iobinding(b, run_options)
                 return b.copy_outputs_to_cpu()[0]
-            return self.session.run([self.info.output], {self.info.inputs[0]: x, self.info.inputs[1]: tf})[0]
+            return self.session.run([self.info.output], {self.info.inputs[0]: x, self.info.inputs[1]: tf},
+                                    run_options)[0]
         except Exception as e:  # onnxruntime's own types (Fail, InvalidArgument, RuntimeException, ...)
+            if run_options.terminate:  # the watchdog stopped it: this model does not finish
+                self.set_aside = (f"model {self.info.instrument}: set aside after a forward that ran over "
+                                  f"{limit:.1f} s and was stopped; reload it (/bridge/model/load) once fixed")
+                log.error("%s", self.set_aside)
+                raise ModelError(self.set_aside) from None
             first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
             raise ModelError(f"model {self.info.instrument}: onnxruntime failed on a batch of {x.shape[0]} "
                              f"x {x.shape[3]} frames on {self.provider.upper()} ({first})") from e
+        finally:
+            WATCHDOG.done(token)
 
     def __call__(self, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         pred = self.predict(x, t)

@@ -27,14 +27,16 @@ from bridge.sampling import cosine_alpha_bar  # noqa: E402
 
 def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, seed: int = 0,
                      n_timesteps: int = 1000, prediction_type: str = "v", fixed_frames: int | None = None,
-                     slow: int = 0, nan_output: bool = False) -> Path:
+                     slow: int = 0, nan_output: bool = False, hang: str | None = None) -> Path:
     """Writes a small real ONNX denoiser (a fixed 3x3 conv plus a t term) with bridge metadata.
 
     Built with onnx.helper, no torch: pred = 0.3 * conv3x3(x) + 1e-4 * t. ``fixed_frames``
     fixes the frame axis, so onnxruntime itself refuses any other width (a real failure
     for tests). ``slow`` adds that many wide 7x7 convolutions whose result is multiplied
     by 0: the same output, computed slowly (for drain and deadline tests). ``nan_output``
-    adds 0/0 to every prediction: a model that runs and answers NaN.
+    adds 0/0 to every prediction: a model that runs and answers NaN. ``hang`` adds a Loop of
+    10^15 iterations: "always", or "after-warmup" (its trip count is t x 10^12, so the
+    warm-up at t = 0 returns and every later call never does).
     """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -74,6 +76,29 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
         out = nodes[-1].output[0]
         nodes[-1].output[0] = "pre_nan"
         nodes += [helper.make_node("Div", ["zz", "zz"], ["nan"]), helper.make_node("Add", ["pre_nan", "nan"], [out])]
+    if hang:
+        body = helper.make_graph(
+            [helper.make_node("Identity", ["cond_in"], ["cond_out"]), helper.make_node("Identity", ["v_in"], ["v_out"])],
+            "spin", [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+                     helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+                     helper.make_tensor_value_info("v_in", TensorProto.FLOAT, [])],
+            [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+             helper.make_tensor_value_info("v_out", TensorProto.FLOAT, [])])
+        inits += [numpy_helper.from_array(np.array(True), "go"), numpy_helper.from_array(np.array(0.0, np.float32), "v0"),
+                  numpy_helper.from_array(np.array(1e12, np.float32), "big"),
+                  numpy_helper.from_array(np.array(10**15, np.int64), "forever"),
+                  numpy_helper.from_array(np.array(0.0, np.float32), "nil")]
+        next(n for n in nodes if "pred" in n.output).output[0] = "pre_hang"
+        if hang == "always":
+            trips = "forever"
+        else:
+            nodes += [helper.make_node("ReduceMax", ["t"], ["tmax"], keepdims=0),
+                      helper.make_node("Mul", ["tmax", "big"], ["tbig"]),
+                      helper.make_node("Cast", ["tbig"], ["trips"], to=TensorProto.INT64)]
+            trips = "trips"
+        nodes += [helper.make_node("Loop", [trips, "go", "v0"], ["spun"], body=body),
+                  helper.make_node("Mul", ["spun", "nil"], ["spun0"]),
+                  helper.make_node("Add", ["pre_hang", "spun0"], ["pred"])]
     frames = "frames" if fixed_frames is None else fixed_frames
     graph = helper.make_graph(
         nodes, f"tiny_{instrument}",

@@ -371,7 +371,8 @@ def serve_command(args) -> int:
                       "prefill_ms": args.audio_prefill_ms}
     code = asyncio.run(serve(server, models, presets, replace(preset, name=preset.name), files, budget,
                              midi_args, audio_args))
-    if any(t.is_alive() for t in threading.enumerate() if t.name.startswith("bridge-")):
+    if any(t.is_alive() for t in threading.enumerate()
+           if t.name in ("bridge-streams", "bridge-jobs") or t.name.startswith("bridge-stop-")):
         # Forced, or the drain timed out: a worker may be inside onnxruntime, and letting the
         # interpreter finalise under it aborts the process. Leave now, logs flushed.
         logging.shutdown()

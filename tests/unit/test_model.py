@@ -140,3 +140,39 @@ def test_a_broken_copy_in_a_user_folder_falls_back_to_the_shipped_model(tmp_path
     den = ms["violin"]
     assert den.info.path == PACKAGE_MODELS / "violin.onnx"
     assert "using" in caplog.text and str(PACKAGE_MODELS / "violin.onnx") in caplog.text
+
+
+def test_a_forward_that_never_returns_is_stopped_and_the_model_set_aside(tmp_path):
+    """The watchdog: a real onnxruntime session spinning in a Loop is terminated at its deadline."""
+    import time
+
+    from bridge import stream
+    from bridge.config import Preset
+
+    build_tiny_model(tmp_path / "violin.onnx", "violin", hang="after-warmup")  # warm-up (t = 0) returns
+    ms = ModelSet([tmp_path], "cpu", threads=1)
+    den = ms["violin"]
+    den.call_limit_s = 0.5
+    s = stream.Stream(ms, Preset(target="violin").with_params(steps=4), 22050, 1)
+    t0 = time.monotonic()
+    s.write(np.sin(np.arange(3 * 22050) / 20.0).astype(np.float32)[None] * 0.3)
+    while s.busy:
+        stream.tick_streams([s])
+    took = time.monotonic() - t0
+    errors = s.take_errors()
+    assert errors and "set aside after a forward that ran over" in str(errors[0])
+    assert took < 10  # one deadline (0.5 s x rows), then the set-aside model fails at once
+    assert s.stats["failed_windows"] > 0 and np.isfinite(s.read(s.available())).all()
+
+
+def test_a_model_whose_warmup_never_returns_is_not_loaded(tmp_path, monkeypatch):
+    import time
+
+    from bridge import model
+
+    monkeypatch.setattr(model, "LOAD_LIMIT_S", 1.0)
+    build_tiny_model(tmp_path / "stuck.onnx", "stuck", hang="always")
+    t0 = time.monotonic()
+    with pytest.raises(ModelError, match="stuck.onnx: model stuck: set aside after a forward that ran over 1.0 s"):
+        ModelSet([tmp_path], "cpu", threads=1)["stuck"]
+    assert time.monotonic() - t0 < 10
