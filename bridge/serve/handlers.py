@@ -316,7 +316,8 @@ def file_process(app: App, a, values, src, reply) -> None:
     overwrite = _overwrite(a)
     audio_io.check_output(out_path, overwrite, [src_path])
     app.jobs.submit(f"job {job}", "/bridge/file/process",
-                    jobs.process_file(app.models, preset, src_path, out_path, job, reply, overwrite), reply)
+                    jobs.process_file(app.models, preset, src_path, out_path, job, reply, overwrite,
+                                      app.files.roots, app.server.max_file_seconds), reply)
 
 
 def generate(app: App, a, values, src, reply) -> None:
@@ -329,8 +330,8 @@ def generate(app: App, a, values, src, reply) -> None:
         **({"steps": a["steps"]} if a.get("steps") is not None else {})}, "/bridge/generate ")
     overwrite = _overwrite(a)
     audio_io.check_output(out_path, overwrite)
-    app.jobs.submit(f"generate {job}", "/bridge/generate", jobs.generate(den, config, out_path, job, reply, overwrite),
-                    reply)
+    app.jobs.submit(f"generate {job}", "/bridge/generate",
+                    jobs.generate(den, config, out_path, job, reply, overwrite, app.files.roots), reply)
 
 
 def pair(app: App, a, values, src, reply) -> None:
@@ -346,7 +347,8 @@ def pair(app: App, a, values, src, reply) -> None:
     overwrite = _overwrite(a)
     for p in paths:
         audio_io.check_output(p, overwrite)
-    app.jobs.submit(f"pair {job}", "/bridge/pair", jobs.pair(ma, mb, config, paths, job, reply, overwrite), reply)
+    app.jobs.submit(f"pair {job}", "/bridge/pair",
+                    jobs.pair(ma, mb, config, paths, job, reply, overwrite, app.files.roots), reply)
 
 
 def midi_learn(app: App, a, values, src, reply) -> None:

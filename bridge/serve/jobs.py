@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -84,12 +84,12 @@ class BackgroundWorker(threading.Thread):
         return not self.is_alive()
 
 
-def check_duration(path: Path, max_s: float) -> None:
-    """Refuses files longer than ``max_s`` before any work is queued."""
+def check_duration(path, max_s: float) -> None:
+    """Refuses files longer than ``max_s`` (or larger, in samples); ``path`` may be an opened file."""
     import soundfile as sf
 
     try:
-        info = sf.info(str(path))
+        info = sf.info(path if hasattr(path, "read") else str(path))
     except Exception as e:
         raise ParameterError(f"in_path: cannot read audio ({e}); use wav, flac, ogg or mp3") from None
     if info.duration > max_s:
@@ -112,11 +112,18 @@ def load_model(models, name: str, worker, reply: Reply) -> Job:
 
 
 def process_file(models, preset: Preset, src: Path, out: Path, job_id: str, reply: Reply,
-                 overwrite: bool = False) -> Job:
-    """A file restyled by :func:`bridge.offline.transfer`, with progress every 10 %."""
+                 overwrite: bool = False, roots: Sequence[Path] = (), max_s: float = 600.0) -> Job:
+    """A file restyled by :func:`bridge.offline.transfer`, with progress every 10 %.
+
+    The input is opened once, inside ``roots``, and its length checked again on what was
+    opened (the name may have been swapped since the handler's check); the output is
+    written inside ``roots`` as checked on the opened folder.
+    """
 
     def job(gate) -> None:
-        y, sr = audio_io.read(src)
+        with audio_io.open_within(src, roots) as f:
+            check_duration(f, max_s)
+            y, sr = audio_io.read(f)
         total, done, last = y.shape[1], 0, -1.0
         bad = int(y.size - np.count_nonzero(np.isfinite(y)))
         if bad:  # said once, with the count; the job goes on
@@ -132,28 +139,29 @@ def process_file(models, preset: Preset, src: Path, out: Path, job_id: str, repl
                 last = frac
 
         y_out = offline.transfer(y, sr, models, preset, progress, gate)
-        audio_io.write(out, y_out, sr, audio_io.subtype_of(src), overwrite=overwrite, protect=[src])
+        audio_io.write(out, y_out, sr, audio_io.subtype_of(src), overwrite=overwrite, protect=[src], within=roots)
         reply(osc.build("/bridge/file/done", job_id, str(out), float(total / sr)))
 
     return job
 
 
-def generate(den, config: GenerateConfig, out: Path, job_id: str, reply: Reply, overwrite: bool = False) -> Job:
+def generate(den, config: GenerateConfig, out: Path, job_id: str, reply: Reply, overwrite: bool = False,
+             roots: Sequence[Path] | None = None) -> Job:
     def job(gate) -> None:
         y = offline.generate(den, config, callback=gate)[0]
         sr = den.info.mel.sample_rate
-        audio_io.write(out, y, sr, overwrite=overwrite)
+        audio_io.write(out, y, sr, overwrite=overwrite, within=roots)
         reply(osc.build("/bridge/generate/done", job_id, str(out), float(len(y) / sr)))
 
     return job
 
 
 def pair(model_a, model_b, config: PairConfig, paths: tuple[Path, Path], job_id: str, reply: Reply,
-         overwrite: bool = False) -> Job:
+         overwrite: bool = False, roots: Sequence[Path] | None = None) -> Job:
     def job(gate) -> None:
         ya, yb = offline.pair(model_a, model_b, config, callback=gate)
         sr = model_a.info.mel.sample_rate
-        pa, pb = (audio_io.write(p, y, sr, overwrite=overwrite) for p, y in zip(paths, (ya, yb)))
+        pa, pb = (audio_io.write(p, y, sr, overwrite=overwrite, within=roots) for p, y in zip(paths, (ya, yb)))
         reply(osc.build("/bridge/pair/done", job_id, str(pa), str(pb)))
 
     return job

@@ -259,3 +259,45 @@ def test_smaller_odd_values_get_a_parameter_error_not_internal_or_silence(daemon
     err = c.expect("/bridge/error", timeout=5)
     assert err[1] in ("parameter", "model") and what in err[2], err
     c.close()
+
+
+def test_item3_a_file_swapped_after_the_check_is_checked_again_when_read(tiny_models, tmp_path):
+    """The handler checked a short file; by the time the job runs, the name holds a long one."""
+    import soundfile as sf
+
+    from bridge.config import Preset
+    from bridge.errors import BridgeError
+    from bridge.serve import jobs
+
+    src = tmp_path / "take.wav"
+    sf.write(src, np.zeros(22050, np.float32), 22050)
+    jobs.check_duration(src, 2.0)  # what the handler saw: 1 s, fine
+    sf.write(src, np.zeros(22050 * 5, np.float32), 22050)  # swapped: 5 s
+    job = jobs.process_file(tiny_models, Preset(target="violin"), src, tmp_path / "out.wav", "race", lambda d: None,
+                            roots=[tmp_path], max_s=2.0)
+    with pytest.raises(BridgeError, match="expected at most 2 s, got 5.0 s"):
+        job(lambda *a: None)
+    assert not (tmp_path / "out.wav").exists()
+
+
+def test_item3_a_symlink_swapped_in_after_the_check_cannot_redirect_reads_or_writes(tmp_path):
+    import os
+
+    from bridge import audio_io
+    from bridge.errors import AudioFileError
+
+    allowed, outside = tmp_path / "allowed", tmp_path / "outside"
+    allowed.mkdir(), outside.mkdir()
+    (outside / "secret.wav").write_bytes(b"RIFF")
+    os.symlink(outside / "secret.wav", allowed / "take.wav")  # swapped in for a checked take
+    with pytest.raises(AudioFileError, match="take.wav: cannot open"):
+        audio_io.open_within(allowed / "take.wav", [allowed])
+    sub = allowed / "clips"
+    os.symlink(outside, sub)  # the checked output folder, now a symlink to elsewhere
+    with pytest.raises(AudioFileError, match="clips: cannot open the folder .*; not written"):
+        audio_io.write(sub / "x.wav", np.zeros(100, np.float32), 22050, within=[allowed])
+    inner = allowed / "real"
+    inner.mkdir()
+    with pytest.raises(AudioFileError, match="outside the allowed folders; not written"):  # checked on the fd
+        audio_io.write(inner / "x.wav", np.zeros(100, np.float32), 22050, within=[allowed / "elsewhere"])
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.wav"]
