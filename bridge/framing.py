@@ -8,6 +8,7 @@ and the model's rate with a measured hold-back, :class:`Fifo` queues samples.
 from __future__ import annotations
 
 import functools
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,18 +138,36 @@ def soxr_withheld(in_rate: int, out_rate: int) -> float:
 
 
 class Fifo:
-    """A (channels, n) first-in-first-out sample buffer."""
+    """A (channels, n) first-in-first-out sample buffer; push and pop cost what they move, not what is held."""
 
     def __init__(self, n_channels: int, prefill: int = 0):
-        self.buf = np.zeros((n_channels, max(prefill, 0)), np.float32)
+        self.n_channels = n_channels
+        self._parts: deque[np.ndarray] = deque()
+        self._head = 0  # samples already taken from _parts[0]
+        self._len = 0
+        if prefill > 0:
+            self.push(np.zeros((n_channels, prefill), np.float32))
 
     def __len__(self) -> int:
-        return self.buf.shape[1]
+        return self._len
 
     def push(self, x: np.ndarray) -> None:
         if x.shape[1]:
-            self.buf = np.concatenate([self.buf, x.astype(np.float32, copy=False)], axis=1)
+            self._parts.append(x.astype(np.float32, copy=False))
+            self._len += x.shape[1]
 
     def pop(self, n: int) -> np.ndarray:
-        out, self.buf = self.buf[:, :n], self.buf[:, n:]
+        n = max(0, min(n, self._len))
+        out = np.empty((self.n_channels, n), np.float32)
+        filled = 0
+        while filled < n:
+            part = self._parts[0]
+            take = min(n - filled, part.shape[1] - self._head)
+            out[:, filled : filled + take] = part[:, self._head : self._head + take]
+            filled += take
+            self._head += take
+            if self._head == part.shape[1]:
+                self._parts.popleft()
+                self._head = 0
+        self._len -= n
         return out
