@@ -1978,7 +1978,7 @@
 							"parameter_mmin": 0.01,
 							"parameter_mmax": 1.0,
 							"parameter_initial_enable": 0,
-							"parameter_unitstyle": 0
+							"parameter_unitstyle": 1
 						}
 					},
 					"parameter_enable": 1,
@@ -2270,7 +2270,7 @@
 						"valueof": {
 							"parameter_longname": "Seed",
 							"parameter_shortname": "Seed",
-							"parameter_type": 1,
+							"parameter_type": 0,
 							"parameter_mmin": 0.0,
 							"parameter_mmax": 65535.0,
 							"parameter_initial_enable": 0,
@@ -2523,13 +2523,14 @@
 						"valueof": {
 							"parameter_longname": "Reply port",
 							"parameter_shortname": "Reply",
-							"parameter_type": 1,
+							"parameter_type": 0,
 							"parameter_mmin": 1024.0,
 							"parameter_mmax": 65535.0,
 							"parameter_initial": [
 								9001
 							],
-							"parameter_initial_enable": 1
+							"parameter_initial_enable": 1,
+							"parameter_unitstyle": 0
 						}
 					},
 					"parameter_enable": 1,
@@ -2581,13 +2582,14 @@
 						"valueof": {
 							"parameter_longname": "Daemon port",
 							"parameter_shortname": "Daemon",
-							"parameter_type": 1,
+							"parameter_type": 0,
 							"parameter_mmin": 1024.0,
 							"parameter_mmax": 65535.0,
 							"parameter_initial": [
 								9000
 							],
-							"parameter_initial_enable": 1
+							"parameter_initial_enable": 1,
+							"parameter_unitstyle": 0
 						}
 					},
 					"parameter_enable": 1,

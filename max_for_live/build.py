@@ -323,11 +323,13 @@ def build_patch() -> dict:
     p.line("obj-prepend-preset", 0, "obj-js-clip", 0)   # the clip is processed with the chosen preset
 
     # dials for the daemon's parameters (values come from /bridge/info, so no initial value)
-    dials = [("strength", "Strength", "live.dial", 0, 0.01, 1.0, 0, (300, 20)),
+    # parameter_type: 0 float, 1 int, 2 enum. Live's Int type stores 0-255 only, so wider integer
+    # ranges (the seed, the ports) are floats shown as Int (unitstyle 0); strength shows as Float (1).
+    dials = [("strength", "Strength", "live.dial", 0, 0.01, 1.0, 1, (300, 20)),
              ("steps", "Steps", "live.dial", 1, 1, 50, 0, (346, 20)),
              ("mix", "Dry/Wet", "live.dial", 0, 0.0, 1.0, 5, (392, 20)),
              ("morph", "Morph", "live.dial", 0, 0.0, 1.0, 5, (300, 66)),
-             ("seed", "Seed", "live.numbox", 1, 0, 65535, 0, (346, 90))]
+             ("seed", "Seed", "live.numbox", 0, 0, 65535, 0, (346, 90))]
     p.obj("obj-route-dials", "route " + " ".join(d[0] for d in dials), len(dials) + 1, len(dials) + 1,
           at=(480, 560), w=260)
     p.line("obj-route-ui", 5, "obj-route-dials", 0)
@@ -360,9 +362,9 @@ def build_patch() -> dict:
         ("obj-margin", "live.numbox", "Margin", "prepend playdelay", "obj-js-stream", (2, 44, 40, 15),
          live_param("Margin", "Margin", 0, 5, 2000, initial=60.0, unitstyle=2), {}),
         ("obj-reply-port", "live.numbox", "Reply port", "prepend replyport", "obj-js-control", (2, 62, 40, 15),
-         live_param("Reply port", "Reply", 1, 1024, 65535, initial=REPLY_PORT), {}),
+         live_param("Reply port", "Reply", 0, 1024, 65535, initial=REPLY_PORT, unitstyle=0), {}),
         ("obj-daemon-port", "live.numbox", "Daemon port", "prepend daemonport", "obj-js-control", (2, 80, 40, 15),
-         live_param("Daemon port", "Daemon", 1, 1024, 65535, initial=DAEMON_PORT), {}),
+         live_param("Daemon port", "Daemon", 0, 1024, 65535, initial=DAEMON_PORT, unitstyle=0), {}),
         ("obj-bars", "live.numbox", "Bars", "prepend setbars", "obj-js-clip", (444, 24, 30, 15),
          live_param("Bars", "Bars", 1, 1, 16, initial=4), {}),
         ("obj-clip-rec", "live.text", "Rec", "prepend cliprec", "obj-js-clip", (514, 22, 44, 18),

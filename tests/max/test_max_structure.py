@@ -129,7 +129,35 @@ def test_dial_ranges_within_the_daemons():
         v = b[f"obj-dial-{name}"]["saved_attribute_attributes"]["valueof"]
         spec = PARAMS[name]
         assert spec.lo <= v["parameter_mmin"] < v["parameter_mmax"] <= spec.hi, name
-        assert (v["parameter_type"] == 1) == (spec.kind == "int"), name
+        if spec.kind == "int":  # Live Int where 0-255 holds the range, else a float shown as Int
+            assert v["parameter_type"] == (1 if v["parameter_mmax"] <= 255 else 0), name
+            assert v["parameter_type"] == 1 or v.get("parameter_unitstyle") == 0, name
+        else:
+            assert v["parameter_type"] == 0 and v.get("parameter_unitstyle") != 0, name  # never shown as Int
+
+
+LIVE_INT_RANGE = (0, 255)  # what Live's Int parameter type stores (Max docs, Parameter Properties)
+
+
+def test_every_live_parameter_can_store_its_default_and_its_whole_range():
+    rows = []
+    for x in boxes(load_patch()).values():
+        if not x.get("parameter_enable"):
+            continue
+        v = x["saved_attribute_attributes"]["valueof"]
+        kind, lo, hi = v["parameter_type"], v.get("parameter_mmin"), v.get("parameter_mmax")
+        initial = v.get("parameter_initial", [None])[0] if v.get("parameter_initial_enable") else None
+        rows.append((v["parameter_longname"], kind, lo, hi, initial))
+        if kind == 1:
+            assert LIVE_INT_RANGE[0] <= lo and hi <= LIVE_INT_RANGE[1], f"{v['parameter_longname']}: {lo}-{hi}"
+        if kind == 2:
+            assert v.get("parameter_enum"), v["parameter_longname"]
+            hi = len(v["parameter_enum"]) - 1
+            lo = 0
+        if initial is not None and lo is not None:
+            assert lo <= initial <= hi, f"{v['parameter_longname']}: default {initial} outside {lo}-{hi}"
+    names = {r[0] for r in rows}
+    assert {"Reply port", "Daemon port", "Seed", "Strength"} <= names
 
 
 ES6 = [r"=>", r"\blet\s", r"\bconst\s", r"\bclass\s", r"`", r"\.\.\.", r"\bof\s+\w+\)"]
