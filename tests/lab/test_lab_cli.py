@@ -31,3 +31,19 @@ def test_errors_print_bridge_message_and_exit_code(tmp_path, capsys):
     rc = cli.corpus_main(["--from-folder", str(tmp_path)])
     assert rc == 2
     assert capsys.readouterr().err.startswith("bridge: --name:")
+
+
+def test_the_gpu_check_runs_its_cpu_half_and_refuses_to_pass_without_cuda(tiny_model_dir):
+    import subprocess
+    import sys
+
+    from support import ROOT
+
+    base = [sys.executable, "-m", "lab.gpu_check", "--models", str(tiny_model_dir), "--repeats", "1", "--seconds", "1"]
+    r = subprocess.run(base, capture_output=True, text=True, cwd=str(ROOT), timeout=300)
+    if "provider chosen by bridge: CUDA" in r.stdout:
+        pytest.skip("a GPU is here: the check runs for real")
+    assert r.returncode == 1 and "no CUDA: this machine cannot prove the GPU path" in r.stdout
+    r = subprocess.run(base + ["--allow-cpu"], capture_output=True, text=True, cwd=str(ROOT), timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "| violin | - |" in r.stdout and "RTF CPU" in r.stdout
