@@ -39,10 +39,12 @@ METADATA_KEYS = (
 PACKAGE_MODELS = Path(__file__).parent / "models"
 PROVIDER_NAMES = {"cuda": "CUDAExecutionProvider", "cpu": "CPUExecutionProvider"}
 # The watchdog's limits: the warm-up (and a model never timed) gets LOAD_LIMIT_S; later calls
-# CALL_LIMIT_FACTOR times the warm-up per row, at least MIN_CALL_LIMIT_S.
+# CALL_LIMIT_FACTOR times the warm-up per row, at least MIN_CALL_LIMIT_S: generous, since a
+# laptop on stage can stall; a model stopped once sits out ASIDE_S, then is tried again.
 LOAD_LIMIT_S = float(os.environ.get("BRIDGE_LOAD_LIMIT_S", "60"))
-CALL_LIMIT_FACTOR = 50.0
-MIN_CALL_LIMIT_S = 2.0
+CALL_LIMIT_FACTOR = 100.0
+MIN_CALL_LIMIT_S = 5.0
+ASIDE_S = 30.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,7 +205,8 @@ class Denoiser:
         # A forward may take this long per row before the watchdog stops it (set from the
         # warm-up's cost at load); a model stopped once is set aside until it is reloaded.
         self.call_limit_s = LOAD_LIMIT_S
-        self.set_aside: str | None = None
+        self.set_aside: str | None = None  # why, while the model sits out after a stopped forward
+        self.aside_until = 0.0
 
     @classmethod
     def load(
@@ -274,7 +277,7 @@ class Denoiser:
             raise ParameterError(f"t: expected shape ({x.shape[0]},), got {t.shape}")
         x = np.ascontiguousarray(x, dtype=np.float32)
         tf = t.astype(np.float32)
-        if self.set_aside:
+        if self.set_aside and time.monotonic() < self.aside_until:
             raise ModelError(self.set_aside)
         self.n_calls += 1
         ort = _import_ort()
@@ -296,7 +299,8 @@ class Denoiser:
         except Exception as e:  # onnxruntime's own types (Fail, InvalidArgument, RuntimeException, ...)
             if run_options.terminate:  # the watchdog stopped it: this model does not finish
                 self.set_aside = (f"model {self.info.instrument}: set aside after a forward that ran over "
-                                  f"{limit:.1f} s and was stopped; reload it (/bridge/model/load) once fixed")
+                                  f"{limit:.1f} s and was stopped; tried again in {ASIDE_S:.0f} s")
+                self.aside_until = time.monotonic() + ASIDE_S
                 log.error("%s", self.set_aside)
                 raise ModelError(self.set_aside) from None
             first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]

@@ -51,7 +51,7 @@ def test_second_signal_forces_exit(tmp_path, preset_dir, files_dir):
         c.expect("/bridge/audio/out", timeout=120)  # the worker is busy with the rest
         d.proc.send_signal(signal.SIGTERM)
         time.sleep(1.0)
-        assert d.proc.poll() is None, "the drain should still be running: the test needs a longer one"
+        assert d.proc.poll() is None, "the drain should still be running: the test needs a longer one\n" + d.log()
         t0 = time.monotonic()
         d.proc.send_signal(signal.SIGINT)
         assert d.proc.wait(10) == 1
