@@ -2,8 +2,9 @@
 
 Signal flow for one :class:`Stream` (client rate ``sr_c``, model rate ``sr_m``)::
 
-    block (channels, n) -> lanes (mid or per channel) -> soxr stream -> model-rate input
-      -> window w ready -> STFT -> log-mel -> gain to loudness_db -> q_sample to t0   (eq. 2.2)
+    block (channels, n) -> soxr stream (every channel) -> model-rate input
+      -> window w ready -> lanes (mid or per channel; see window.analyse)
+      -> STFT -> log-mel -> gain to loudness_db -> q_sample to t0                     (eq. 2.2)
       -> DDIM ticks (all in-flight windows, one batched call per tick)               (eq. 4.1)
       -> envelope transfer onto the input STFT (or mel pseudo-inverse) -> Griffin-Lim -> cleanup -> loudness match
       -> crossfade overlap-add -> soxr stream -> wet FIFO -> mix with the delayed dry signal
