@@ -2700,6 +2700,7 @@
 							"parameter_longname": "Rec",
 							"parameter_shortname": "Rec",
 							"parameter_type": 2,
+							"parameter_invisible": 2,
 							"parameter_mmin": 0.0,
 							"parameter_mmax": 1.0,
 							"parameter_enum": [
@@ -2826,6 +2827,7 @@
 							"parameter_longname": "Generate",
 							"parameter_shortname": "Generate",
 							"parameter_type": 2,
+							"parameter_invisible": 2,
 							"parameter_mmin": 0.0,
 							"parameter_mmax": 1.0,
 							"parameter_enum": [
@@ -2887,6 +2889,7 @@
 							"parameter_longname": "Hit",
 							"parameter_shortname": "Hit",
 							"parameter_type": 2,
+							"parameter_invisible": 2,
 							"parameter_mmin": 0.0,
 							"parameter_mmax": 1.0,
 							"parameter_enum": [
@@ -3036,6 +3039,7 @@
 							"parameter_longname": "Connect",
 							"parameter_shortname": "Connect",
 							"parameter_type": 2,
+							"parameter_invisible": 2,
 							"parameter_mmin": 0.0,
 							"parameter_mmax": 1.0,
 							"parameter_enum": [

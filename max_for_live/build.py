@@ -125,9 +125,16 @@ def present(x, y, w, h) -> dict:
     return {"presentation": 1, "presentation_rect": [float(x), float(y), float(w), float(h)]}
 
 
-def live_param(longname, shortname, ptype, lo=None, hi=None, initial=None, enum=None, unitstyle=None) -> dict:
-    """``saved_attribute_attributes`` of a live.* object: its Live parameter."""
+def live_param(longname, shortname, ptype, lo=None, hi=None, initial=None, enum=None, unitstyle=None,
+               hidden=False) -> dict:
+    """``saved_attribute_attributes`` of a live.* object: its Live parameter.
+
+    ``hidden``: parameter_invisible 2 (Hidden), for momentary buttons: no automation lane and
+    no entry in Live's undo history each time one is pressed.
+    """
     v = {"parameter_longname": longname, "parameter_shortname": shortname, "parameter_type": ptype}
+    if hidden:
+        v["parameter_invisible"] = 2
     if lo is not None:
         v["parameter_mmin"] = float(lo)
     if hi is not None:
@@ -368,14 +375,14 @@ def build_patch() -> dict:
         ("obj-bars", "live.numbox", "Bars", "prepend setbars", "obj-js-clip", (444, 24, 30, 15),
          live_param("Bars", "Bars", 1, 1, 16, initial=4), {}),
         ("obj-clip-rec", "live.text", "Rec", "prepend cliprec", "obj-js-clip", (514, 22, 44, 18),
-         live_param("Rec", "Rec", 2, 0, 1, enum=["off", "on"]), {"mode": 0, "text": "Rec"}),
+         live_param("Rec", "Rec", 2, 0, 1, enum=["off", "on"], hidden=True), {"mode": 0, "text": "Rec"}),
         ("obj-clip-play", "live.text", "Clip play", "prepend clipplay", "obj-js-clip", (560, 22, 46, 18),
          live_param("Clip play", "Play", 2, 0, 1, initial=1, enum=["off", "on"]), {"mode": 1, "text": "Play",
                                                                                     "texton": "Play"}),
         ("obj-generate", "live.text", "Generate", "prepend generate", "obj-js-clip", (546, 46, 60, 18),
-         live_param("Generate", "Generate", 2, 0, 1, enum=["off", "on"]), {"mode": 0, "text": "Generate"}),
+         live_param("Generate", "Generate", 2, 0, 1, enum=["off", "on"], hidden=True), {"mode": 0, "text": "Generate"}),
         ("obj-hit", "live.text", "Hit", "prepend shotplay", "obj-js-clip", (444, 68, 40, 18),
-         live_param("Hit", "Hit", 2, 0, 1, enum=["off", "on"]), {"mode": 0, "text": "Hit"}),
+         live_param("Hit", "Hit", 2, 0, 1, enum=["off", "on"], hidden=True), {"mode": 0, "text": "Hit"}),
     ]
     for i, (cid, cls, _name, prep, target, rect, param, extra) in enumerate(controls):
         size = (rect[2], rect[3])
@@ -390,7 +397,7 @@ def build_patch() -> dict:
     label("obj-bars-label", "bars", 476, 24, 36)
 
     p.ui("obj-connect", "live.text", 1, 2, ["", ""], at=ui_at(24), size=(60, 18),
-         **live_param("Connect", "Connect", 2, 0, 1, enum=["off", "on"]), mode=0, text="Connect",
+         **live_param("Connect", "Connect", 2, 0, 1, enum=["off", "on"], hidden=True), mode=0, text="Connect",
          **present(2, 97, 60, 14))
     p.msg("obj-connect-msg", "connect", at=(ui_at(24)[0], ui_at(24)[1] + 40))
     p.line("obj-connect", 0, "obj-connect-msg", 0)

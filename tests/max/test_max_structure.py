@@ -184,3 +184,12 @@ def test_scripts_use_only_maxs_js_api(script):
     for forbidden in ("require(", "process.", "module.exports", "setTimeout", "console."):
         assert forbidden not in src, f"{script.name} uses {forbidden} (not in Max's [js])"
     assert re.search(r"^autowatch = 1;", src, re.M) and re.search(r"^inlets = \d+;", src, re.M)
+
+
+def test_momentary_buttons_stay_out_of_automation_and_undo():
+    """A press of Rec, Generate, Hit or Connect must not add a step to Live's undo history."""
+    buttons = [x for x in boxes(load_patch()).values()
+               if x.get("maxclass") == "live.text" and x.get("mode") == 0 and x.get("parameter_enable")]
+    assert {x["id"] for x in buttons} >= {"obj-clip-rec", "obj-generate", "obj-hit", "obj-connect"}
+    for x in buttons:
+        assert x["saved_attribute_attributes"]["valueof"].get("parameter_invisible") == 2, x["id"]
