@@ -275,7 +275,7 @@ class StreamWorker(threading.Thread):
         while st.pending and st.stream.busy:
             self._tick([st])
             self._emit(st)
-        if st.pending:  # their output needs input that will not come: the latency's worth of silence
+        if st.pending:  # not expected (the latency covers every chunk); a safety net: flush with silence
             st.stream.write(np.zeros((st.stream.n_channels, st.stream.latency_samples), np.float32))
             while st.stream.busy:
                 self._tick([st])
