@@ -224,7 +224,12 @@ def bench_serve(args) -> dict:
            "--provider", args.provider]
     for d in args.models:
         cmd += ["--models", d]
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
+    # The daemon exactly as a user starts it: no thread variables set for it (it sets its own).
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                           "MKL_NUM_THREADS")}
+    env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env)
     port = None
     log_lines = []
