@@ -49,7 +49,9 @@ def test_second_signal_forces_exit(tmp_path, preset_dir, files_dir):
         y = np.tile(np.float32([0.2, -0.2]), 4 * 22050)
         for seq, i in enumerate(range(0, y.size, 512)):
             c.send("/bridge/audio/in", 1, seq, *osc.encode_audio(y[None, i : i + 512], "blob"))
-        c.expect("/bridge/audio/out", timeout=120)  # the worker is busy with the rest
+        # Every chunk in the worker's hands before the signal (after it, audio is refused as
+        # 'stopping', and under load that once left the drain almost nothing to do).
+        c.request("/bridge/sync", 1, reply="/bridge/synced", timeout=120)
         d.proc.send_signal(signal.SIGTERM)
         time.sleep(1.0)
         assert d.proc.poll() is None, "the drain should still be running: the test needs a longer one\n" + d.log()
