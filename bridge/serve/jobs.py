@@ -84,8 +84,11 @@ class BackgroundWorker(threading.Thread):
         return not self.is_alive()
 
 
-def check_duration(path, max_s: float) -> None:
-    """Refuses files longer than ``max_s`` (or larger, in samples); ``path`` may be an opened file."""
+def check_duration(path, max_s: float):
+    """Refuses files longer than ``max_s`` (or larger, in samples); ``path`` may be an opened file.
+
+    Returns soundfile's header info (rate, channels, subtype) of what was checked.
+    """
     import soundfile as sf
 
     try:
@@ -100,6 +103,7 @@ def check_duration(path, max_s: float) -> None:
         raise ParameterError(f"in_path: {info.frames} frames x {info.channels} channels ({info.samplerate} Hz) is "
                              f"more than {limit} samples, {max_s:.0f} s of 48 kHz stereo; render it with "
                              f"`bridge transfer`")
+    return info
 
 
 def load_model(models, name: str, worker, reply: Reply) -> Job:
@@ -122,7 +126,7 @@ def process_file(models, preset: Preset, src: Path, out: Path, job_id: str, repl
 
     def job(gate) -> None:
         with audio_io.open_within(src, roots) as f:
-            check_duration(f, max_s)
+            info = check_duration(f, max_s)
             y, sr = audio_io.read(f)
         total, done, last = y.shape[1], 0, -1.0
         bad = int(y.size - np.count_nonzero(np.isfinite(y)))
@@ -139,7 +143,7 @@ def process_file(models, preset: Preset, src: Path, out: Path, job_id: str, repl
                 last = frac
 
         y_out = offline.transfer(y, sr, models, preset, progress, gate)
-        audio_io.write(out, y_out, sr, audio_io.subtype_of(src), overwrite=overwrite, protect=[src], within=roots)
+        audio_io.write(out, y_out, sr, info.subtype, overwrite=overwrite, protect=[src], within=roots)
         reply(osc.build("/bridge/file/done", job_id, str(out), float(total / sr)))
 
     return job

@@ -134,6 +134,7 @@ def test_over_osc_a_file_job_never_replaces_its_input_or_an_existing_take(daemon
     c.send("/bridge/file/process", "safe", str(src), str(existing), "", 1)
     done = c.expect("/bridge/file/done", timeout=120)
     assert done[0] == "safe" and digest(existing) != hashes[existing] and digest(src) == hashes[src]
+    assert sf.info(existing).subtype == sf.info(src).subtype == "PCM_16"  # the take's format, kept
     c.send("/bridge/generate", "kick", "safe-hit", str(existing), 1)
     assert "exists" in c.expect("/bridge/error")[2]
     # NaN in a take: said once, with the count, and the job still finishes
