@@ -99,17 +99,14 @@ def _check_within(real: Path, roots: Sequence[Path], path: Path) -> None:
         raise AudioFileError(f"{path}: the folder now resolves to {real}, outside the allowed folders; not written")
 
 
-def _write_via_path(path: Path, y: np.ndarray, sample_rate: int, subtype: str | None, fmt: str) -> None:
-    import soundfile as sf
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part", dir=str(path.parent))
-    os.close(fd)
+def _commit(path: Path, write, commit, discard) -> None:
+    """Writes the temporary, renames it into place; on any failure (Ctrl-C too) removes it, the old file stays."""
     try:
-        sf.write(tmp, y.T, int(sample_rate), subtype=subtype, format=fmt)
-        os.replace(tmp, path)
-    except BaseException as e:  # Ctrl-C too: the temporary goes, the old file stays
+        write()
+        commit()
+    except BaseException as e:
         try:
-            os.unlink(tmp)
+            discard()
         except OSError:
             pass
         if not isinstance(e, Exception) or isinstance(e, AudioFileError):
@@ -178,10 +175,13 @@ def write(
     if not path.parent.is_dir():
         path.parent.mkdir(parents=True)
         log.info("created folder %s", path.parent)
-    if within is not None and not _DIR_FD:
-        _check_within(Path(os.path.realpath(path.parent)), within, path)
-    if not _DIR_FD:  # Windows: no *at() calls; the folder is trusted as checked
-        _write_via_path(path, y, sample_rate, subtype, fmt)
+    if not _DIR_FD:  # Windows: no *at() calls; the folder is trusted as checked by its path
+        if within is not None:
+            _check_within(Path(os.path.realpath(path.parent)), within, path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part", dir=str(path.parent))
+        os.close(fd)
+        _commit(path, lambda: sf.write(tmp, y.T, int(sample_rate), subtype=subtype, format=fmt),
+                lambda: os.replace(tmp, path), lambda: os.unlink(tmp))
         return path
     # The folder is opened once, without following a symlink in its place, checked on the
     # descriptor, and the temporary is created exclusively in it and renamed there: swapping
@@ -195,18 +195,13 @@ def write(
             _check_within(_fd_path(dfd, path.parent), within, path)
         tmp = f".{path.stem}.{os.urandom(6).hex()}.part"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644, dir_fd=dfd)
-        try:
+
+        def write_tmp() -> None:
             with os.fdopen(fd, "wb") as f:
                 sf.write(f, y.T, int(sample_rate), subtype=subtype, format=fmt)
-            os.replace(tmp, path.name, src_dir_fd=dfd, dst_dir_fd=dfd)
-        except BaseException as e:  # Ctrl-C too: the temporary goes, the old file stays
-            try:
-                os.unlink(tmp, dir_fd=dfd)
-            except OSError:
-                pass
-            if not isinstance(e, Exception) or isinstance(e, AudioFileError):
-                raise
-            raise AudioFileError(f"{path}: cannot write audio ({e}); the old file, if any, is unchanged") from None
+
+        _commit(path, write_tmp, lambda: os.replace(tmp, path.name, src_dir_fd=dfd, dst_dir_fd=dfd),
+                lambda: os.unlink(tmp, dir_fd=dfd))
     finally:
         os.close(dfd)
     return path

@@ -97,7 +97,9 @@ def test_the_input_sample_format_is_kept_unless_asked(take, tmp_path, tiny_model
     assert sf.info(tmp_path / "b.wav").subtype == "FLOAT"
 
 
-def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
+@pytest.mark.parametrize("dir_fd", [True, False], ids=["dir-fd", "by-path (Windows)"])
+def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch, dir_fd):
+    monkeypatch.setattr(audio_io, "_DIR_FD", dir_fd and audio_io._DIR_FD)
     out = tmp_path / "keep.wav"
     sf.write(out, np.full(64, 0.25, np.float32), 22050)
     before = digest(out)
