@@ -27,3 +27,24 @@ def test_the_two_commands():
     test_cmd = "sh .ci/setup && .venv/bin/python -m pytest"
     assert test_cmd in README
     assert test_cmd in (ROOT / ".ci" / "run").read_text()  # CI runs the README's test command
+
+
+def test_the_error_codes_are_the_readmes_list():
+    """/bridge/error's codes: errors.ERROR_CODES, every BridgeError's code, and the README agree."""
+    import re
+
+    import bridge.serve.devices  # noqa: F401  (their errors join the tree on import)
+    import bridge.serve.midi  # noqa: F401
+    import bridge.serve.worker  # noqa: F401
+    from bridge.errors import ERROR_CODES, BindError, BridgeError
+
+    listed = re.search(r"\(codes: ([^;)]*)", README).group(1)
+    assert [c.strip(" `") for c in listed.split(",")] == list(ERROR_CODES)
+
+    def tree(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from tree(sub)
+
+    raised = {c.code for c in tree(BridgeError) if c is not BindError}  # bind: the CLI's exit, never sent
+    assert raised <= set(ERROR_CODES), raised - set(ERROR_CODES)
