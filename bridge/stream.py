@@ -38,21 +38,25 @@ MAX_ROWS_PER_CALL = 4
 
 
 def check_preset(preset: Preset, models: Mapping[str, Denoiser]) -> Geometry:
-    """Checks that ``preset`` can open a stream with the loaded ``models``; returns its window geometry.
+    """Checks that ``preset`` can open a stream with ``models``; returns its window geometry.
 
-    The models it names must be in ``models`` (nothing is loaded here) and agree on the mel
-    analysis, and its window settings must fit the target's mel grid. Handlers call this
-    before accepting a preset or parameter, so a stream never fails to open later.
+    The models it names must be in ``models``, describe themselves and agree on the mel
+    analysis, and its window settings must fit the target's mel grid. Handlers pass
+    ``models.loaded`` (so nothing is loaded on the event loop) before accepting a preset or
+    parameter, so a stream never fails to open later; a stream checks its own model set.
     """
-    def model(name: str, what: str):
+    def mel_of(name: str, what: str):
         if name not in models:
             raise ModelError(f"{what}: {name!r} is not loaded; loaded: {', '.join(sorted(models)) or 'none'}")
-        return models[name]
+        info = getattr(models[name], "info", None)
+        if info is None:
+            raise ModelError(f"{what}: the denoiser {name!r} does not describe its mel settings")
+        return info.mel
 
-    mel = model(preset.target, "target").info.mel
+    mel = mel_of(preset.target, "target")
     for what in ("morph_with", "pair_with"):
         name = preset.param(what)
-        if name and model(name, what).info.mel != mel:
+        if name and mel_of(name, what) != mel:
             raise ParameterError(f"{what}: {name} uses other mel settings than {preset.target}")
     r = preset.render
     return Geometry.make(mel, r.window_frames, r.overlap, r.lookbehind)
@@ -119,21 +123,13 @@ class Stream:
 
     def set_preset(self, preset: Preset) -> None:
         """Applies a preset to the windows that start from now on (mix applies at once)."""
-        target = self._model(preset.target)
-        mel = target.info.mel if hasattr(target, "info") else getattr(self, "mel", None)
-        if mel is None:
-            raise ModelError(f"{preset.target}: the denoiser does not describe its mel settings")
+        geometry = check_preset(preset, self.models)
+        mel = self.models[preset.target].info.mel
         if self._preset is not None and mel != self.mel:
             raise StreamShapeError(
                 f"target: {preset.target} analyses audio differently ({mel.sample_rate} Hz, {mel.n_mels} mels) "
                 f"from this stream's model; open a new stream for it"
             )
-        morph_with = preset.render.morph_with
-        if morph_with:
-            other = self._model(morph_with)
-            if getattr(other, "info", None) is not None and other.info.mel != mel:
-                raise ParameterError(f"morph_with: {morph_with} uses other mel settings than {preset.target}")
-        geometry = Geometry.make(mel, preset.render.window_frames, preset.render.overlap, preset.render.lookbehind)
         if self._preset is not None and geometry != self.geometry:
             raise StreamShapeError("window_frames/overlap/lookbehind: cannot change on an open stream; "
                                    "open a new stream")
