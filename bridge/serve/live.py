@@ -58,7 +58,7 @@ import numpy as np
 
 from ..config import check_stream
 from ..errors import ParameterError
-from .devices import JACK_CLIENT_NAME, AudioDeviceError, init_portaudio, jack_client_name, resolve_device  # noqa: F401
+from .devices import JACK_CLIENT_NAME, AudioDeviceError, init_portaudio, jack_client_name, resolve_device
 from .messages import Chunk, Close, Open
 
 log = logging.getLogger("bridge.live")
