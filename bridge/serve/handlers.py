@@ -68,18 +68,22 @@ class App:
         self.send = send
         self.reply_ports: dict[tuple[str, int], int] = {}
         self.listeners: dict[str, set[tuple[str, int]]] = {k: set() for k in LISTEN_KINDS}
-        self.stats = dict(datagrams=0, messages=0, malformed=0, errors=0, internal=0, errors_not_sent=0)
+        self.stats = dict(datagrams=0, messages=0, malformed=0, errors=0, internal=0, errors_not_sent=0,
+                          unaddressed=0)
         self.error_budget = Budget(ERRORS_PER_SECOND, ERROR_BURST)
         self.info_budget = Budget(INFO_PER_SECOND, INFO_BURST)
         self.accepting = True
         self.midi = None
 
     # -- replies ------------------------------------------------------------------------
-    def reply_addr(self, src: tuple) -> tuple[str, int]:
-        return (src[0], self.reply_ports.get(src[:2], self.server.reply_port))
+    def reply_addr(self, src: tuple) -> tuple[str, int] | None:
+        """The sender's host at the port it said hello with (else ``--reply-port``); None: it gets no replies."""
+        port = self.reply_ports.get(src[:2], self.server.reply_port)
+        return (src[0], port) if port else None
 
     def replier(self, src: tuple) -> Reply:
-        return _Replier(self.send, self.reply_addr(src))
+        addr = self.reply_addr(src)
+        return _Replier(self.send, addr) if addr is not None else _Unaddressed(self, src)
 
     def sink(self, reply: Reply) -> OscSink:
         return OscSink(reply, lambda: self.error_allowed(reply))
@@ -157,6 +161,26 @@ class _Replier:
         self.send(data, self.addr)
 
 
+class _Unaddressed:
+    """The replier of a client that never said hello: nothing is sent (the default reply port is a
+    Live device's, not a stranger's); what it would have got is counted and logged once."""
+
+    __slots__ = ("app", "src", "addr")
+
+    def __init__(self, app: App, src: tuple):
+        self.app, self.src, self.addr = app, src[:2], None
+
+    def __call__(self, data: bytes) -> None:
+        stats = self.app.stats
+        stats["unaddressed"] += 1
+        if stats["unaddressed"] <= UNADDRESSED_LOGGED:
+            log.warning("%s:%d sent a request before /bridge/hello <reply_port>: no reply sent (start the "
+                        "daemon with --reply-port N to answer such clients on port N)", *self.src)
+
+
+UNADDRESSED_LOGGED = 5  # log lines for clients that never said hello; then only the count in stats
+
+
 def wire(value: Any) -> Any:
     """A parameter value as an OSC-safe scalar (bools as ints, None as empty text)."""
     if isinstance(value, bool):
@@ -199,7 +223,10 @@ def hello(app: App, a, values, src, reply) -> None:
         if not 1 <= port <= 65535:
             raise ParameterError(f"/bridge/hello reply_port: expected 1 to 65535, got {port}")
         app.reply_ports[src[:2]] = port
-    app.replier(src)(osc.build("/bridge/welcome", __version__, app.reply_addr(src)[1], app.models.provider or "none"))
+    addr = app.reply_addr(src)
+    if addr is None:
+        raise ParameterError("/bridge/hello: expected the port replies go to (/bridge/hello <reply_port>)")
+    app.replier(src)(osc.build("/bridge/welcome", __version__, addr[1], app.models.provider or "none"))
 
 
 MAX_TOKEN = 1024
@@ -255,9 +282,12 @@ def param_get(app: App, a, values, src, reply) -> None:
 
 def listen(app: App, a, values, src, reply) -> None:
     group = app.listeners[_listen_kind("/bridge/listen", a["what"])]
-    if app.reply_addr(src) not in group and len(group) >= MAX_LISTENERS:
+    addr = app.reply_addr(src)
+    if addr is None:
+        raise ParameterError("/bridge/listen: say /bridge/hello <reply_port> first; pushes need an address")
+    if addr not in group and len(group) >= MAX_LISTENERS:  # one per reply address: a client holds at most one
         raise BusyError(f"/bridge/listen {a['what']}: {MAX_LISTENERS} listeners already; unlisten one first")
-    group.add(app.reply_addr(src))
+    group.add(addr)
     reply(osc.build("/bridge/listening", a["what"]))
 
 

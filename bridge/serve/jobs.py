@@ -28,6 +28,7 @@ Reply = Callable[[bytes], None]
 Job = Callable[[Callable[..., None]], None]
 PROGRESS_STEP = 0.1
 MAX_QUEUED_JOBS = 8
+MAX_JOBS_PER_CLIENT = 4  # queued or running, per reply address: one client cannot fill the queue
 # A file's decoded size is bounded too, not only its duration: a header may claim 192 kHz x 8 ch.
 MAX_FILE_SAMPLES_PER_SECOND = 48000 * 2
 
@@ -42,6 +43,8 @@ class BackgroundWorker(threading.Thread):
         self.send_error = send_error
         self.current: str | None = None
         self.cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._per_client: dict = {}
 
     def submit(self, name: str, request: str, fn: Job, reply: Reply) -> None:
         """Queues a job; refuses with BusyError when ``MAX_QUEUED_JOBS`` are waiting already."""
@@ -49,6 +52,13 @@ class BackgroundWorker(threading.Thread):
         if waiting >= MAX_QUEUED_JOBS:
             raise BusyError(f"{request}: {waiting} jobs are queued (at most {MAX_QUEUED_JOBS}); "
                             f"send more when one is done")
+        client = getattr(reply, "addr", None)
+        with self._lock:
+            mine = self._per_client.get(client, 0)
+            if mine >= MAX_JOBS_PER_CLIENT:
+                raise BusyError(f"{request}: this client has {mine} jobs queued or running (at most "
+                                f"{MAX_JOBS_PER_CLIENT}); send more when one is done")
+            self._per_client[client] = mine + 1
         self.jobs.put((name, request, fn, reply))
 
     def gate(self, *_args) -> None:
@@ -75,6 +85,15 @@ class BackgroundWorker(threading.Thread):
                 self.send_error(reply, request, "internal", f"{name}: {type(e).__name__}: {e}"[:300])
             finally:
                 self.current = None
+                self._done(getattr(reply, "addr", None))
+
+    def _done(self, client) -> None:
+        with self._lock:
+            left = self._per_client.get(client, 1) - 1
+            if left > 0:
+                self._per_client[client] = left
+            else:
+                self._per_client.pop(client, None)
 
     def stop(self, timeout_s: float) -> bool:
         """Cancels the running job at its next gate; True if the thread ended within ``timeout_s``."""

@@ -12,7 +12,8 @@ def add_serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default=d.host, help=f"address to bind (default {d.host}: this machine only)")
     p.add_argument("--port", type=int, default=d.port, help=f"UDP port to listen on; 0 picks a free one (default {d.port})")
     p.add_argument("--reply-port", type=int, default=d.reply_port,
-                   help=f"port replies go to when a client has not sent /bridge/hello (default {d.reply_port})")
+                   help="port replies go to for clients that never sent /bridge/hello (default: none; such "
+                        "clients get no replies, so a stranger's errors never reach a Live device's port)")
     p.add_argument("--preset", default="guitar-to-violin", help="preset name or .yaml path loaded at start")
     p.add_argument("--presets", action="append", default=[], metavar="DIR", help="extra preset folder")
     p.add_argument("--files", action="append", default=[], metavar="DIR",

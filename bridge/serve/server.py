@@ -8,9 +8,9 @@ at once with status 1. Signals are caught with :func:`signal.signal` and handed 
 loop with ``call_soon_threadsafe`` (``loop.add_signal_handler`` does not exist on
 Windows), and the previous handlers are put back on the way out.
 
-Replies go to the sender's host on the port it registered with ``/bridge/hello``
-(default ``--reply-port``), never to the datagram's source port: Max's ``[udpsend]``
-cannot receive.
+Replies go to the sender's host on the port it registered with ``/bridge/hello``, never
+to the datagram's source port (Max's ``[udpsend]`` cannot receive); a client that never
+said hello gets nothing unless ``--reply-port`` names a port for such clients.
 """
 
 from __future__ import annotations
@@ -208,8 +208,10 @@ async def serve(server: ServerConfig, models, presets, preset: Preset, files: Fi
             live = AudioInterface(worker.submit, worker.queued, lambda: worker.native_id, **audio_args)
             live.start()
         host, port = transport.get_extra_info("sockname")[:2]
-        log.info("bridge %s listening on udp://%s:%d (replies to port %d unless /bridge/hello; recv buffer %d B; "
-                 "provider %s)", __version__, host, port, server.reply_port,
+        replies = (f"replies to port {server.reply_port} unless /bridge/hello" if server.reply_port
+                   else "replies after /bridge/hello")
+        log.info("bridge %s listening on udp://%s:%d (%s; recv buffer %d B; "
+                 "provider %s)", __version__, host, port, replies,
                  sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF), (models.provider or "none").upper())
         if ready:
             ready((host, port), signals)

@@ -57,6 +57,12 @@ class PendingChunk:
     encoding: str
 
 
+# One client (one sending socket) may not take the stage from the others: a few streams, and at
+# most the samples of one 192 kHz x 8 ch stream a second in all (16 stereo 48 kHz streams).
+MAX_STREAMS_PER_CLIENT = 4
+MAX_CLIENT_SAMPLES_PER_SECOND = 192000 * 8
+
+
 @dataclass
 class StreamState:
     """A live stream as the worker sees it: the engine stream, its sink, sequencing and counters."""
@@ -240,6 +246,15 @@ class StreamWorker(threading.Thread):
     def _on_open(self, m: Open) -> None:
         if m.key not in self.streams and len(self.streams) >= self.max_streams:
             raise BusyStreams(f"stream/open: at most {self.max_streams} streams are open; close one first")
+        mine = [st.stream for key, st in self.streams.items() if key[:2] == m.key[:2] and key != m.key]
+        if len(mine) >= MAX_STREAMS_PER_CLIENT:
+            raise BusyStreams(f"stream/open: at most {MAX_STREAMS_PER_CLIENT} streams per client; this one has "
+                              f"{len(mine)} open; close one first")
+        load = sum(s.sample_rate * s.n_channels for s in mine) + m.sample_rate * m.channels
+        if load > MAX_CLIENT_SAMPLES_PER_SECOND:
+            raise BusyStreams(f"stream/open: {m.sample_rate} Hz x {m.channels} ch would bring this client's streams "
+                              f"to {load} samples a second (at most {MAX_CLIENT_SAMPLES_PER_SECOND}, one "
+                              f"192 kHz x 8 ch stream); close one or open fewer channels")
         budget = self.compute_budget_s
         if budget is None:
             budget = self._auto_budget(self.preset, m.sample_rate, m.channels)
