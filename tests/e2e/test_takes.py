@@ -3,16 +3,10 @@ the input's sample format kept, and every long command run under a real (pseudo-
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
-import pty
-import select
-import struct
 import subprocess
 import sys
-import termios
-import time
 
 import numpy as np
 import pytest
@@ -20,7 +14,7 @@ import soundfile as sf
 
 from bridge import audio_io
 from bridge.errors import AudioFileError
-from support import ROOT, harmonic_tone
+from support import ROOT, harmonic_tone, run_in_terminal
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
 
@@ -149,34 +143,6 @@ def test_over_osc_a_file_job_never_replaces_its_input_or_an_existing_take(daemon
     assert c.expect("/bridge/file/done", timeout=120)[0] == "nan"
     assert np.isfinite(sf.read(files_dir / "nan-out.wav")[0]).all()
     c.close()
-
-
-def run_in_terminal(*args, timeout=300) -> tuple[int, str]:
-    """Runs ``bridge ARGS`` with stdin, stdout and stderr on a pseudo-terminal, as a user's shell would."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal has a size
-    proc = subprocess.Popen([sys.executable, "-m", "bridge", *args], stdin=slave, stdout=slave, stderr=slave,
-                            env=ENV, cwd=str(ROOT), close_fds=True)
-    os.close(slave)
-    out = b""
-    deadline = time.monotonic() + timeout
-    while True:
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise TimeoutError(out.decode(errors="replace")[-2000:])
-        ready, _, _ = select.select([master], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                chunk = b""
-            if not chunk:
-                break
-            out += chunk
-        elif proc.poll() is not None:
-            break
-    os.close(master)
-    return proc.wait(30), out.decode(errors="replace")
 
 
 @pytest.mark.slow

@@ -37,7 +37,7 @@ def test_forward_and_v_conversion(tiny_model_dir, rng):
     eps, x0 = den(x, t)
     e2, x2 = v_to_eps_x0(x, pred, den.info.alpha_bar[t].astype(np.float32))
     np.testing.assert_allclose(x0, x2, atol=1e-6)
-    with pytest.raises(ParameterError, match=r"frames must be a positive multiple of 8, got 30"):
+    with pytest.raises(ParameterError, match=r"frames must be a positive multiple of 4, got 30"):
         den.predict(x[..., :30], t)
     with pytest.raises(ParameterError, match=r"t: expected shape \(3,\)"):
         den.predict(x, t[:2])
