@@ -8,10 +8,12 @@ weights is ``python -m export.eager MODEL.onnx``, with the train extra: the lab 
 imports torch or ``export``), and the short split against a full 50-step DDIM from noise.
 Every timed transfer is :func:`bridge.offline.transfer` or :func:`bridge.offline.run`.
 
-``--serve``: a client streams 48 kHz stereo in 512-frame blobs at real-time pace to a
-real ``bridge serve`` subprocess and reports chunks sent, returned, late and lost,
-the added latency (reply time minus send time) p50/p99, and the daemon's CPU time
-per audio second (its real-time factor, client and daemon sharing the machine).
+``--serve``: ``--streams`` clients each stream 48 kHz stereo in 512-frame blobs at
+real-time pace to a real ``bridge serve`` subprocess, started as a user starts it;
+the report gives chunks sent, returned, lost and late (a reply more than the Live
+device's 60 ms play-out margin after its chunk), the added latency (reply time minus
+send time) p50/p99, and the daemon's CPU time per audio second (client and daemon
+sharing the machine).
 """
 
 from __future__ import annotations
@@ -211,130 +213,198 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
-def bench_serve(args) -> dict:
+DEVICE_MARGIN_MS = 60.0  # the Live device's default play-out margin: a reply later than this is dropped there
+
+
+def _start_daemon(args) -> tuple[subprocess.Popen, int, list[str]]:
+    """``bridge serve`` exactly as a user starts it (no thread variables set for it: it sets its own)."""
     import re
+    import threading
+
+    cmd = [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--preset", args.preset,
+           "--provider", args.provider, "--max-streams", str(max(8, args.streams))]
+    for d in args.models:
+        cmd += ["--models", d]
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                           "MKL_NUM_THREADS")}
+    env["PYTHONUNBUFFERED"] = "1"
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env)
+    log_lines: list[str] = []
+    for line in proc.stderr:
+        log_lines.append(line)
+        m = re.search(r"listening on udp://[\d.]+:(\d+)", line)
+        if m:
+            threading.Thread(target=lambda: [log_lines.append(x) for x in proc.stderr], daemon=True).start()
+            return proc, int(m.group(1)), log_lines
+    raise RuntimeError("daemon did not start:\n" + "".join(log_lines[-20:]))
+
+
+def bench_serve(args) -> dict:
+    """``--streams`` clients (one socket pair each, like one Live device each) stream at real-time pace.
+
+    Stream i sends its chunks ``i / streams`` of a chunk after stream 0 (devices are not in
+    phase). A reply counts as late when it comes more than ``--margin-ms`` after its chunk
+    was sent: the device would have dropped it. The daemon's CPU is read from /proc.
+    """
+    import re
+    import selectors
+    import signal
     import socket
     import threading
 
     from bridge.serve import osc
 
     seconds = args.seconds or 60.0
+    n_streams = args.streams
     sr, frames = 48000, args.frames
-    cmd = [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--preset", args.preset,
-           "--provider", args.provider]
-    for d in args.models:
-        cmd += ["--models", d]
-    if args.threads:
-        cmd += ["--threads", str(args.threads)]
-    # The daemon exactly as a user starts it: no thread variables set for it (it sets its own).
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                                                           "MKL_NUM_THREADS")}
-    env["PYTHONUNBUFFERED"] = "1"
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env)
-    port = None
-    log_lines = []
-    for line in proc.stderr:
-        log_lines.append(line)
-        m = re.search(r"listening on udp://[\d.]+:(\d+)", line)
-        if m:
-            port = int(m.group(1))
-            break
-    if port is None:
-        raise RuntimeError("daemon did not start:\n" + "".join(log_lines[-20:]))
-    threading.Thread(target=lambda: [log_lines.append(x) for x in proc.stderr], daemon=True).start()
-    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-    rx.bind(("127.0.0.1", 0))
-    rx.settimeout(0.2)
+    proc, port, log_lines = _start_daemon(args)
     addr = ("127.0.0.1", port)
-    tx.sendto(osc.build("/bridge/hello", rx.getsockname()[1]), addr)
-    sent_at: dict[int, float] = {}
-    got_at: dict[int, float] = {}
-    opened = {}
+    clients = []
+    sel = selectors.DefaultSelector()
+    for i in range(n_streams):
+        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        rx.bind(("127.0.0.1", 0))
+        rx.setblocking(False)
+        sel.register(rx, selectors.EVENT_READ, i)
+        tx.sendto(osc.build("/bridge/hello", rx.getsockname()[1]), addr)
+        clients.append((tx, rx))
+    sent_at = [dict() for _ in range(n_streams)]
+    got_at = [dict() for _ in range(n_streams)]
+    opened: list[dict] = [dict() for _ in range(n_streams)]
+    closed: list[list] = [[] for _ in range(n_streams)]
     done = threading.Event()
 
     def receiver():
         while not done.is_set():
-            try:
-                data, _ = rx.recvfrom(65536)
-            except socket.timeout:
-                continue
-            now = time.perf_counter()
-            for address, values in osc.parse(data):
-                if address == "/bridge/audio/out":
-                    got_at.setdefault(values[1], now)
-                elif address == "/bridge/stream/opened":
-                    opened["latency"] = values[1]
-                    opened["ms"] = values[2]
+            for key, _ in sel.select(0.2):
+                i = key.data
+                while True:
+                    try:
+                        data = key.fileobj.recv(65536)
+                    except BlockingIOError:
+                        break
+                    now = time.perf_counter()
+                    for address, values in osc.parse(data):
+                        if address == "/bridge/audio/out":
+                            got_at[i].setdefault(values[1], now)
+                        elif address == "/bridge/stream/opened":
+                            opened[i].update(latency=values[1], ms=values[2])
+                        elif address == "/bridge/stream/closed":
+                            closed[i][:] = values
 
     th = threading.Thread(target=receiver, daemon=True)
     th.start()
-    tx.sendto(osc.build("/bridge/stream/open", 1, sr, 2), addr)
+    for tx, _ in clients:
+        tx.sendto(osc.build("/bridge/stream/open", 1, sr, 2), addr)
     t_wait = time.monotonic()
-    while "latency" not in opened and time.monotonic() - t_wait < 60:
+    while not all("latency" in o for o in opened) and time.monotonic() - t_wait < 120:
         time.sleep(0.01)
+    if not all("latency" in o for o in opened):
+        proc.kill()
+        raise RuntimeError("streams did not open:\n" + "".join(log_lines[-20:]))
     mono = bench_input(min(seconds, 20.0), sr)
     y = np.tile(mono, int(np.ceil(seconds * sr / len(mono))))[: int(seconds * sr)]
     audio = np.stack([y, 0.8 * y]).astype(np.float32)
     n_chunks = audio.shape[1] // frames
+    blobs = [osc.encode_audio(audio[:, k * frames : (k + 1) * frames], "blob") for k in range(n_chunks)]
+    period = frames / sr
+    schedule = sorted((k * period + i * period / n_streams, i, k) for i in range(n_streams) for k in range(n_chunks))
     cpu0 = _cpu_seconds(proc.pid)
     t_start = time.perf_counter()
-    for k in range(n_chunks):
-        due = t_start + k * frames / sr
-        delay = due - time.perf_counter()
+    progress_every = max(1, len(schedule) // 10)
+    for j, (offset, i, k) in enumerate(schedule):
+        delay = t_start + offset - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        sent_at[k] = time.perf_counter()
-        tx.sendto(osc.build("/bridge/audio/in", 1, k, *osc.encode_audio(audio[:, k * frames : (k + 1) * frames],
-                                                                        "blob")), addr)
-    deadline = time.perf_counter() + 5.0
-    while len(got_at) < n_chunks and time.perf_counter() < deadline:
+        sent_at[i][k] = time.perf_counter()
+        clients[i][0].sendto(osc.build("/bridge/audio/in", 1, k, *blobs[k]), addr)
+        if args.progress and j and j % progress_every == 0:
+            back = sum(len(g) for g in got_at)
+            print(f"  {offset:.0f} s of {seconds:g} s streamed, {back} of {j} chunks back", file=sys.stderr)
+    deadline = time.perf_counter() + 10.0
+    while sum(len(g) for g in got_at) < n_chunks * n_streams and time.perf_counter() < deadline:
         time.sleep(0.05)
     cpu = _cpu_seconds(proc.pid) - cpu0
-    tx.sendto(osc.build("/bridge/status"), addr)
-    time.sleep(0.2)
+    for tx, _ in clients:
+        tx.sendto(osc.build("/bridge/stream/close", 1), addr)
+    t_wait = time.monotonic()
+    while not all(closed) and time.monotonic() - t_wait < 10:
+        time.sleep(0.02)
     done.set()
     th.join(1)
-    proc.send_signal(__import__("signal").SIGTERM)
+    proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
-    lat_ms = np.array([1000 * (got_at[k] - sent_at[k]) for k in got_at if k in sent_at])
-    alg_ms = opened.get("ms", float("nan"))
+    for tx, rx in clients:
+        tx.close()
+        rx.close()
+    margin = args.margin_ms
     budget_line = [x for x in log_lines if "compute budget" in x]
     budget_ms = float(re.search(r"compute budget (\d+) ms", budget_line[-1]).group(1)) if budget_line else float("nan")
-    late = int((lat_ms > budget_ms).sum()) if lat_ms.size else 0
+    per_stream, all_ms = [], []
+    for i in range(n_streams):
+        ms = np.array([1000 * (got_at[i][k] - sent_at[i][k]) for k in got_at[i] if k in sent_at[i]])
+        all_ms.append(ms)
+        c = closed[i]  # /bridge/stream/closed <id> <chunks_in> <chunks_out> <lost> <late> <duplicates> ...
+        per_stream.append({
+            "returned": len(got_at[i]), "lost": n_chunks - len(got_at[i]), "late": int((ms > margin).sum()),
+            "p50_ms": float(np.percentile(ms, 50)) if ms.size else None,
+            "p99_ms": float(np.percentile(ms, 99)) if ms.size else None,
+            "latency_samples": opened[i].get("latency"), "latency_ms": opened[i].get("ms"),
+            "daemon_lost": c[3] if len(c) > 3 else None, "daemon_late": c[4] if len(c) > 4 else None,
+        })
+    ms = np.concatenate(all_ms) if all_ms else np.zeros(0)
+    total = n_chunks * n_streams
+    late = int((ms > margin).sum())
     reduced = [x.strip() for x in log_lines if "behind" in x]
     return {
         "machine": machine(), "preset": args.preset, "seconds": seconds, "sample_rate": sr, "channels": 2,
-        "frames_per_chunk": frames, "chunks_sent": n_chunks, "chunks_returned": len(got_at),
-        "chunks_lost": n_chunks - len(got_at), "chunks_late": late, "compute_budget_ms": budget_ms,
-        "stream_latency_samples": opened.get("latency"), "stream_latency_ms": alg_ms,
-        "added_latency_ms_p50": float(np.percentile(lat_ms, 50)) if lat_ms.size else None,
-        "added_latency_ms_p99": float(np.percentile(lat_ms, 99)) if lat_ms.size else None,
-        "added_latency_ms_max": float(lat_ms.max()) if lat_ms.size else None,
-        "daemon_cpu_s": round(cpu, 2), "rtf": round(cpu / seconds, 3), "step_reductions": len(reduced),
+        "streams": n_streams, "frames_per_chunk": frames, "chunks_sent": total,
+        "chunks_returned": sum(p["returned"] for p in per_stream), "chunks_lost": sum(p["lost"] for p in per_stream),
+        "margin_ms": margin, "chunks_late": late, "late_share": late / total if total else 0.0,
+        "compute_budget_ms": budget_ms,
+        "stream_latency_samples": opened[0].get("latency"), "stream_latency_ms": opened[0].get("ms"),
+        "added_latency_ms_p50": float(np.percentile(ms, 50)) if ms.size else None,
+        "added_latency_ms_p99": float(np.percentile(ms, 99)) if ms.size else None,
+        "added_latency_ms_max": float(ms.max()) if ms.size else None,
+        "daemon_cpu_s": round(cpu, 2), "rtf": round(cpu / seconds, 3),
+        "rtf_per_stream": round(cpu / seconds / n_streams, 3), "step_reductions": len(reduced),
+        "per_stream": per_stream,
     }
 
 
 def print_serve(r: dict) -> None:
     print(f"machine: {r['machine']}")
-    print(f"stream: {r['seconds']:g} s, {r['sample_rate']} Hz stereo, {r['frames_per_chunk']}-frame blobs at "
-          f"real-time pace, preset {r['preset']}")
-    print(f"chunks sent {r['chunks_sent']}, returned {r['chunks_returned']}, late {r['chunks_late']} "
-          f"(> {r['compute_budget_ms']:.0f} ms compute budget), lost {r['chunks_lost']}")
-    print(f"stream latency {r['stream_latency_samples']} samples ({r['stream_latency_ms']:.1f} ms, budget included)")
+    print(f"{r['streams']} stream(s): {r['seconds']:g} s each, {r['sample_rate']} Hz stereo, {r['frames_per_chunk']}-frame "
+          f"blobs at real-time pace, one client each, preset {r['preset']}")
+    print(f"chunks sent {r['chunks_sent']}, returned {r['chunks_returned']}, lost {r['chunks_lost']}, late "
+          f"{r['chunks_late']} ({100 * r['late_share']:.2f}% later than the device's {r['margin_ms']:g} ms margin)")
+    print(f"stream latency {r['stream_latency_samples']} samples ({r['stream_latency_ms']:.1f} ms at 48 kHz, compute "
+          f"budget {r['compute_budget_ms']:.0f} ms included)")
     print(f"added latency (reply - send): p50 {r['added_latency_ms_p50']:.2f} ms, p99 {r['added_latency_ms_p99']:.2f} ms,"
           f" max {r['added_latency_ms_max']:.2f} ms")
-    print(f"daemon CPU {r['daemon_cpu_s']} s for {r['seconds']:g} s of audio: RTF {r['rtf']}; "
-          f"step reductions {r['step_reductions']}")
+    print(f"daemon CPU {r['daemon_cpu_s']} s for {r['seconds']:g} s of audio: {r['rtf']} CPU-s per audio-s "
+          f"({r['rtf_per_stream']} per stream); step reductions {r['step_reductions']}")
+    if r["streams"] > 1:
+        print("\n| stream | returned | lost | late | p50 ms | p99 ms | latency (samples) |\n|---|---|---|---|---|---|---|")
+        for i, p in enumerate(r["per_stream"], 1):
+            print(f"| {i} | {p['returned']} | {p['lost']} | {p['late']} | {p['p50_ms']:.1f} | {p['p99_ms']:.1f} | "
+                  f"{p['latency_samples']} |")
 
 
 def bench_command(args) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if args.serve:
+        if not 1 <= args.streams <= 64:
+            raise SystemExit(f"bridge bench: --streams: expected 1 to 64, got {args.streams}")
+        if args.progress is None:
+            args.progress = sys.stderr.isatty()
         r = bench_serve(args)
         print_serve(r)
     else:

@@ -58,6 +58,13 @@ def bench_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-rate", type=int, default=44100, help="input rate (offline; default: %(default)s)")
     p.add_argument("--preset", default="guitar-to-violin", help="--serve: the daemon's preset (default: %(default)s)")
     p.add_argument("--frames", type=int, default=512, help="--serve: frames per chunk (default: %(default)s)")
+    p.add_argument("--streams", type=int, default=1,
+                   help="--serve: streams at once, one client each (default: %(default)s)")
+    p.add_argument("--margin-ms", type=float, default=60.0,
+                   help="--serve: a reply later than this after its chunk is late, as the Live device's "
+                        "play-out margin counts it (default: %(default)s)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="--serve: a line every tenth of the run (default: when stderr is a terminal)")
     p.add_argument("--json", default=None, help="also write the results as JSON here")
     add_model_args(p)
     return p

@@ -1,0 +1,30 @@
+"""``bridge bench --serve``: several clients against a real daemon, the report's counts from both sides."""
+
+import json
+
+import pytest
+
+from support import run_in_terminal
+
+
+@pytest.mark.slow
+def test_bench_serve_streams_several_clients_and_counts_every_chunk(tmp_path, tiny_model_dir):
+    out = tmp_path / "serve.json"
+    code, text = run_in_terminal("bench", "--serve", "--streams", "3", "--seconds", "4", "--models",
+                                 str(tiny_model_dir), "--provider", "cpu", "--threads", "1", "--json", str(out))
+    assert code == 0, text
+    r = json.loads(out.read_text())
+    n = 4 * 48000 // 512
+    assert r["streams"] == 3 and r["chunks_sent"] == 3 * n
+    assert r["chunks_returned"] == 3 * n and r["chunks_lost"] == 0, r
+    assert [p["returned"] for p in r["per_stream"]] == [n, n, n]
+    assert [p["daemon_lost"] for p in r["per_stream"]] == [0, 0, 0]  # the daemon's own count agrees
+    assert all(p["latency_samples"] == r["stream_latency_samples"] for p in r["per_stream"])
+    assert 0 < r["daemon_cpu_s"] and r["rtf_per_stream"] == pytest.approx(r["rtf"] / 3, abs=0.002)
+    assert "| 3 |" in text and "later than the device's 60 ms margin" in text  # the table, as printed
+    assert "s streamed," in text  # progress lines under a terminal
+
+
+def test_bench_serve_names_a_bad_stream_count():
+    code, text = run_in_terminal("bench", "--serve", "--streams", "0", timeout=60)
+    assert code != 0 and "--streams: expected 1 to 64, got 0" in text
