@@ -13,29 +13,21 @@ otherwise CPU, with the reason kept in ``provider_note`` for the log and ``/brid
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .config import MelConfig
 from .errors import ModelError, ParameterError
 from .sampling import alpha_bar_at, eps_to_eps_x0, v_to_eps_x0
-from .onnx_file import graph_bytes
+from .onnx_file import FORMAT, METADATA_KEYS, ModelInfo, graph_bytes  # noqa: F401 (re-exported)
 from .watchdog import WATCHDOG
 
 log = logging.getLogger(__name__)
 
-FORMAT = "bridge-diffusion/1"
-METADATA_KEYS = (
-    "format", "instrument", "mel", "n_timesteps", "schedule", "alpha_bar", "prediction_type",
-    "inputs", "outputs", "unet", "params", "train", "content_hash",
-)
 PACKAGE_MODELS = Path(__file__).parent / "models"
 PROVIDER_NAMES = {"cuda": "CUDAExecutionProvider", "cpu": "CPUExecutionProvider"}
 # The watchdog's limits: the warm-up (and a model never timed) gets LOAD_LIMIT_S; later calls
@@ -45,86 +37,6 @@ LOAD_LIMIT_S = float(os.environ.get("BRIDGE_LOAD_LIMIT_S", "60"))
 CALL_LIMIT_FACTOR = 100.0
 MIN_CALL_LIMIT_S = 5.0
 ASIDE_S = 30.0
-
-
-@dataclass(frozen=True, eq=False)
-class ModelInfo:
-    """What a model file says about itself."""
-
-    path: Path
-    instrument: str
-    mel: MelConfig
-    n_timesteps: int
-    schedule: str
-    alpha_bar: np.ndarray
-    prediction_type: str
-    params: int
-    content_hash: str
-    train: dict = field(default_factory=dict)
-    unet: dict = field(default_factory=dict)
-    inputs: tuple[str, str] = ("x", "t")  # the state and the timestep, as the metadata names them
-    output: str = "pred"
-    hash_scope: str = ""  # "graph": content_hash is the SHA-256 of the serialised graph, checked at load
-
-    @classmethod
-    def from_metadata(cls, path: Path, meta: dict[str, str]) -> "ModelInfo":
-        def get(key):
-            if key not in meta:
-                raise ModelError(f"{path.name}: metadata lacks {key!r}; re-export it with `bridge export`")
-            try:
-                return json.loads(meta[key])
-            except json.JSONDecodeError:
-                raise ModelError(f"{path.name}: metadata {key!r} is not JSON: {meta[key][:60]!r}") from None
-
-        try:
-            return cls._from_metadata(path, meta, get)
-        except (TypeError, ValueError, KeyError, AttributeError) as e:  # a value of the wrong type
-            raise ModelError(f"{path.name}: metadata has a value of the wrong type ({type(e).__name__}: "
-                             f"{str(e)[:160]}); re-export it with `bridge export`") from None
-
-    @classmethod
-    def _from_metadata(cls, path: Path, meta: dict[str, str], get) -> "ModelInfo":
-        fmt = get("format")
-        if fmt != FORMAT:
-            raise ModelError(f"{path.name}: format: expected {FORMAT!r}, got {fmt!r}")
-        try:
-            mel = MelConfig.from_dict(get("mel"), "mel.")
-        except ParameterError as e:
-            raise ModelError(f"{path.name}: {e}") from None
-        n_timesteps = int(get("n_timesteps"))
-        alpha_bar = np.asarray(get("alpha_bar"), dtype=np.float64)
-        if alpha_bar.shape != (n_timesteps,):
-            raise ModelError(f"{path.name}: alpha_bar: expected {n_timesteps} values, got {alpha_bar.shape[0]}")
-        if not (np.all(np.diff(alpha_bar) < 0) and alpha_bar[0] <= 1.0 and alpha_bar[-1] >= 0.0):
-            raise ModelError(f"{path.name}: alpha_bar: expected values decreasing inside [0, 1]")
-        prediction = get("prediction_type")
-        if prediction not in ("v", "eps"):
-            raise ModelError(f"{path.name}: prediction_type: expected 'v' or 'eps', got {prediction!r}")
-        inputs, outputs = list(get("inputs")), list(get("outputs"))
-        if len(inputs) != 2 or len(outputs) != 1:
-            raise ModelError(f"{path.name}: inputs/outputs: expected two inputs (state, timestep) and one output, "
-                             f"got {inputs} and {outputs}")
-        return cls(
-            path=path, instrument=str(get("instrument")), mel=mel, n_timesteps=n_timesteps,
-            inputs=(str(inputs[0]), str(inputs[1])), output=str(outputs[0]),
-            hash_scope=str(json.loads(meta["content_hash_of"])) if "content_hash_of" in meta else "",
-            schedule=str(get("schedule")), alpha_bar=alpha_bar, prediction_type=prediction,
-            params=int(get("params") or 0), content_hash=str(get("content_hash")), train=get("train") or {},
-            unet=get("unet") or {},
-        )
-
-    def summary(self) -> dict:
-        """A JSON-friendly description (for ``bridge models`` and ``/bridge/info``)."""
-        t = self.train
-        return {
-            "name": self.instrument, "path": str(self.path), "bytes": self.path.stat().st_size,
-            "params": self.params, "sample_rate": self.mel.sample_rate, "n_mels": self.mel.n_mels,
-            "window_frames": self.mel.window_frames, "hop_length": self.mel.hop_length,
-            "n_timesteps": self.n_timesteps, "schedule": self.schedule, "prediction": self.prediction_type,
-            "train_steps": t.get("steps"), "train_wall_s": t.get("wall_s"), "final_loss": t.get("final_loss"),
-            "corpus": t.get("soundfont") or t.get("corpus"), "corpus_seconds": t.get("corpus_seconds"),
-            "hash": self.content_hash[:12],
-        }
 
 
 def _import_ort():
@@ -319,6 +231,23 @@ class Denoiser:
         if self.info.prediction_type == "v":
             return v_to_eps_x0(x, pred, ab)
         return eps_to_eps_x0(x, pred, ab)
+
+
+def pick_student(models: Mapping[str, Denoiser], preset, steps: int) -> Denoiser | None:
+    """The target's distilled student (``NAME.student``) if the preset allows it and it fits, else None.
+
+    It fits when it was distilled from this very target file (its content hash), for at
+    least ``steps`` steps and a strength range that holds the preset's strength.
+    """
+    name = f"{preset.target}.student"
+    if not preset.sampler.student or name not in models:
+        return None
+    student, teacher = models[name], models[preset.target]
+    s = getattr(student.info, "student", None)
+    if (not s or s["teacher_hash"] != teacher.info.content_hash or steps > s["max_steps"]
+            or preset.sampler.strength > s["strength_max"] + 1e-9):
+        return None
+    return student
 
 
 def model_dirs(extra: Iterable[Path | str] = ()) -> list[Path]:

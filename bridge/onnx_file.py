@@ -1,11 +1,123 @@
-"""Reading an ONNX file's bytes without the onnx package (the runtime has only onnxruntime).
+"""What a model file says about itself, read without the onnx package (the runtime has only onnxruntime).
 
-The file is a protobuf ``ModelProto``; :func:`graph_bytes` walks its top-level fields on
-the wire format and returns field 7, the serialised graph with its weights: what the
-content hash written at export covers.
+:class:`ModelInfo` parses and checks the ``metadata_props`` an export writes (the format
+``FORMAT``; a few-step student adds ``student``). The file is a protobuf ``ModelProto``;
+:func:`graph_bytes` walks its top-level fields on the wire format and returns field 7, the
+serialised graph with its weights: what the content hash written at export covers.
 """
 
 from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .config import MelConfig
+from .errors import ModelError, ParameterError
+
+FORMAT = "bridge-diffusion/1"
+METADATA_KEYS = (
+    "format", "instrument", "mel", "n_timesteps", "schedule", "alpha_bar", "prediction_type",
+    "inputs", "outputs", "unet", "params", "train", "content_hash",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class ModelInfo:
+    """What a model file says about itself."""
+
+    path: Path
+    instrument: str
+    mel: MelConfig
+    n_timesteps: int
+    schedule: str
+    alpha_bar: np.ndarray
+    prediction_type: str
+    params: int
+    content_hash: str
+    train: dict = field(default_factory=dict)
+    unet: dict = field(default_factory=dict)
+    inputs: tuple[str, str] = ("x", "t")  # the state and the timestep, as the metadata names them
+    output: str = "pred"
+    hash_scope: str = ""  # "graph": content_hash is the SHA-256 of the serialised graph, checked at load
+    student: dict | None = None  # a few-step student (export.distill): its teacher, max_steps, strength_max
+
+    @classmethod
+    def from_metadata(cls, path: Path, meta: dict[str, str]) -> "ModelInfo":
+        def get(key):
+            if key not in meta:
+                raise ModelError(f"{path.name}: metadata lacks {key!r}; re-export it with `bridge export`")
+            try:
+                return json.loads(meta[key])
+            except json.JSONDecodeError:
+                raise ModelError(f"{path.name}: metadata {key!r} is not JSON: {meta[key][:60]!r}") from None
+
+        try:
+            return cls._from_metadata(path, meta, get)
+        except (TypeError, ValueError, KeyError, AttributeError) as e:  # a value of the wrong type
+            raise ModelError(f"{path.name}: metadata has a value of the wrong type ({type(e).__name__}: "
+                             f"{str(e)[:160]}); re-export it with `bridge export`") from None
+
+    @classmethod
+    def _from_metadata(cls, path: Path, meta: dict[str, str], get) -> "ModelInfo":
+        fmt = get("format")
+        if fmt != FORMAT:
+            raise ModelError(f"{path.name}: format: expected {FORMAT!r}, got {fmt!r}")
+        try:
+            mel = MelConfig.from_dict(get("mel"), "mel.")
+        except ParameterError as e:
+            raise ModelError(f"{path.name}: {e}") from None
+        n_timesteps = int(get("n_timesteps"))
+        alpha_bar = np.asarray(get("alpha_bar"), dtype=np.float64)
+        if alpha_bar.shape != (n_timesteps,):
+            raise ModelError(f"{path.name}: alpha_bar: expected {n_timesteps} values, got {alpha_bar.shape[0]}")
+        if not (np.all(np.diff(alpha_bar) < 0) and alpha_bar[0] <= 1.0 and alpha_bar[-1] >= 0.0):
+            raise ModelError(f"{path.name}: alpha_bar: expected values decreasing inside [0, 1]")
+        prediction = get("prediction_type")
+        if prediction not in ("v", "eps"):
+            raise ModelError(f"{path.name}: prediction_type: expected 'v' or 'eps', got {prediction!r}")
+        inputs, outputs = list(get("inputs")), list(get("outputs"))
+        if len(inputs) != 2 or len(outputs) != 1:
+            raise ModelError(f"{path.name}: inputs/outputs: expected two inputs (state, timestep) and one output, "
+                             f"got {inputs} and {outputs}")
+        return cls(
+            path=path, instrument=str(get("instrument")), mel=mel, n_timesteps=n_timesteps,
+            inputs=(str(inputs[0]), str(inputs[1])), output=str(outputs[0]),
+            hash_scope=str(json.loads(meta["content_hash_of"])) if "content_hash_of" in meta else "",
+            schedule=str(get("schedule")), alpha_bar=alpha_bar, prediction_type=prediction,
+            params=int(get("params") or 0), content_hash=str(get("content_hash")), train=get("train") or {},
+            unet=get("unet") or {}, student=_student(path, meta),
+        )
+
+    def summary(self) -> dict:
+        """A JSON-friendly description (for ``bridge models`` and ``/bridge/info``)."""
+        t = self.train
+        return {
+            "name": self.path.stem, "instrument": self.instrument, "path": str(self.path),
+            "bytes": self.path.stat().st_size,
+            "params": self.params, "sample_rate": self.mel.sample_rate, "n_mels": self.mel.n_mels,
+            "window_frames": self.mel.window_frames, "hop_length": self.mel.hop_length,
+            "n_timesteps": self.n_timesteps, "schedule": self.schedule, "prediction": self.prediction_type,
+            "train_steps": t.get("steps"), "train_wall_s": t.get("wall_s"), "final_loss": t.get("final_loss"),
+            "corpus": t.get("soundfont") or t.get("corpus"), "corpus_seconds": t.get("corpus_seconds"),
+            "hash": self.content_hash[:12],
+            "student_of": (self.student or {}).get("teacher"),
+        }
+
+
+def _student(path: Path, meta: dict[str, str]) -> dict | None:
+    """A student's ``student`` metadata, checked: what the runtime needs to pick it."""
+    if "student" not in meta:
+        return None
+    s = json.loads(meta["student"])
+    steps, strength = int(s["max_steps"]), float(s["strength_max"])
+    if not (steps >= 1 and 0.0 < strength <= 1.0):
+        raise ModelError(f"{path.name}: student: expected max_steps >= 1 and strength_max in (0, 1], "
+                         f"got {steps} and {strength}")
+    return dict(s, max_steps=steps, strength_max=strength, teacher=str(s["teacher"]))
+
 
 
 def graph_bytes(data: bytes) -> bytes:
