@@ -125,6 +125,7 @@ class SamplerConfig:
     # strength 0.5 on guitar -> violin, with the same pitch accuracy (bridge eval, 8 phrases).
     eta: float = _f(1.0, lo=0.0, hi=1.0, doc="0: deterministic DDIM; 1: DDPM-like ancestral noise")
     seed: int = _f(0, lo=0, hi=2**31 - 1)
+    student: bool = _f(True, doc="use the target's distilled few-step student when one fits these steps and strength")
 
     @classmethod
     def from_dict(cls, data, where=""):

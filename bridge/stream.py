@@ -26,6 +26,7 @@ from . import dsp, sampling
 from .config import Preset, check_stream
 from .errors import BridgeError, ModelError, ParameterError, StreamShapeError
 from .framing import Fifo, Geometry, Resampler
+from .model import pick_student
 from .window import Denoiser, Window, WindowSettings, analyse, render
 
 MAX_WINDOWS_IN_FLIGHT = 16
@@ -157,6 +158,10 @@ class Stream:
         if p.render.morph_with and p.render.morph > 0:
             denoise = sampling.blend(target, self._model(p.render.morph_with), p.render.morph)
             key = (p.target, p.render.morph_with, p.render.morph)
+        else:
+            student = pick_student(self.models, p, self._effective_steps())
+            if student is not None:
+                denoise, key = student, (p.target, "student")
         mask = dsp.band_mask(self.mel.n_fft, self.mel.sample_rate, p.render.highpass_hz, p.render.lowpass_hz)
         self._settings = WindowSettings(
             denoise=denoise, alpha_bar=alpha_bar, t_start=sampling.start_timestep(p.sampler.strength, len(alpha_bar)),

@@ -98,11 +98,51 @@ def bench_offline(args, models) -> dict:
             "calls_per_window": round(probe.stats["model_rows"] / max(1, probe.stats["windows"]), 2),
         })
     results["provider"] = f"{models.provider} ({models.provider_note})"
+    results["students"] = bench_students(models, lib, y, sr, seconds, args.repeats)
     first = resolve_preset(names[0], lib)
     results["forward"] = bench_forward(models[first.target], args.repeats * 20)
     results["short_split"] = bench_short_split(models, first, y, sr, seconds, args.repeats)
     results["inversion"] = bench_inversion(models[first.target].info.mel, args.repeats)
     return results
+
+
+def bench_students(models, lib, y, sr, seconds, repeats) -> list[dict]:
+    """For each target with a student: its preset with the teacher at its own steps and at 2, and
+    the student at 2 and 1, at the same strength, timed in turn (one run, side by side)."""
+    from bridge import offline
+    from bridge.model import pick_student
+    from bridge.stream import Stream
+
+    rows = []
+    for name in sorted(n for n in models.paths() if n.endswith(".student")):
+        target = name[: -len(".student")]
+        presets = [lib[n] for n in lib.names() if lib[n].mode == "transfer" and lib[n].target == target
+                   and not lib[n].render.morph_with]
+        if not presets:
+            continue
+        base = max(presets, key=lambda p: p.sampler.steps)  # the target's full-quality preset
+        cases = [("teacher", base.with_params(student=False)),
+                 ("teacher", base.with_params(steps=2, student=False)),
+                 ("student", base.with_params(steps=2)), ("student", base.with_params(steps=1))]
+        times: list[list[float]] = [[] for _ in cases]
+        for _ in range(repeats):
+            for k, (_, p) in enumerate(cases):
+                t0 = time.perf_counter()
+                offline.transfer(y, sr, models, p)
+                times[k].append(time.perf_counter() - t0)
+        teacher_rtf = statistics.median(times[0]) / seconds
+        for (who, p), ts in zip(cases, times):
+            if (pick_student(models, p, p.sampler.steps) is not None) != (who == "student"):
+                raise RuntimeError(f"{name}: the stream would not use the {who} for {p.sampler.steps} steps at "
+                                   f"strength {p.sampler.strength}")
+            probe = Stream(models, p, sr, 1)
+            offline.run(probe, y[:, : sr * 2])
+            rtf = summary([t / seconds for t in ts])
+            rows.append({"preset": base.name, "model": name if who == "student" else target, "who": who,
+                         "strength": p.sampler.strength, "steps": p.sampler.steps, "rtf": rtf,
+                         "speedup": round(teacher_rtf / rtf["median"], 2),
+                         "calls_per_window": round(probe.stats["model_rows"] / max(1, probe.stats["windows"]), 2)})
+    return rows
 
 
 def bench_inversion(mel, repeats: int) -> list[dict]:
@@ -191,6 +231,13 @@ def print_offline(r: dict) -> None:
         print(f"| {p['preset']} | {p['target']} | {p['strength']} | {p['steps']} | {p['window_frames']} | "
               f"{rtf['median']:.3f} | {rtf['min']:.3f}-{rtf['max']:.3f} | {p['latency_samples_48k']} samples "
               f"({p['latency_ms']:.1f} ms) | {p['calls_per_window']} |")
+    if r.get("students"):
+        print("\n| preset | model | strength | steps | RTF median | RTF min-max | vs teacher at its steps | "
+              "calls/window |\n|---|---|---|---|---|---|---|---|")
+        for p in r["students"]:
+            rtf = p["rtf"]
+            print(f"| {p['preset']} | {p['model']} | {p['strength']} | {p['steps']} | {rtf['median']:.3f} | "
+                  f"{rtf['min']:.3f}-{rtf['max']:.3f} | {p['speedup']}x | {p['calls_per_window']} |")
     f = r["forward"]
     o = f["onnxruntime_ms"]
     print(f"\nU-Net forward {f['shape']} ({f['model']}): onnxruntime {o['median']:.2f} ms "

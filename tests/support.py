@@ -32,7 +32,8 @@ from bridge.sampling import cosine_alpha_bar  # noqa: E402
 
 def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, seed: int = 0,
                      n_timesteps: int = 1000, prediction_type: str = "v", fixed_frames: int | None = None,
-                     slow: int = 0, nan_output: bool = False, hang: str | None = None) -> Path:
+                     slow: int = 0, nan_output: bool = False, hang: str | None = None,
+                     student: dict | None = None) -> Path:
     """Writes a small real ONNX denoiser (a fixed 3x3 conv plus a t term) with bridge metadata.
 
     Built with onnx.helper, no torch: pred = 0.3 * conv3x3(x) + 1e-4 * t. ``fixed_frames``
@@ -41,7 +42,8 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
     by 0: the same output, computed slowly (for drain and deadline tests). ``nan_output``
     adds 0/0 to every prediction: a model that runs and answers NaN. ``hang`` adds a Loop of
     10^15 iterations: "always", or "after-warmup" (its trip count is t x 10^12, so the
-    warm-up at t = 0 returns and every later call never does).
+    warm-up at t = 0 returns and every later call never does). ``student`` is written as the
+    ``student`` metadata of a distilled model (export.distill).
     """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -130,6 +132,8 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
                   "final_loss": None, "command": "tests/support.py"},
         "content_hash": f"tiny-{instrument}-{seed}",
     }
+    if student is not None:
+        meta["student"] = student
     for k, v in meta.items():
         e = model.metadata_props.add()
         e.key, e.value = k, json.dumps(v)

@@ -161,3 +161,34 @@ def test_the_mel_cache_follows_the_audio_not_its_size_and_stays_out_of_the_folde
     assert np.abs(first.mels[0] - second.mels[0]).max() > 10  # dB: the new take was analysed
     assert sorted(p.name for p in rec.iterdir()) == ["take.wav"]  # nothing written into the recordings
     assert len(list((tmp_path / "cache").glob("mel_*.npz"))) == 2
+
+
+@pytest.mark.slow
+def test_distill_writes_a_student_the_runtime_picks_and_resumes(corpus, tmp_path):
+    """A tiny teacher, distilled for 6 steps on 4 teacher batches: the file describes itself and its teacher."""
+    from bridge import stream
+    from bridge.config import Preset
+    from bridge.model import ModelSet
+
+    train(config(corpus, tmp_path / "run", 3), progress=False)
+    export_onnx(tmp_path / "run" / "ckpt.pt", tmp_path / "models" / "violin.onnx", command="pytest")
+    cmd = [sys.executable, "-m", "export.distill", str(tmp_path / "models" / "violin.onnx"), "--corpus", str(corpus),
+           "--work", str(tmp_path / "work"), "--pair-batches", "4", "--batch", "4", "--held-out", "1"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    first = subprocess.run(cmd + ["--steps", "6"], capture_output=True, text=True, env=env, timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "held-out L1" in first.stdout and "wrote" in first.stdout
+    student = read_metadata(tmp_path / "models" / "violin.student.onnx")
+    teacher = read_metadata(tmp_path / "models" / "violin.onnx")
+    s = student.student
+    assert s["teacher"] == "violin" and s["teacher_hash"] == teacher.content_hash and s["train_steps"] == 6
+    assert s["max_steps"] == 2 and s["strength_max"] == 0.6 and s["command"].startswith("python -m export.distill")
+    assert student.content_hash != teacher.content_hash and student.mel == teacher.mel
+    assert (tmp_path / "models" / "violin.student.md").read_text().startswith("# violin.student\n\nA few-step student")
+    models = ModelSet([tmp_path / "models"], "cpu", threads=1)
+    live = Preset(target="violin").with_params(strength=0.45, steps=2)
+    assert stream.Stream(models, live, 22050, 1)._window_settings().denoise is models["violin.student"]
+    again = subprocess.run(cmd + ["--steps", "8"], capture_output=True, text=True, env=env, timeout=600)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "teacher pairs from" in again.stdout and "resumed at step 6" in again.stdout
+    assert read_metadata(tmp_path / "models" / "violin.student.onnx").student["train_steps"] == 8

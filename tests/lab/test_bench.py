@@ -1,4 +1,4 @@
-"""``bridge bench --serve``: several clients against a real daemon, the report's counts from both sides."""
+"""``bridge bench``: students beside their teachers; ``--serve``: several clients against a real daemon."""
 
 import json
 
@@ -28,3 +28,28 @@ def test_bench_serve_streams_several_clients_and_counts_every_chunk(tmp_path, ti
 def test_bench_serve_names_a_bad_stream_count():
     code, text = run_in_terminal("bench", "--serve", "--streams", "0", timeout=60)
     assert code != 0 and "--streams: expected 1 to 64, got 0" in text
+
+
+@pytest.mark.slow
+def test_bench_times_each_student_beside_its_teacher(tmp_path, tiny_model_dir):
+    import shutil
+
+    from bridge.model import ModelSet
+    from support import build_tiny_model
+
+    for p in tiny_model_dir.glob("*.onnx"):
+        shutil.copy(p, tmp_path / p.name)
+    teacher = ModelSet([tmp_path], "cpu", threads=1)["violin"]
+    build_tiny_model(tmp_path / "violin.student.onnx", "violin", seed=9, student={
+        "teacher": "violin", "teacher_hash": teacher.info.content_hash, "max_steps": 2, "strength_max": 0.6})
+    out = tmp_path / "bench.json"
+    code, text = run_in_terminal("bench", "--models", str(tmp_path), "--provider", "cpu", "--threads", "1",
+                                 "--seconds", "1", "--repeats", "1", "--presets", "guitar-to-violin",
+                                 "--json", str(out))
+    assert code == 0, text
+    rows = json.loads(out.read_text())["students"]
+    assert [(r["model"], r["steps"]) for r in rows] == [("violin", 8), ("violin", 2), ("violin.student", 2),
+                                                        ("violin.student", 1)]
+    assert rows[0]["speedup"] == 1.0 and all(r["strength"] == 0.5 for r in rows)
+    assert rows[2]["calls_per_window"] < rows[0]["calls_per_window"]
+    assert "| guitar-to-violin | violin.student | 0.5 | 1 |" in text

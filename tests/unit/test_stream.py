@@ -363,3 +363,31 @@ def test_a_model_that_answers_nan_is_silenced_and_reported(tmp_path):
     assert errors and "model violin: non-finite output" in str(errors[0])
     assert np.isfinite(out).all() and np.abs(out).max() == 0.0  # silence, never NaN to the DAW
 
+
+
+def test_the_stream_takes_the_targets_student_only_where_it_was_distilled_for(tmp_path, tiny_model_dir, tiny_models):
+    import shutil
+
+    teacher = tiny_models["violin"]
+    shutil.copy(tiny_model_dir / "violin.onnx", tmp_path / "violin.onnx")
+    fits = {"teacher": "violin", "teacher_hash": teacher.info.content_hash, "max_steps": 2, "strength_max": 0.6}
+    build_tiny_model(tmp_path / "violin.student.onnx", "violin", seed=9, student=fits)
+    models = ModelSet([tmp_path], "cpu", threads=1)
+    live = PRESET.with_params(strength=0.45, steps=2)
+
+    def used(preset, cap=None):
+        s = stream.Stream(models, preset, 22050, 1)
+        s.steps_cap = cap
+        return s._window_settings().denoise
+
+    assert used(live) is models["violin.student"]
+    assert used(live.with_params(steps=4)) is models["violin"]  # more steps than it was made for
+    assert used(live.with_params(steps=4), cap=2) is models["violin.student"]  # steps lowered under load: it fits
+    assert used(live.with_params(strength=0.7)) is models["violin"]  # outside its strength range
+    assert used(live.with_params(student=False)) is models["violin"]  # the preset says no
+    y = stereo_phrase(22050, 1.5)[:1]
+    assert np.abs(offline.transfer(y, 22050, models, live)
+                  - offline.transfer(y, 22050, models, live.with_params(student=False))).max() > 1e-3
+    build_tiny_model(tmp_path / "violin.student.onnx", "violin", seed=9, student=dict(fits, teacher_hash="other"))
+    models.load("violin.student")  # distilled from another file: never used for this one
+    assert used(live) is models["violin"]
