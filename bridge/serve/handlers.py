@@ -244,7 +244,8 @@ def info(app: App, a, values, src, reply) -> None:
         raise BusyError(f"/bridge/info: at most {INFO_BURST} at once, then {INFO_PER_SECOND:g} a second per client")
     reply(osc.build("/bridge/info/version", __version__, 1))
     reply(osc.build("/bridge/info/provider", app.models.provider or "none", app.models.provider_note[:500]))
-    for name, den in sorted(app.models.loaded.items()):
+    menu = {name: den for name, den in app.models.loaded.items() if den.info.student is None}  # students: auto
+    for name, den in sorted(menu.items()):
         m = den.info.mel
         reply(osc.build("/bridge/info/model", name, m.sample_rate, m.n_mels, m.window_frames, m.hop_length,
                         int(den.info.train.get("steps") or 0), mel_key(m)))
@@ -258,7 +259,7 @@ def info(app: App, a, values, src, reply) -> None:
     for root in app.files.roots:
         reply(osc.build("/bridge/info/files", str(root)))
     reply(osc.build("/bridge/info/latency", *app.preset_latency()))
-    reply(osc.build("/bridge/info/end", len(app.models.loaded), len(app.presets.names())))
+    reply(osc.build("/bridge/info/end", len(menu), len(app.presets.names())))
 
 
 def status(app: App, a, values, src, reply) -> None:

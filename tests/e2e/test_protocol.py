@@ -251,3 +251,31 @@ def test_every_address_is_covered_here():
     source = inspect.getsource(sys.modules[__name__])
     missing = [a for a in osc.ADDRESSES if f'"{a}"' not in source]
     assert not missing, f"addresses without an e2e test: {missing}"
+
+
+def test_info_leaves_students_out_of_the_menus(tmp_path, tiny_model_dir, preset_dir, files_dir):
+    """A student is used on its own when it fits; the device's target and morph menus never list it."""
+    import shutil
+
+    from bridge.model import read_metadata
+    from support import build_tiny_model, run_daemon
+
+    for p in tiny_model_dir.glob("*.onnx"):
+        shutil.copy(p, tmp_path / p.name)
+    teacher = read_metadata(tmp_path / "violin.onnx")
+    build_tiny_model(tmp_path / "violin.student.onnx", "violin", seed=9, student={
+        "teacher": "violin", "teacher_hash": teacher.content_hash, "max_steps": 2, "strength_max": 0.6})
+    with run_daemon("--models", str(tmp_path), "--presets", str(preset_dir), "--files", str(files_dir),
+                    "--provider", "cpu", "--threads", "1") as d:
+        c = d.client()
+        c.send("/bridge/info")
+        models = []
+        while True:
+            address, args = c.recv()
+            if address == "/bridge/info/model":
+                models.append(args[0])
+            if address == "/bridge/info/end":
+                break
+        assert "violin" in models and not [m for m in models if m.endswith(".student")], models
+        assert args[0] == len(models)
+        c.close()
