@@ -107,9 +107,10 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
 
 
 def transfer_settings(preset, strengths: Sequence[float | None], steps: Sequence[int | None],
-                      seed: int | None) -> list:
+                      seed: int | None, students: bool = True) -> list:
     """The presets of the transfer rows: every strength x steps combination (None: the preset's)."""
-    return [preset.with_params(strength=s, steps=n, seed=seed) for s in strengths for n in steps]
+    return [preset.with_params(strength=s, steps=n, seed=seed, **({} if students else {"student": False}))
+            for s in strengths for n in steps]
 
 
 def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Judge, n_phrases: int = 4,
@@ -121,6 +122,7 @@ def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Ju
     runs at its own rate (its ``info.mel.sample_rate``), where phrases are rendered.
     """
     from bridge import offline
+    from bridge.model import pick_student
 
     if n_phrases < 1:
         raise ParameterError(f"n_phrases: expected at least 1, got {n_phrases}")
@@ -169,7 +171,9 @@ def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Ju
         dt = time.perf_counter() - t
         if audio_dir is not None:
             _write_phrases(audio_dir, f"transfer_s{s.strength:g}_n{s.steps}", outs, sr)
-        add("transfer", outs, {"strength": s.strength, "steps": s.steps, "seed": s.seed, "preset": preset.name,
+        used = pick_student(models, preset, s.steps)
+        add("transfer", outs, {"model": used.info.path.stem if used is not None else target,
+                               "strength": s.strength, "steps": s.steps, "seed": s.seed, "preset": preset.name,
                                "rtf": round(dt / (n_phrases * (seconds + 1.0)), 3)}, dt)
     return rows
 
@@ -227,8 +231,8 @@ def eval_command(args) -> int:
         models = ModelSet(args.models, args.provider, args.threads)
         for _, tgt in pairs:  # fail before any rendering when a target model is missing
             models[tgt]
-        presets = {(s, t): transfer_settings(pair_preset(s, t, args.preset), strengths, steps, args.seed)
-                   for s, t in pairs}
+        presets = {(s, t): transfer_settings(pair_preset(s, t, args.preset), strengths, steps, args.seed,
+                                             args.students) for s, t in pairs}
     t = time.perf_counter()
     judge = build_judge(work, args.holdout, args.judge_seconds, 1, args.retrain)
     judge_s = time.perf_counter() - t

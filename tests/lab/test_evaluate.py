@@ -277,7 +277,7 @@ def test_eval_command_end_to_end_with_tiny_models(tiny_model_dir, tmp_path, monk
                     "--provider", "cpu", "--threads", "1"])
     assert rc == 0
     text = capsys.readouterr().out
-    assert "accuracy on unseen c: 0.500" in text and "| guitar->violin | transfer | 0.60 | 2 |" in text
+    assert "accuracy on unseen c: 0.500" in text and "| guitar->violin | transfer | violin | 0.60 | 2 |" in text
     result = json.loads(out.read_text())
     assert [r["system"] for r in result["rows"]] == ["identity", "oracle", "transfer", "transfer"]
     assert result["rows"][2]["preset"] == "guitar-to-violin"  # the shipped pair preset, strength overridden
