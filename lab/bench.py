@@ -116,6 +116,9 @@ def bench_students(models, lib, y, sr, seconds, repeats) -> list[dict]:
     rows = []
     for name in sorted(n for n in models.paths() if n.endswith(".student")):
         target = name[: -len(".student")]
+        if target not in models.paths() or (models[name].info.student or {}).get("teacher_hash") != \
+                models[target].info.content_hash:
+            continue  # distilled from another file than this target: the stream would never use it
         presets = [lib[n] for n in lib.names() if lib[n].mode == "transfer" and lib[n].target == target
                    and not lib[n].render.morph_with]
         if not presets:
@@ -123,7 +126,8 @@ def bench_students(models, lib, y, sr, seconds, repeats) -> list[dict]:
         base = max(presets, key=lambda p: p.sampler.steps)  # the target's full-quality preset
         cases = [("teacher", base.with_params(student=False)),
                  ("teacher", base.with_params(steps=2, student=False)),
-                 ("student", base.with_params(steps=2)), ("student", base.with_params(steps=1))]
+                 ("student", base.with_params(steps=2, student=True)),
+                 ("student", base.with_params(steps=1, student=True))]
         times: list[list[float]] = [[] for _ in cases]
         for _ in range(repeats):
             for k, (_, p) in enumerate(cases):

@@ -26,9 +26,9 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument("--strength", help="strength, or a comma list for several transfer rows (default: the preset's)")
     p.add_argument("--steps", help="DDIM steps, or a comma list (default: the preset's)")
     p.add_argument("--seed", type=int, help="sampler seed (default: the preset's)")
-    p.add_argument("--students", action=argparse.BooleanOptionalAction, default=True,
-                   help="let rows use the target's few-step student where it fits (default: yes; the table's "
-                        "model column says which ran)")
+    p.add_argument("--students", action=argparse.BooleanOptionalAction, default=None,
+                   help="let rows use the target's few-step student where it fits, or not (default: as the "
+                        "preset says, off unless it sets student: true; the table's model column says which ran)")
     p.add_argument("--n-phrases", type=int, default=4, dest="n_phrases", help="test phrases per pair (default: 4)")
     p.add_argument("--seconds", type=float, default=10.0, help="length of each test phrase (default: 10)")
     p.add_argument("--melody-seed", type=int, default=1, dest="melody_seed",

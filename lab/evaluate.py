@@ -107,10 +107,9 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
 
 
 def transfer_settings(preset, strengths: Sequence[float | None], steps: Sequence[int | None],
-                      seed: int | None, students: bool = True) -> list:
+                      seed: int | None, students: bool | None = None) -> list:
     """The presets of the transfer rows: every strength x steps combination (None: the preset's)."""
-    return [preset.with_params(strength=s, steps=n, seed=seed, **({} if students else {"student": False}))
-            for s in strengths for n in steps]
+    return [preset.with_params(strength=s, steps=n, seed=seed, student=students) for s in strengths for n in steps]
 
 
 def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Judge, n_phrases: int = 4,
@@ -169,9 +168,10 @@ def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Ju
             b.update(1)
         b.close()
         dt = time.perf_counter() - t
-        if audio_dir is not None:
-            _write_phrases(audio_dir, f"transfer_s{s.strength:g}_n{s.steps}", outs, sr)
         used = pick_student(models, preset, s.steps)
+        if audio_dir is not None:  # the model in the name: a student's take never replaces its teacher's
+            _write_phrases(audio_dir, f"transfer_{'student_' if used is not None else ''}s{s.strength:g}_n{s.steps}",
+                           outs, sr)
         add("transfer", outs, {"model": used.info.path.stem if used is not None else target,
                                "strength": s.strength, "steps": s.steps, "seed": s.seed, "preset": preset.name,
                                "rtf": round(dt / (n_phrases * (seconds + 1.0)), 3)}, dt)

@@ -186,7 +186,7 @@ def test_distill_writes_a_student_the_runtime_picks_and_resumes(corpus, tmp_path
     assert student.content_hash != teacher.content_hash and student.mel == teacher.mel
     assert (tmp_path / "models" / "violin.student.md").read_text().startswith("# violin.student\n\nA few-step student")
     models = ModelSet([tmp_path / "models"], "cpu", threads=1)
-    live = Preset(target="violin").with_params(strength=0.45, steps=2)
+    live = Preset(target="violin").with_params(strength=0.45, steps=2, student=True)
     assert stream.Stream(models, live, 22050, 1)._window_settings().denoise is models["violin.student"]
     again = subprocess.run(cmd + ["--steps", "8"], capture_output=True, text=True, env=env, timeout=600)
     assert again.returncode == 0, again.stderr[-2000:]

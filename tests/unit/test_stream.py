@@ -373,7 +373,7 @@ def test_the_stream_takes_the_targets_student_only_where_it_was_distilled_for(tm
     fits = {"teacher": "violin", "teacher_hash": teacher.info.content_hash, "max_steps": 2, "strength_max": 0.6}
     build_tiny_model(tmp_path / "violin.student.onnx", "violin", seed=9, student=fits)
     models = ModelSet([tmp_path], "cpu", threads=1)
-    live = PRESET.with_params(strength=0.45, steps=2)
+    live = PRESET.with_params(strength=0.45, steps=2, student=True)
 
     def used(preset, cap=None):
         s = stream.Stream(models, preset, 22050, 1)
