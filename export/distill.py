@@ -113,8 +113,8 @@ def make_pairs(teacher, corpus, n_batches: int, batch: int, t_max: int, seed: in
     return {"x": xs, "t": ts, "y": ys}
 
 
-def save_pairs(pairs: dict, path: Path) -> None:
-    arrays = {}
+def save_pairs(pairs: dict, path: Path, wall_s: float) -> None:
+    arrays = {"wall_s": np.array(wall_s)}
     for i, (x, t, y) in enumerate(zip(pairs["x"], pairs["t"], pairs["y"])):
         arrays[f"x{i:05d}"], arrays[f"y{i:05d}"] = x, y
     arrays["t"] = np.array(pairs["t"])
@@ -127,7 +127,7 @@ def load_pairs(path: Path) -> dict:
     d = np.load(path)
     n = len(d["t"])
     return {"x": [d[f"x{i:05d}"] for i in range(n)], "t": [int(v) for v in d["t"]],
-            "y": [d[f"y{i:05d}"] for i in range(n)]}
+            "y": [d[f"y{i:05d}"] for i in range(n)], "wall_s": float(d["wall_s"]) if "wall_s" in d.files else 0.0}
 
 
 def x0_from_v(x, v, ab):
@@ -297,15 +297,19 @@ def main(argv=None) -> int:
     t0 = time.time()
     if pairs_path.is_file():
         pairs = load_pairs(pairs_path)
+        pairs_s = pairs["wall_s"]
         log(f"teacher pairs from {pairs_path}")
     else:
-        corpus = MelCorpus.load(Path(a.corpus), mel, progress=False)
+        try:
+            corpus = MelCorpus.load(Path(a.corpus), mel, progress=False)
+        except FileNotFoundError as e:
+            raise SystemExit(f"--corpus: {e}") from None
         every = max(1, a.pair_batches // 10)
         pairs = make_pairs(teacher, corpus, a.pair_batches, a.batch, t_max, a.seed,
                            lambda b: b % every == 0 and log(f"teacher pairs: {b}/{a.pair_batches} batches "
                                                             f"({(time.time() - t0) / 60:.1f} min)"))
-        save_pairs(pairs, pairs_path)
-    pairs_s = time.time() - t0
+        pairs_s = time.time() - t0
+        save_pairs(pairs, pairs_path, pairs_s)
     model, meta = unet_from_onnx(teacher_path)
     model.eval()
     val_idx = list(range(a.held_out))
@@ -323,6 +327,8 @@ def main(argv=None) -> int:
         "held_out_l1_teacher_one_call": round(teacher_l1, 5), "held_out_l1_student": round(student_l1, 5),
         "command": command,
     }
+    if out.exists():
+        log(f"replacing {out} (the student made before from the same teacher)")
     r = export_student(model, teacher_path, meta, out, student)
     out.with_suffix(".md").write_text(card(out.stem, student, int(json.loads(meta["params"]))))
     log(f"wrote {r['path']} (held-out L1 {teacher_l1:.4f} -> {student_l1:.4f}; onnxruntime vs torch "

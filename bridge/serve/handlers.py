@@ -163,7 +163,7 @@ class _Replier:
 
 class _Unaddressed:
     """The replier of a client that never said hello: nothing is sent (the default reply port is a
-    Live device's, not a stranger's); what it would have got is counted and logged once."""
+    Live device's, not a stranger's); what it would have got is counted, and the first few logged."""
 
     __slots__ = ("app", "src", "addr")
 

@@ -47,7 +47,8 @@ class BackgroundWorker(threading.Thread):
         self._per_client: dict = {}
 
     def submit(self, name: str, request: str, fn: Job, reply: Reply) -> None:
-        """Queues a job; refuses with BusyError when ``MAX_QUEUED_JOBS`` are waiting already."""
+        """Queues a job; refuses with BusyError when ``MAX_QUEUED_JOBS`` are waiting already, or when
+        ``reply``'s client has ``MAX_JOBS_PER_CLIENT`` queued or running."""
         waiting = self.jobs.qsize()
         if waiting >= MAX_QUEUED_JOBS:
             raise BusyError(f"{request}: {waiting} jobs are queued (at most {MAX_QUEUED_JOBS}); "

@@ -191,4 +191,6 @@ def test_distill_writes_a_student_the_runtime_picks_and_resumes(corpus, tmp_path
     again = subprocess.run(cmd + ["--steps", "8"], capture_output=True, text=True, env=env, timeout=600)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "teacher pairs from" in again.stdout and "resumed at step 6" in again.stdout
-    assert read_metadata(tmp_path / "models" / "violin.student.onnx").student["train_steps"] == 8
+    resumed = read_metadata(tmp_path / "models" / "violin.student.onnx").student
+    assert resumed["train_steps"] == 8 and resumed["pairs_wall_s"] == s["pairs_wall_s"] > 0  # the first run's time
+    assert "replacing" in again.stdout  # the student made before is replaced, and says so
