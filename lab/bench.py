@@ -264,9 +264,6 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
-DEVICE_MARGIN_MS = 60.0  # the Live device's default play-out margin: a reply later than this is dropped there
-
-
 def _start_daemon(args) -> tuple[subprocess.Popen, int, list[str]]:
     """``bridge serve`` exactly as a user starts it (no thread variables set for it: it sets its own)."""
     import re
