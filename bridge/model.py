@@ -119,7 +119,7 @@ class Denoiser:
         self.provider_note = provider_note
         self.n_calls = 0
         # A forward may take this long per row before the watchdog stops it (set from the
-        # warm-up's cost at load); a model stopped once is set aside until it is reloaded.
+        # warm-up's cost at load); a model stopped once sits out ASIDE_S, then is tried again.
         self.call_limit_s = LOAD_LIMIT_S
         self.set_aside: str | None = None  # why, while the model sits out after a stopped forward
         self.aside_until = 0.0
@@ -243,8 +243,8 @@ def pick_student(models: Mapping[str, Denoiser], preset, steps: int) -> Denoiser
     if not preset.sampler.student or name not in models:
         return None
     student, teacher = models[name], models[preset.target]
-    s = getattr(student.info, "student", None)
-    if (not s or s["teacher_hash"] != teacher.info.content_hash or steps > s["max_steps"]
+    s = student.info.student
+    if (s is None or s["teacher_hash"] != teacher.info.content_hash or steps > s["max_steps"]
             or preset.sampler.strength > s["strength_max"] + 1e-9):
         return None
     return student

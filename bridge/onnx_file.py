@@ -88,7 +88,7 @@ class ModelInfo:
             hash_scope=str(json.loads(meta["content_hash_of"])) if "content_hash_of" in meta else "",
             schedule=str(get("schedule")), alpha_bar=alpha_bar, prediction_type=prediction,
             params=int(get("params") or 0), content_hash=str(get("content_hash")), train=get("train") or {},
-            unet=get("unet") or {}, student=_student(path, meta),
+            unet=get("unet") or {}, student=_student(path, get) if "student" in meta else None,
         )
 
     def summary(self) -> dict:
@@ -107,17 +107,15 @@ class ModelInfo:
         }
 
 
-def _student(path: Path, meta: dict[str, str]) -> dict | None:
-    """A student's ``student`` metadata, checked: what the runtime needs to pick it."""
-    if "student" not in meta:
-        return None
-    s = json.loads(meta["student"])
+def _student(path: Path, get) -> dict:
+    """A student's ``student`` metadata, checked at load: what :func:`bridge.model.pick_student` reads."""
+    s = get("student")
     steps, strength = int(s["max_steps"]), float(s["strength_max"])
     if not (steps >= 1 and 0.0 < strength <= 1.0):
         raise ModelError(f"{path.name}: student: expected max_steps >= 1 and strength_max in (0, 1], "
                          f"got {steps} and {strength}")
-    return dict(s, max_steps=steps, strength_max=strength, teacher=str(s["teacher"]))
-
+    return dict(s, max_steps=steps, strength_max=strength, teacher=str(s["teacher"]),
+                teacher_hash=str(s["teacher_hash"]))
 
 
 def graph_bytes(data: bytes) -> bytes:

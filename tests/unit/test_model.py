@@ -176,3 +176,13 @@ def test_a_model_whose_warmup_never_returns_is_not_loaded(tmp_path, monkeypatch)
     with pytest.raises(ModelError, match="stuck.onnx: model stuck: set aside after a forward that ran over 1.0 s"):
         ModelSet([tmp_path], "cpu", threads=1)["stuck"]
     assert time.monotonic() - t0 < 10
+
+
+def test_a_student_without_its_teacher_or_range_is_refused_at_load(tmp_path):
+    good = {"teacher": "violin", "teacher_hash": "abc", "max_steps": 2, "strength_max": 0.6}
+    assert read_metadata(build_tiny_model(tmp_path / "a.onnx", "violin", student=good)).student["max_steps"] == 2
+    for broken, why in (({k: v for k, v in good.items() if k != "teacher_hash"}, "teacher_hash"),
+                        (dict(good, max_steps=0), "max_steps >= 1"), (dict(good, strength_max=1.5), "strength_max")):
+        path = build_tiny_model(tmp_path / "b.onnx", "violin", student=broken)
+        with pytest.raises(ModelError, match=why):
+            read_metadata(path)
