@@ -206,6 +206,16 @@ class OscClient:
         self.send(address, *args)
         return self.expect(reply, timeout)
 
+    def info(self) -> dict[str, list[list]]:
+        """Sends /bridge/info; returns each reply's arguments by address, up to /bridge/info/end."""
+        self.send("/bridge/info")
+        got: dict[str, list[list]] = {}
+        while True:
+            address, args = self.recv()
+            got.setdefault(address, []).append(args)
+            if address == "/bridge/info/end":
+                return got
+
     def close(self) -> None:
         self.tx.close()
         self.rx.close()

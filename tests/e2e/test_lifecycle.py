@@ -132,12 +132,5 @@ def test_presets_hot_reload(tmp_path, tiny_model_dir, files_dir):
         # New files appear in /bridge/info without a restart.
         (presets / "extra.yaml").write_text("target: guitar\n")
         time.sleep(1.5)
-        c.send("/bridge/info")
-        names = set()
-        while True:
-            address, args = c.recv()
-            if address == "/bridge/info/preset":
-                names.add(args[0])
-            if address == "/bridge/info/end":
-                break
+        names = {p[0] for p in c.info()["/bridge/info/preset"]}
         assert {"live", "extra"} <= names

@@ -53,13 +53,7 @@ def test_ping(c, token):
 
 
 def test_info_describes_everything_and_ends(c, tiny_model_dir, files_dir):
-    c.send("/bridge/info")
-    got = {}
-    while True:
-        msg = c.recv()
-        got.setdefault(msg[0], []).append(msg[1])
-        if msg[0] == "/bridge/info/end":
-            break
+    got = c.info()
     assert got["/bridge/info/version"][0][1] == 1
     assert got["/bridge/info/provider"][0][0] == "cpu"
     models = {m[0] for m in got["/bridge/info/model"]}
@@ -268,14 +262,8 @@ def test_info_leaves_students_out_of_the_menus(tmp_path, tiny_model_dir, preset_
     with run_daemon("--models", str(tmp_path), "--presets", str(preset_dir), "--files", str(files_dir),
                     "--provider", "cpu", "--threads", "1") as d:
         c = d.client()
-        c.send("/bridge/info")
-        models = []
-        while True:
-            address, args = c.recv()
-            if address == "/bridge/info/model":
-                models.append(args[0])
-            if address == "/bridge/info/end":
-                break
+        got = c.info()
+        models = [m[0] for m in got["/bridge/info/model"]]
         assert "violin" in models and not [m for m in models if m.endswith(".student")], models
-        assert args[0] == len(models)
+        assert got["/bridge/info/end"][0][0] == len(models)
         c.close()
