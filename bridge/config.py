@@ -325,6 +325,7 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = _f(9000, lo=0, hi=65535)
     reply_port: int = _f(0, lo=0, hi=65535, doc="where clients that never said /bridge/hello get replies; 0: nowhere")
+    jitter_port: int = _f(9002, lo=-1, hi=65535, doc="TCP port for jit.net.send streams; 0 picks one, -1: off")
     drain_timeout_s: float = _f(5.0, lo=0.0, hi=600.0)
     max_streams: int = _f(8, lo=1, hi=256)
     max_queue_chunks: int = _f(4096, lo=16, hi=1_000_000)

@@ -221,6 +221,161 @@ class OscClient:
         self.rx.close()
 
 
+class JitterDevice:
+    """A Live device's audio path, written from the Max SDK's Jitter Networking Specification alone.
+
+    ``jit.net.send`` is a TCP client of the daemon's Jitter port; ``jit.net.recv`` a TCP server
+    the daemon connects back to. Every field is packed here with :mod:`struct` (big-endian
+    header fields, float32 cells in machine order), not with the daemon's own encoder, so a
+    test of the two together checks the format and not only a round trip.
+    """
+
+    def __init__(self, port: int, host: str = "127.0.0.1"):
+        self.tx = socket.create_connection((host, port), timeout=10)
+        self.tx.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(4)
+        self.return_port = self.server.getsockname()[1]
+        self.matrices: list[np.ndarray] = []      # what jit.net.recv got, in order: (channels, n)
+        self.arrivals: list[float] = []           # time.monotonic() of each
+        self.messages: list[tuple[str, list]] = []
+        self.latency_packets: list[tuple[float, float, float]] = []
+        self.connections = 0
+        self.changed = threading.Condition()
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+        threading.Thread(target=self._read_latency, daemon=True).start()
+
+    # -- jit.net.send -----------------------------------------------------------------
+    def message(self, selector: str, *atoms) -> None:
+        """A JMMP packet: int32 size, int32 atom count, 's' selector, then 'l'/'f'/'s' atoms."""
+        body = b"s" + selector.encode() + b"\0"
+        for a in atoms:
+            if isinstance(a, int):
+                body += b"l" + struct.pack(">i", a)
+            elif isinstance(a, float):
+                body += b"f" + struct.pack(">f", a)
+            else:
+                body += b"s" + str(a).encode() + b"\0"
+        payload = struct.pack(">ii", 8 + len(body), len(atoms)) + body
+        self.tx.sendall(b"JMMP" + struct.pack(">i", len(payload)) + payload)
+
+    def matrix(self, y: np.ndarray, time_ms: float = 0.0) -> None:
+        """A JMTX packet: ``y`` (channels, n) as jit.catch~ @mode 0 sends it: 1-D, n cells, one plane per channel."""
+        channels, n = y.shape
+        dim = [n] + [0] * 31
+        dimstride = [4 * channels, 4 * channels * n] + [0] * 30
+        header = (b"JMTX" + struct.pack(">iiii", 288, channels, 2, 1) + struct.pack(">32i", *dim)
+                  + struct.pack(">32i", *dimstride) + struct.pack(">i", 4 * channels * n) + struct.pack(">d", time_ms))
+        assert len(header) == 288
+        self.tx.sendall(b"JMTX" + struct.pack(">i", 288) + header + y.T.astype("<f4").tobytes())
+
+    def _read_latency(self) -> None:
+        buf = b""
+        while True:
+            try:
+                data = self.tx.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            buf += data
+            while len(buf) >= 32:
+                assert buf[:4] == b"JMLP", buf[:4]
+                self.latency_packets.append(struct.unpack(">3d", buf[8:32]))
+                buf = buf[32:]
+
+    # -- jit.net.recv -----------------------------------------------------------------
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        f = conn.makefile("rb")
+        try:
+            while True:
+                head = f.read(8)
+                if len(head) < 8:
+                    return
+                kind, size = head[:4], struct.unpack(">i", head[4:])[0]
+                body = f.read(size)
+                if kind == b"JMTX":
+                    assert body[:4] == b"JMTX" and struct.unpack(">i", body[4:8])[0] == 288
+                    planes, typ, dimcount = struct.unpack(">iii", body[8:20])
+                    dim = struct.unpack(">32i", body[20:148])
+                    datasize, t = struct.unpack(">id", body[276:288])
+                    assert typ == 2 and dimcount == 1, (typ, dimcount)
+                    cells = np.frombuffer(f.read(datasize), "<f4").reshape(dim[0], planes).T
+                    conn.sendall(b"JMLP" + b"\0" * 4 + struct.pack(">3d", t, 0.0, 0.0))
+                    with self.changed:
+                        self.arrivals.append(time.monotonic())
+                        self.matrices.append(cells)
+                        self.changed.notify_all()
+                elif kind == b"JMMP":
+                    self._message(body)
+        except OSError:
+            return
+
+    def _message(self, body: bytes) -> None:
+        _size, argc = struct.unpack(">ii", body[:8])
+        pos = 8
+        assert body[pos:pos + 1] == b"s"
+        end = body.index(b"\0", pos + 1)
+        selector, pos = body[pos + 1:end].decode(), end + 1
+        atoms: list = []
+        for _ in range(argc):
+            code, pos = body[pos:pos + 1], pos + 1
+            if code == b"s":
+                end = body.index(b"\0", pos)
+                atoms.append(body[pos:end].decode())
+                pos = end + 1
+            else:
+                atoms.append(struct.unpack(">i" if code == b"l" else ">f", body[pos:pos + 4])[0])
+                pos += 4
+        with self.changed:
+            self.messages.append((selector, atoms))
+            self.changed.notify_all()
+
+    def wait_message(self, selector: str, timeout: float = 20.0) -> list:
+        """The atoms of the first message ``selector`` (removed from ``messages``)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                for i, (sel, atoms) in enumerate(self.messages):
+                    if sel == selector:
+                        del self.messages[i]
+                        return atoms
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no {selector} within {timeout} s; got {self.messages[:10]}")
+                self.changed.wait(left)
+
+    def wait_matrices(self, n: int, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while len(self.matrices) < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"{len(self.matrices)} of {n} matrices back within {timeout} s")
+                self.changed.wait(left)
+
+    def open(self, stream: int, sample_rate: int, channels: int) -> list:
+        self.message("open", stream, sample_rate, channels, self.return_port)
+        return self.wait_message("opened")
+
+    def close(self) -> None:
+        for s in (self.tx, self.server):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+
 class DaemonProcess:
     """A ``bridge serve`` subprocess on 127.0.0.1, port 0; ``port`` is read from its log line."""
 
@@ -228,6 +383,15 @@ class DaemonProcess:
         self.proc = proc
         self.port = port
         self.log_lines = log_lines
+
+    @property
+    def jitter_port(self) -> int:
+        """The TCP port of its Jitter streams, from its log (logged before it says it is listening)."""
+        for line in self.log_lines:
+            m = re.search(r"jitter matrices on tcp://[\d.]+:(\d+)", line)
+            if m:
+                return int(m.group(1))
+        raise RuntimeError("daemon logged no jitter port (started with --jitter-port -1?)")
 
     def client(self, **kw) -> OscClient:
         return OscClient(self.port, **kw)
@@ -239,6 +403,8 @@ class DaemonProcess:
 @contextlib.contextmanager
 def run_daemon(*args: str, env: dict | None = None, startup_timeout: float = 60.0):
     """Starts ``bridge serve --port 0 ARGS`` and waits for its 'listening' line (not a sleep)."""
+    if "--jitter-port" not in args:
+        args = ("--jitter-port", "0", *args)  # never the default port: tests run beside a real daemon
     cmd = [sys.executable, "-m", "bridge.cli", "serve", "--host", "127.0.0.1", "--port", "0", *args]
     full_env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", PYTHONUNBUFFERED="1")
     full_env.update(env or {})

@@ -69,7 +69,7 @@ class App:
         self.reply_ports: dict[tuple[str, int], int] = {}
         self.listeners: dict[str, set[tuple[str, int]]] = {k: set() for k in LISTEN_KINDS}
         self.stats = dict(datagrams=0, messages=0, malformed=0, errors=0, internal=0, errors_not_sent=0,
-                          unaddressed=0)
+                          unaddressed=0, jitter_refused=0, jitter_unopened=0)
         self.error_budget = Budget(ERRORS_PER_SECOND, ERROR_BURST)
         self.info_budget = Budget(INFO_PER_SECOND, INFO_BURST)
         self.accepting = True

@@ -14,6 +14,9 @@ def add_serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reply-port", type=int, default=d.reply_port,
                    help="port replies go to for clients that never sent /bridge/hello (default: none; such "
                         "clients get no replies, so a stranger's errors never reach a Live device's port)")
+    p.add_argument("--jitter-port", type=int, default=d.jitter_port,
+                   help=f"TCP port for audio as Jitter matrices from a Live device's jit.net.send (default "
+                        f"{d.jitter_port}; 0 picks a free one; -1 turns it off)")
     p.add_argument("--preset", default="guitar-to-violin", help="preset name or .yaml path loaded at start")
     p.add_argument("--presets", action="append", default=[], metavar="DIR", help="extra preset folder")
     p.add_argument("--files", action="append", default=[], metavar="DIR",

@@ -29,7 +29,7 @@ from typing import Callable
 from .. import __version__
 from ..config import Preset, ServerConfig
 from ..errors import BindError, BridgeError, ModelError, ParameterError
-from . import osc
+from . import jitter, osc
 from .files import FileAccess, default_roots
 from .handlers import ROUTES, App
 from .jobs import BackgroundWorker
@@ -189,11 +189,18 @@ async def serve(server: ServerConfig, models, presets, preset: Preset, files: Fi
         sock.close()
         raise
     signals = Signals(loop, server.drain_timeout_s)
+    jitter_server = None
     worker = StreamWorker(models, preset, compute_budget_s, server.adapt_steps, server.max_streams, server.idle_close_s)
     app = App(server, models, presets, preset, files, worker, None, proto.sendto)
     app.jobs = BackgroundWorker(worker.idle, app.send_error)
     proto.app = app
     live = None
+    try:
+        if server.jitter_port >= 0:
+            jitter_server = await bind_jitter(loop, app, server.host, server.jitter_port)
+    except BaseException:
+        transport.close()
+        raise
     signals.install()
     try:
         worker.start()
@@ -207,6 +214,9 @@ async def serve(server: ServerConfig, models, presets, preset: Preset, files: Fi
 
             live = AudioInterface(worker.submit, worker.queued, lambda: worker.native_id, **audio_args)
             live.start()
+        if jitter_server is not None:
+            jhost, jport = jitter_server.sockets[0].getsockname()[:2]
+            log.info("jitter matrices on tcp://%s:%d (jit.net.send from a Live device)", jhost, jport)
         host, port = transport.get_extra_info("sockname")[:2]
         replies = (f"replies to port {server.reply_port} unless /bridge/hello" if server.reply_port
                    else "replies after /bridge/hello")
@@ -232,7 +242,19 @@ async def serve(server: ServerConfig, models, presets, preset: Preset, files: Fi
         worker.submit(Stop())  # no-ops once drained; otherwise the threads end instead of idling
         if app.midi is not None:
             app.midi.close()
+        if jitter_server is not None:
+            jitter_server.close()
+            jitter.close_all()
         transport.close()
+
+
+async def bind_jitter(loop, app: App, host: str, port: int):
+    """Listens for ``jit.net.send`` connections (TCP); raises BindError."""
+    try:
+        return await loop.create_server(lambda: jitter.JitterConnection(app, loop), host, port, reuse_address=True)
+    except OSError as e:
+        raise BindError(f"cannot bind tcp {host}:{port} for Jitter streams ({e.strerror}); is another bridge "
+                        f"running? try --jitter-port 0, another port, or -1 to turn it off") from None
 
 
 async def _drain(app: App, live, timeout_s: float, forced: asyncio.Event) -> int:
@@ -349,7 +371,8 @@ def serve_command(args) -> int:
     from ..presets import PresetLibrary, resolve_preset
 
     server = ServerConfig.from_dict({
-        "host": args.host, "port": args.port, "reply_port": args.reply_port, "drain_timeout_s": args.drain_timeout,
+        "host": args.host, "port": args.port, "reply_port": args.reply_port, "jitter_port": args.jitter_port,
+        "drain_timeout_s": args.drain_timeout,
         "max_streams": args.max_streams, "adapt_steps": args.adapt_steps, "idle_close_s": args.idle_close,
     })
     presets = PresetLibrary(args.presets)
