@@ -148,8 +148,9 @@
 					"id": "obj-js-stream",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 3,
+					"numoutlets": 4,
 					"outlettype": [
+						"",
 						"",
 						"",
 						""
@@ -160,7 +161,7 @@
 						320.0,
 						22.0
 					],
-					"text": "js bridge_stream.js ---bridge_in ---bridge_out 524288"
+					"text": "js bridge_stream.js"
 				}
 			},
 			{
@@ -1006,7 +1007,348 @@
 			},
 			{
 				"box": {
-					"id": "obj-clock",
+					"id": "obj-jit-metro",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"patching_rect": [
+						200.0,
+						640.0,
+						133.0,
+						22.0
+					],
+					"text": "metro 5 @active 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-jit-tick",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"bang",
+						"bang"
+					],
+					"patching_rect": [
+						200.0,
+						670.0,
+						49.0,
+						22.0
+					],
+					"text": "t b b"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-catch",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"jit_matrix",
+						""
+					],
+					"patching_rect": [
+						40.0,
+						740.0,
+						140.0,
+						22.0
+					],
+					"text": "jit.catch~ 2 @mode 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-jit-gate",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						40.0,
+						780.0,
+						70.0,
+						22.0
+					],
+					"text": "gate 1 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-netsend",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						40.0,
+						810.0,
+						220.0,
+						22.0
+					],
+					"text": "jit.net.send @ip 127.0.0.1 @port 9002"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-start",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"bang",
+						"bang"
+					],
+					"patching_rect": [
+						200.0,
+						700.0,
+						63.0,
+						22.0
+					],
+					"text": "onebang"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-start-t",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"bang",
+						"bang",
+						"int"
+					],
+					"patching_rect": [
+						200.0,
+						730.0,
+						63.0,
+						22.0
+					],
+					"text": "t b b 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-prime",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"jit_matrix",
+						""
+					],
+					"patching_rect": [
+						300.0,
+						760.0,
+						160.0,
+						22.0
+					],
+					"text": "jit.matrix 2 float32 2646"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-started",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						200.0,
+						790.0,
+						63.0,
+						22.0
+					],
+					"text": "started"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-netrecv",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"jit_matrix",
+						"",
+						""
+					],
+					"patching_rect": [
+						480.0,
+						700.0,
+						140.0,
+						22.0
+					],
+					"text": "jit.net.recv @port 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-release",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"signal",
+						"signal",
+						""
+					],
+					"patching_rect": [
+						480.0,
+						760.0,
+						200.0,
+						22.0
+					],
+					"text": "jit.release~ 2 @mode 0 @latency 60"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-pre-jit",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						640.0,
+						730.0,
+						91.0,
+						22.0
+					],
+					"text": "prepend jit"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-pre-recv",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						760.0,
+						730.0,
+						126.0,
+						22.0
+					],
+					"text": "prepend recvdump"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-pre-send",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						880.0,
+						730.0,
+						126.0,
+						22.0
+					],
+					"text": "prepend senddump"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-route-jit",
+					"maxclass": "newobj",
+					"numinlets": 10,
+					"numoutlets": 10,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						40.0,
+						600.0,
+						520.0,
+						22.0
+					],
+					"text": "route net netattr recvattr arm primedim releaseattr gate gain drydelay"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-pre-dim",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						300.0,
+						630.0,
+						91.0,
+						22.0
+					],
+					"text": "prepend dim"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-gain",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"signal",
+						"bang"
+					],
+					"patching_rect": [
+						640.0,
+						640.0,
+						49.0,
+						22.0
+					],
+					"text": "line~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-print-jit",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						580.0,
+						630.0,
+						126.0,
+						22.0
+					],
+					"text": "print bridge-jit"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-dry-g",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1014,50 +1356,156 @@
 						"signal"
 					],
 					"patching_rect": [
-						200.0,
-						700.0,
-						147.0,
+						760.0,
+						670.0,
+						49.0,
 						22.0
 					],
-					"text": "count~ 0 524288 1 1"
+					"text": "!-~ 1"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-buf-in",
+					"id": "obj-dry-delay-1",
 					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
+					"numinlets": 2,
+					"numoutlets": 1,
 					"outlettype": [
-						"float",
-						"bang"
+						"signal"
 					],
 					"patching_rect": [
 						40.0,
-						960.0,
-						280.0,
+						870.0,
+						120.0,
 						22.0
 					],
-					"text": "buffer~ ---bridge_in 1 2 @samps 524288"
+					"text": "delay~ 480000 2646"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-buf-out",
+					"id": "obj-wet-1",
 					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
+					"numinlets": 2,
+					"numoutlets": 1,
 					"outlettype": [
-						"float",
-						"bang"
+						"signal"
+					],
+					"patching_rect": [
+						480.0,
+						800.0,
+						40.0,
+						22.0
+					],
+					"text": "*~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-dry-1",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						40.0,
+						900.0,
+						40.0,
+						22.0
+					],
+					"text": "*~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-mix-1",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
 					],
 					"patching_rect": [
 						300.0,
-						960.0,
-						287.0,
+						830.0,
+						40.0,
 						22.0
 					],
-					"text": "buffer~ ---bridge_out 1 2 @samps 524288"
+					"text": "+~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-dry-delay-2",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						170.0,
+						870.0,
+						120.0,
+						22.0
+					],
+					"text": "delay~ 480000 2646"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-wet-2",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						560.0,
+						800.0,
+						40.0,
+						22.0
+					],
+					"text": "*~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-dry-2",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						170.0,
+						900.0,
+						40.0,
+						22.0
+					],
+					"text": "*~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-mix-2",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						430.0,
+						830.0,
+						40.0,
+						22.0
+					],
+					"text": "+~"
 				}
 			},
 			{
@@ -1115,108 +1563,6 @@
 						22.0
 					],
 					"text": "buffer~ ---bridge_shot 1 1"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-poke-in-1",
-					"maxclass": "newobj",
-					"numinlets": 3,
-					"numoutlets": 0,
-					"patching_rect": [
-						40.0,
-						760.0,
-						154.0,
-						22.0
-					],
-					"text": "poke~ ---bridge_in 1"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-index-out-1",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						300.0,
-						760.0,
-						168.0,
-						22.0
-					],
-					"text": "index~ ---bridge_out 1"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-poke-in-2",
-					"maxclass": "newobj",
-					"numinlets": 3,
-					"numoutlets": 0,
-					"patching_rect": [
-						150.0,
-						760.0,
-						154.0,
-						22.0
-					],
-					"text": "poke~ ---bridge_in 2"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-index-out-2",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"signal"
-					],
-					"patching_rect": [
-						430.0,
-						760.0,
-						168.0,
-						22.0
-					],
-					"text": "index~ ---bridge_out 2"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-snapshot",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"float"
-					],
-					"patching_rect": [
-						200.0,
-						730.0,
-						91.0,
-						22.0
-					],
-					"text": "snapshot~ 5"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-pre-head",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						200.0,
-						430.0,
-						98.0,
-						22.0
-					],
-					"text": "prepend head"
 				}
 			},
 			{
@@ -1694,7 +2040,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						850.0,
+						490.0,
 						91.0,
 						22.0
 					],
@@ -1712,7 +2058,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						900.0,
+						540.0,
 						606.0,
 						22.0
 					],
@@ -1735,7 +2081,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						376.0,
+						208.0,
 						56.0,
 						20.0
 					],
@@ -1803,7 +2149,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						448.0,
+						280.0,
 						56.0,
 						20.0
 					],
@@ -1871,7 +2217,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						520.0,
+						352.0,
 						56.0,
 						20.0
 					],
@@ -2350,7 +2696,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						400.0,
+						232.0,
 						44.0,
 						20.0
 					],
@@ -2524,10 +2870,10 @@
 							"parameter_longname": "Reply port",
 							"parameter_shortname": "Reply",
 							"parameter_type": 0,
-							"parameter_mmin": 1024.0,
+							"parameter_mmin": 0.0,
 							"parameter_mmax": 65535.0,
 							"parameter_initial": [
-								9001
+								0
 							],
 							"parameter_initial_enable": 1,
 							"parameter_unitstyle": 0
@@ -2938,7 +3284,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						280.0,
+						112.0,
 						62.0,
 						20.0
 					],
@@ -2954,17 +3300,17 @@
 			},
 			{
 				"box": {
-					"id": "obj-label-reply-port",
+					"id": "obj-label-reply-port-(0-auto)",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						304.0,
+						136.0,
 						62.0,
 						20.0
 					],
-					"text": "reply port",
+					"text": "reply port (0 auto)",
 					"presentation": 1,
 					"presentation_rect": [
 						44.0,
@@ -2982,7 +3328,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						328.0,
+						160.0,
 						62.0,
 						20.0
 					],
@@ -3004,7 +3350,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						352.0,
+						184.0,
 						36.0,
 						20.0
 					],
@@ -3205,7 +3551,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						820.0,
+						460.0,
 						91.0,
 						22.0
 					],
@@ -3223,7 +3569,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						870.0,
+						510.0,
 						300.0,
 						22.0
 					],
@@ -3249,7 +3595,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						880.0,
+						520.0,
 						91.0,
 						22.0
 					],
@@ -3267,7 +3613,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						930.0,
+						570.0,
 						300.0,
 						22.0
 					],
@@ -3293,7 +3639,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						40.0,
+						580.0,
 						91.0,
 						22.0
 					],
@@ -3311,7 +3657,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						90.0,
+						630.0,
 						300.0,
 						22.0
 					],
@@ -3373,7 +3719,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						160.0,
+						700.0,
 						91.0,
 						22.0
 					],
@@ -3391,7 +3737,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						210.0,
+						750.0,
 						300.0,
 						22.0
 					],
@@ -3417,7 +3763,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						220.0,
+						760.0,
 						91.0,
 						22.0
 					],
@@ -3435,7 +3781,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						270.0,
+						810.0,
 						300.0,
 						22.0
 					],
@@ -4562,35 +4908,23 @@
 			{
 				"patchline": {
 					"source": [
+						"obj-jit-metro",
+						0
+					],
+					"destination": [
+						"obj-jit-tick",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
 						"obj-in",
 						0
 					],
 					"destination": [
-						"obj-poke-in-1",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-clock",
-						0
-					],
-					"destination": [
-						"obj-poke-in-1",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-clock",
-						0
-					],
-					"destination": [
-						"obj-index-out-1",
+						"obj-catch",
 						0
 					]
 				}
@@ -4602,19 +4936,7 @@
 						1
 					],
 					"destination": [
-						"obj-poke-in-2",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-clock",
-						0
-					],
-					"destination": [
-						"obj-poke-in-2",
+						"obj-catch",
 						1
 					]
 				}
@@ -4622,11 +4944,11 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-clock",
-						0
+						"obj-jit-tick",
+						1
 					],
 					"destination": [
-						"obj-index-out-2",
+						"obj-catch",
 						0
 					]
 				}
@@ -4634,11 +4956,23 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-clock",
+						"obj-catch",
 						0
 					],
 					"destination": [
-						"obj-snapshot",
+						"obj-jit-gate",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-jit-gate",
+						0
+					],
+					"destination": [
+						"obj-netsend",
 						0
 					]
 				}
@@ -4646,11 +4980,11 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-snapshot",
+						"obj-jit-tick",
 						0
 					],
 					"destination": [
-						"obj-pre-head",
+						"obj-start",
 						0
 					]
 				}
@@ -4658,12 +4992,492 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-pre-head",
+						"obj-start",
+						0
+					],
+					"destination": [
+						"obj-start-t",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-start-t",
+						2
+					],
+					"destination": [
+						"obj-jit-gate",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-start-t",
+						1
+					],
+					"destination": [
+						"obj-prime",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-start-t",
+						0
+					],
+					"destination": [
+						"obj-started",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-started",
 						0
 					],
 					"destination": [
 						"obj-js-stream",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-netrecv",
+						0
+					],
+					"destination": [
+						"obj-release",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-prime",
+						0
+					],
+					"destination": [
+						"obj-release",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-netrecv",
+						1
+					],
+					"destination": [
+						"obj-pre-jit",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-pre-jit",
+						0
+					],
+					"destination": [
+						"obj-js-stream",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-netrecv",
+						2
+					],
+					"destination": [
+						"obj-pre-recv",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-pre-recv",
+						0
+					],
+					"destination": [
+						"obj-js-stream",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-netsend",
+						0
+					],
+					"destination": [
+						"obj-pre-send",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-pre-send",
+						0
+					],
+					"destination": [
+						"obj-js-stream",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-js-stream",
+						3
+					],
+					"destination": [
+						"obj-route-jit",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-jit",
+						0
+					],
+					"destination": [
+						"obj-netsend",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-jit",
+						1
+					],
+					"destination": [
+						"obj-netsend",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-jit",
+						2
+					],
+					"destination": [
+						"obj-netrecv",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-jit",
+						3
+					],
+					"destination": [
+						"obj-start",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-jit",
+						4
+					],
+					"destination": [
+						"obj-pre-dim",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-pre-dim",
+						0
+					],
+					"destination": [
+						"obj-prime",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-jit",
+						5
+					],
+					"destination": [
+						"obj-release",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-jit",
+						6
+					],
+					"destination": [
+						"obj-jit-gate",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-jit",
+						7
+					],
+					"destination": [
+						"obj-gain",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-jit",
+						9
+					],
+					"destination": [
+						"obj-print-jit",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-gain",
+						0
+					],
+					"destination": [
+						"obj-dry-g",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-in",
+						0
+					],
+					"destination": [
+						"obj-dry-delay-1",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-jit",
+						8
+					],
+					"destination": [
+						"obj-dry-delay-1",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-release",
+						0
+					],
+					"destination": [
+						"obj-wet-1",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-gain",
+						0
+					],
+					"destination": [
+						"obj-wet-1",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-dry-delay-1",
+						0
+					],
+					"destination": [
+						"obj-dry-1",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-dry-g",
+						0
+					],
+					"destination": [
+						"obj-dry-1",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-wet-1",
+						0
+					],
+					"destination": [
+						"obj-mix-1",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-dry-1",
+						0
+					],
+					"destination": [
+						"obj-mix-1",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-in",
+						1
+					],
+					"destination": [
+						"obj-dry-delay-2",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-jit",
+						8
+					],
+					"destination": [
+						"obj-dry-delay-2",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-release",
+						1
+					],
+					"destination": [
+						"obj-wet-2",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-gain",
+						0
+					],
+					"destination": [
+						"obj-wet-2",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-dry-delay-2",
+						0
+					],
+					"destination": [
+						"obj-dry-2",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-dry-g",
+						0
+					],
+					"destination": [
+						"obj-dry-2",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-wet-2",
+						0
+					],
+					"destination": [
+						"obj-mix-2",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-dry-2",
+						0
+					],
+					"destination": [
+						"obj-mix-2",
+						1
 					]
 				}
 			},
@@ -4886,7 +5700,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-index-out-1",
+						"obj-mix-1",
 						0
 					],
 					"destination": [
@@ -4934,7 +5748,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-index-out-2",
+						"obj-mix-2",
 						0
 					],
 					"destination": [
@@ -5671,6 +6485,18 @@
 					],
 					"destination": [
 						"obj-js-control",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-prepend-daemonport-daemon-port",
+						0
+					],
+					"destination": [
+						"obj-js-stream",
 						0
 					]
 				}

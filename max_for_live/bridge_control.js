@@ -20,7 +20,9 @@ outlets = 3;
 
 var host = "127.0.0.1";
 var daemonPort = 9000;
-var replyPort = 9001;
+var replyPort = pickPort();  // "Reply port" 0 (the default): a free one picked here, so two devices never share
+var autoPort = 1;
+var unanswered = 0;          // hellos without a welcome since the port was picked
 var connected = 0;
 var lastHeard = 0;
 var lastHello = -1e9;
@@ -46,6 +48,7 @@ var watchdog = new Task(tick, this);
 watchdog.interval = 1000;
 
 function now() { return new Date().getTime(); }
+function pickPort() { return 20000 + Math.floor(Math.random() * 20000); }
 function post_(s) { post("bridge " + s + "\n"); }
 
 // ---------------------------------------------------------------- patch -> script
@@ -66,6 +69,13 @@ function connect() {
 
 function hello() {
     lastHello = now();
+    unanswered++;
+    if (autoPort && unanswered > 4 && !connected) {
+        // Five hellos unanswered: the daemon may be down, or this port taken; try another.
+        replyPort = pickPort();
+        unanswered = 1;
+        outlet(2, "port", replyPort);
+    }
     outlet(0, "/bridge/hello", replyPort);
 }
 
@@ -78,8 +88,18 @@ function refresh() {
 
 function replyport(n) {
     var p = Math.floor(Number(n));
-    if (!(p >= 1 && p <= 65535) || p === replyPort) { return; }
+    if (p === 0) {
+        if (!autoPort) { autoPort = 1; newReplyPort(pickPort()); }
+        return;
+    }
+    if (!(p >= 1 && p <= 65535) || (p === replyPort && !autoPort)) { return; }
+    autoPort = 0;
+    newReplyPort(p);
+}
+
+function newReplyPort(p) {
     replyPort = p;
+    unanswered = 0;
     outlet(2, "port", replyPort);
     connect();
 }
@@ -255,6 +275,7 @@ function heard() {
 
 // ---------------------------------------------------------------- daemon -> script
 function on_welcome(v, port, prov) {
+    unanswered = 0;
     version = String(v);
     provider = String(prov);
     heard();
@@ -349,9 +370,8 @@ function on_midiunmapped(cc, ch) { }
 
 function on_error(request, code, message) {
     var req = String(request);
-    if (req.indexOf("/bridge/audio/in") === 0 || req.indexOf("/bridge/stream/") === 0
-        || req.indexOf("/bridge/file/") === 0 || req.indexOf("/bridge/generate") === 0) {
-        return;   // shown by the stream and clip scripts
+    if (req.indexOf("/bridge/file/") === 0 || req.indexOf("/bridge/generate") === 0) {
+        return;   // shown by the clip script
     }
     lastError = req + ": " + code + ": " + arrayfromargs(arguments).slice(2).join(" ");
     post_("error " + lastError);

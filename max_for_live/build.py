@@ -28,11 +28,14 @@ HERE = Path(__file__).resolve().parent
 MAXPAT = HERE / "bridge.maxpat"
 AMXD = HERE / "bridge.amxd"
 
-RING = 524288            # frames in the input and output rings (11.9 s at 44.1 kHz)
-SNAPSHOT_MS = 5          # how often the counter is read into [js]
+SNAPSHOT_MS = 5          # how often [jit.catch~] is banged (ms, in the scheduler)
+JITTER_PORT = 9002       # bridge serve --jitter-port
+DEFAULT_MARGIN_MS = 60   # the play-out margin P before the script sets it
+DEFAULT_P = 2646         # P in samples at 44.1 kHz, until the script knows the rate
+MAX_DELAY = 480000       # longest dry delay (10 s at 48 kHz): L + P of every shipped preset fits
 DAEMON_HOST = "127.0.0.1"
 DAEMON_PORT = 9000       # bridge serve --port
-REPLY_PORT = 9001        # the device's [udpreceive] port (registered with /bridge/hello)
+REPLY_PORT = 9001        # [udpreceive]'s port in the box; the script picks a free one at load (Reply port 0)
 DEVICE_WIDTH = 610.0
 APPVERSION = {"major": 8, "minor": 6, "revision": 0, "architecture": "x64", "modernui": 1}
 
@@ -166,7 +169,7 @@ def build_patch() -> dict:
     p.line("obj-route-replies", n, "obj-unrouted", 0)
 
     # ---- the scripts
-    p.obj("obj-js-stream", f"js bridge_stream.js ---bridge_in ---bridge_out {RING}", 2, 3, at=(40, 460), w=320)
+    p.obj("obj-js-stream", "js bridge_stream.js", 2, 4, at=(40, 460), w=320)
     p.obj("obj-js-control", "js bridge_control.js", 2, 3, at=(480, 460), w=160)
     p.obj("obj-js-clip", "js bridge_clip.js", 2, 3, at=(900, 460), w=160)
     scripts = {"stream": "obj-js-stream", "control": "obj-js-control", "clip": "obj-js-clip"}
@@ -204,29 +207,90 @@ def build_patch() -> dict:
     p.line("obj-pre-samplerate", 0, "obj-js-stream", 0)
     p.line("obj-pre-samplerate", 0, "obj-js-clip", 0)
 
-    # ---- signal: one counter indexes the input ring (poke~) and the output ring (index~)
+    # ---- signal: the track's audio to the daemon and back as Jitter matrices, never through [js].
+    # [metro] ticks in the scheduler (in Live: between signal vectors). Each tick, right to left:
+    # [jit.catch~] outputs what it caught since the last tick (through [gate] to [jit.net.send]
+    # once the stream runs), then [onebang], armed by the script when the daemon said "opened",
+    # lets one start through: the gate opens and [jit.release~] gets P samples of silence, so it
+    # starts playing on this tick's vector boundary, the one the next matrix starts on. Output
+    # sample k is then input sample k delayed by exactly L (daemon) + P (margin).
     p.obj("obj-in", "adc~ 1 2", 1, 2, ["signal", "signal"], at=(40, 700))
-    p.obj("obj-clock", f"count~ 0 {RING} 1 1", 2, 1, ["signal"], at=(200, 700))
-    p.obj("obj-buf-in", f"buffer~ ---bridge_in 1 2 @samps {RING}", 1, 2, ["float", "bang"], at=(40, 960))
-    p.obj("obj-buf-out", f"buffer~ ---bridge_out 1 2 @samps {RING}", 1, 2, ["float", "bang"], at=(300, 960))
+    p.obj("obj-jit-metro", f"metro {SNAPSHOT_MS} @active 1", 2, 1, ["bang"], at=(200, 640))
+    p.obj("obj-jit-tick", "t b b", 1, 2, ["bang", "bang"], at=(200, 670))
+    p.line("obj-jit-metro", 0, "obj-jit-tick", 0)
+    p.obj("obj-catch", "jit.catch~ 2 @mode 0", 2, 2, ["jit_matrix", ""], at=(40, 740), w=140)
+    p.line("obj-in", 0, "obj-catch", 0)
+    p.line("obj-in", 1, "obj-catch", 1)
+    p.line("obj-jit-tick", 1, "obj-catch", 0)
+    p.obj("obj-jit-gate", "gate 1 0", 2, 1, [""], at=(40, 780))
+    p.line("obj-catch", 0, "obj-jit-gate", 1)
+    p.obj("obj-netsend", f"jit.net.send @ip {DAEMON_HOST} @port {JITTER_PORT}", 2, 1, [""], at=(40, 810), w=220)
+    p.line("obj-jit-gate", 0, "obj-netsend", 0)
+    p.obj("obj-start", "onebang", 2, 2, ["bang", "bang"], at=(200, 700))
+    p.line("obj-jit-tick", 0, "obj-start", 0)
+    p.obj("obj-start-t", "t b b 1", 1, 3, ["bang", "bang", "int"], at=(200, 730))
+    p.line("obj-start", 0, "obj-start-t", 0)
+    p.line("obj-start-t", 2, "obj-jit-gate", 0)
+    p.obj("obj-prime", f"jit.matrix 2 float32 {DEFAULT_P}", 1, 2, ["jit_matrix", ""], at=(300, 760), w=160)
+    p.line("obj-start-t", 1, "obj-prime", 0)
+    p.msg("obj-started", "started", at=(200, 790))
+    p.line("obj-start-t", 0, "obj-started", 0)
+    p.line("obj-started", 0, "obj-js-stream", 0)
+    p.obj("obj-netrecv", "jit.net.recv @port 0", 1, 3, ["jit_matrix", "", ""], at=(480, 700), w=140)
+    p.obj("obj-release", f"jit.release~ 2 @mode 0 @latency {DEFAULT_MARGIN_MS}", 1, 3, ["signal", "signal", ""],
+          at=(480, 760), w=200)
+    p.line("obj-netrecv", 0, "obj-release", 0)
+    p.line("obj-prime", 0, "obj-release", 0)
+    p.obj("obj-pre-jit", "prepend jit", 1, 1, at=(640, 730))
+    p.line("obj-netrecv", 1, "obj-pre-jit", 0)
+    p.line("obj-pre-jit", 0, "obj-js-stream", 0)
+    p.obj("obj-pre-recv", "prepend recvdump", 1, 1, at=(760, 730))
+    p.line("obj-netrecv", 2, "obj-pre-recv", 0)
+    p.line("obj-pre-recv", 0, "obj-js-stream", 0)
+    p.obj("obj-pre-send", "prepend senddump", 1, 1, at=(880, 730))
+    p.line("obj-netsend", 0, "obj-pre-send", 0)
+    p.line("obj-pre-send", 0, "obj-js-stream", 0)
+    # The script's control messages (never audio) to the objects above, by name.
+    jit_routes = ["net", "netattr", "recvattr", "arm", "primedim", "releaseattr", "gate", "gain", "drydelay"]
+    k = len(jit_routes)
+    p.obj("obj-route-jit", "route " + " ".join(jit_routes), k + 1, k + 1, at=(40, 600), w=520)
+    p.line("obj-js-stream", 3, "obj-route-jit", 0)
+    p.line("obj-route-jit", 0, "obj-netsend", 1)        # net ...: a message to the daemon (JMMP)
+    p.line("obj-route-jit", 1, "obj-netsend", 0)        # netattr port N: where the daemon listens
+    p.line("obj-route-jit", 2, "obj-netrecv", 0)        # recvattr port N: where the daemon sends back
+    p.line("obj-route-jit", 3, "obj-start", 1)          # arm: the next tick starts the stream
+    p.obj("obj-pre-dim", "prepend dim", 1, 1, at=(300, 630))
+    p.line("obj-route-jit", 4, "obj-pre-dim", 0)        # primedim P: P samples of silence
+    p.line("obj-pre-dim", 0, "obj-prime", 0)
+    p.line("obj-route-jit", 5, "obj-release", 0)        # releaseattr latency ms
+    p.line("obj-route-jit", 6, "obj-jit-gate", 0)       # gate 0: stop sending
+    p.obj("obj-gain", "line~", 2, 2, ["signal", "bang"], at=(640, 640))
+    p.line("obj-route-jit", 7, "obj-gain", 0)           # gain 1 20 / gain 0 20: wet in or out
+    p.obj("obj-print-jit", "print bridge-jit", 1, 0, at=(580, 630))
+    p.line("obj-route-jit", k, "obj-print-jit", 0)
+    # Dry pass-through, delayed by the same L + P: Live's compensation never jumps when the
+    # stream stops or the daemon goes away; out = wet * g + dry * (1 - g).
+    p.obj("obj-dry-g", "!-~ 1", 2, 1, ["signal"], at=(760, 670))
+    p.line("obj-gain", 0, "obj-dry-g", 0)
+    for c in (1, 2):
+        dly, wet, dry, mix = f"obj-dry-delay-{c}", f"obj-wet-{c}", f"obj-dry-{c}", f"obj-mix-{c}"
+        p.obj(dly, f"delay~ {MAX_DELAY} {DEFAULT_P}", 2, 1, ["signal"], at=(40 + 130 * (c - 1), 870), w=120)
+        p.line("obj-in", c - 1, dly, 0)
+        p.line("obj-route-jit", 8, dly, 1)              # drydelay L + P (samples)
+        p.obj(wet, "*~", 2, 1, ["signal"], at=(480 + 80 * (c - 1), 800))
+        p.line("obj-release", c - 1, wet, 0)
+        p.line("obj-gain", 0, wet, 1)
+        p.obj(dry, "*~", 2, 1, ["signal"], at=(40 + 130 * (c - 1), 900))
+        p.line(dly, 0, dry, 0)
+        p.line("obj-dry-g", 0, dry, 1)
+        p.obj(mix, "+~", 2, 1, ["signal"], at=(300 + 130 * (c - 1), 830))
+        p.line(wet, 0, mix, 0)
+        p.line(dry, 0, mix, 1)
+
+    # ---- clip recording and playback, one-shot playback
     p.obj("obj-buf-rec", "buffer~ ---bridge_rec 1 2", 1, 2, ["float", "bang"], at=(560, 960))
     p.obj("obj-buf-clip", "buffer~ ---bridge_clip 1 2", 1, 2, ["float", "bang"], at=(760, 960))
     p.obj("obj-buf-shot", "buffer~ ---bridge_shot 1 1", 1, 2, ["float", "bang"], at=(960, 960))
-    for c in (1, 2):
-        poke = f"obj-poke-in-{c}"
-        p.obj(poke, f"poke~ ---bridge_in {c}", 3, 0, at=(40 + 110 * (c - 1), 760))
-        p.line("obj-in", c - 1, poke, 0)
-        p.line("obj-clock", 0, poke, 1)
-        idx = f"obj-index-out-{c}"
-        p.obj(idx, f"index~ ---bridge_out {c}", 2, 1, ["signal"], at=(300 + 130 * (c - 1), 760))
-        p.line("obj-clock", 0, idx, 0)
-    p.obj("obj-snapshot", f"snapshot~ {SNAPSHOT_MS}", 2, 1, ["float"], at=(200, 730))
-    p.line("obj-clock", 0, "obj-snapshot", 0)
-    p.obj("obj-pre-head", "prepend head", 1, 1, at=(200, 430))
-    p.line("obj-snapshot", 0, "obj-pre-head", 0)
-    p.line("obj-pre-head", 0, "obj-js-stream", 0)
-
-    # ---- clip recording and playback, one-shot playback
     p.obj("obj-record", "record~ ---bridge_rec 2", 4, 1, ["signal"], at=(560, 760))
     p.line("obj-in", 0, "obj-record", 0)
     p.line("obj-in", 1, "obj-record", 1)
@@ -258,7 +322,7 @@ def build_patch() -> dict:
         a, b = f"obj-sum-{c}a", f"obj-sum-{c}b"
         p.obj(a, "+~", 2, 1, ["signal"], at=(300 + 130 * (c - 1), 820))
         p.obj(b, "+~", 2, 1, ["signal"], at=(300 + 130 * (c - 1), 850))
-        p.line(f"obj-index-out-{c}", 0, a, 0)
+        p.line(f"obj-mix-{c}", 0, a, 0)
         p.line("obj-groove-clip", c - 1, a, 1)
         p.line(a, 0, b, 0)
         p.line("obj-groove-shot", 0, b, 1)
@@ -369,7 +433,7 @@ def build_patch() -> dict:
         ("obj-margin", "live.numbox", "Margin", "prepend playdelay", "obj-js-stream", (2, 44, 40, 15),
          live_param("Margin", "Margin", 0, 5, 2000, initial=60.0, unitstyle=2), {}),
         ("obj-reply-port", "live.numbox", "Reply port", "prepend replyport", "obj-js-control", (2, 62, 40, 15),
-         live_param("Reply port", "Reply", 0, 1024, 65535, initial=REPLY_PORT, unitstyle=0), {}),
+         live_param("Reply port", "Reply", 0, 0, 65535, initial=0, unitstyle=0), {}),
         ("obj-daemon-port", "live.numbox", "Daemon port", "prepend daemonport", "obj-js-control", (2, 80, 40, 15),
          live_param("Daemon port", "Daemon", 0, 1024, 65535, initial=DAEMON_PORT, unitstyle=0), {}),
         ("obj-bars", "live.numbox", "Bars", "prepend setbars", "obj-js-clip", (444, 24, 30, 15),
@@ -392,7 +456,9 @@ def build_patch() -> dict:
         p.obj(pid, prep, 1, 1, at=(ui_at(12 + i)[0], ui_at(12 + i)[1] + 40))
         p.line(cid, 0, pid, 0)
         p.line(pid, 0, target, 0)
-    for text, x, y in (("margin ms", 44, 44), ("reply port", 44, 62), ("daemon port", 44, 79)):
+        if cid == "obj-daemon-port":
+            p.line(pid, 0, "obj-js-stream", 0)   # the Jitter port is the daemon's port + 2
+    for text, x, y in (("margin ms", 44, 44), ("reply port (0 auto)", 44, 62), ("daemon port", 44, 79)):
         label("obj-label-" + text.replace(" ", "-"), text, x, y, 62)
     label("obj-bars-label", "bars", 476, 24, 36)
 

@@ -4,16 +4,16 @@
 // emulates the signal side (the counter, the input and output rings) and the user.
 //
 //   node harness.js --scenario protocol --daemon-port P --files DIR --out summary.json
-//   node harness.js --scenario stream --daemon-port P --input y.f32 --frames N
-//                   --margin-ms 80 --capture out.f32 --out summary.json
+//   node harness.js --scenario jitter --daemon-port P --jitter-port J --input y.f32 --frames N
+//                   --margin-ms 60 --stall-at 1 --stall-ms 500 --capture out.f32 --out summary.json
 //
 // protocol: every control of the patch is used (menus filled from /bridge/info,
 //   dials at their extremes, stream on/off, clip record/process/play, one-shot
 //   generate/play, reconnect, unload); the summary lists every OSC message sent
 //   and received, daemon errors, script errors and what the audio objects got.
-// stream: a stereo signal is played into the input ring in 64-frame vectors; the
-//   output ring is captured from the frame the stream started. The clock waits for
-//   replies it needs (an ideal network) but never runs faster than real time.
+// jitter: the device's audio path (jit.catch~ -> jit.net.send, jit.net.recv ->
+//   jit.release~, the dry delay and the crossfade) in 64-frame vectors at real-time
+//   pace, with [js] in a low-priority queue that is stalled once.
 "use strict";
 
 const fs = require("fs");
@@ -50,54 +50,6 @@ function freePort() {
     s.on("error", reject);
     s.bind(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
   });
-}
-
-// ---------------------------------------------------------------- the signal side
-class Audio {
-  constructor(rt, sr) {
-    this.rt = rt;
-    this.sr = sr;
-    this.vectorSize = 64;
-    const clock = rt.byName("count~")[0];
-    this.ring = Number(clock.args[1].v);
-    const bufArg = (name) => rt.byName(name).map((o) => String(o.args[0].v));
-    this.inName = bufArg("poke~")[0];
-    this.outName = bufArg("index~")[0];
-    const snap = rt.byName("snapshot~")[0];
-    this.snapId = snap.box.id;
-    this.snapFrames = Number(snap.args[0].v) * sr / 1000;
-    this.count = 0;        // [count~], wrapped
-    this.T = 0;            // frames since the audio started
-    this.snapAcc = 0;
-    this.input = () => 0;  // (absolute frame, channel) -> sample
-    this.onVector = null;  // (start T, [out channel arrays]) -> void
-    this.onSnapshot = null;
-  }
-
-  vector() {
-    const inB = this.rt.buffers.get(this.inName);
-    const outB = this.rt.buffers.get(this.outName);
-    const n = this.vectorSize;
-    const played = [new Float32Array(n), new Float32Array(n)];
-    for (let i = 0; i < n; i++) {
-      const idx = (this.count + i) % this.ring;
-      for (let c = 0; c < 2; c++) {
-        inB.data[c][idx] = Math.fround(this.input(this.T + i, c));   // [poke~ IN c] at the counter
-        played[c][i] = outB.data[c][idx];                             // [index~ OUT c] at the counter
-      }
-    }
-    const start = this.count;
-    const startT = this.T;
-    this.count = (this.count + n) % this.ring;
-    this.T += n;
-    this.snapAcc += n;
-    while (this.snapAcc >= this.snapFrames) {
-      this.snapAcc -= this.snapFrames;
-      if (this.onSnapshot) this.onSnapshot(startT);
-      this.rt.emit(this.snapId, 0, "float", [{t: "f", v: start}]);   // [snapshot~] reads the counter
-    }
-    if (this.onVector) this.onVector(startT, played);
-  }
 }
 
 // ---------------------------------------------------------------- common set-up
@@ -151,23 +103,12 @@ function tone(freq) {
   return (t, c) => 0.2 * Math.sin(2 * Math.PI * freq * (c ? 1.5 : 1) * t / 44100);
 }
 
-async function runAudio(audio, seconds) {
-  const frames = seconds * audio.sr;
-  const start = Date.now();
-  let done = 0;
-  while (done < frames) {
-    const allowed = (Date.now() - start) * audio.sr / 1000;
-    while (done < allowed && done < frames) { audio.vector(); done += audio.vectorSize; }
-    await sleep(1);
-  }
-}
-
 // ---------------------------------------------------------------- scenario: protocol
 async function protocol(args) {
   const {rt} = await boot(args, {}, false);
   const o = (id) => rt.objects.get(id);
-  const audio = new Audio(rt, rt.sampleRate);
-  audio.input = tone(220);
+  const streamJs = o("obj-js-stream").js.ctx;
+  rt.deliver("obj-js-stream", 0, "jitterport", [{t: "i", v: Number(args["jitter-port"])}]);
   const steps = [];
   const step = async (what, action, reply, timeoutMs) => {
     const since = rt.events.length;
@@ -202,15 +143,13 @@ async function protocol(args) {
   await step("preset guitar-to-violin", () => presetMenu.select(def >= 0 ? def : 0), "/bridge/preset/loaded");
   await until(() => rt.events.filter((e) => e.kind === "osc-in" && e.address === "/bridge/info/end").length >= 2, 5000, "info after preset");
 
-  // stream mode: on, half a second of audio, off
+  // stream mode over Jitter matrices (the audio itself: the jitter scenario): on, off
   const streamOn = o("obj-stream-on");
-  await step("stream on", () => streamOn.press(), "/bridge/stream/opened");
-  let since = rt.events.length;
-  await runAudio(audio, 0.6);
-  await expectReply(rt, "/bridge/audio/out", since, "stream replies");
-  await sleep(300);
-  await runAudio(audio, 0.1);
-  await step("stream off", () => streamOn.press(), "/bridge/stream/closed");
+  const closedBefore = () => streamJs.counts.closed;
+  await step("stream on", async () => { streamOn.press(); await until(() => streamJs.state === "starting", 10000, "opened"); });
+  let c0 = closedBefore();
+  await step("stream off", async () => { streamOn.press(); await until(() => streamJs.counts.closed > c0, 10000, "closed"); });
+  let since;
 
   // clip mode: 1 bar at 240 bpm (one second), processed with the chosen preset
   const files = args.files;
@@ -239,170 +178,118 @@ async function protocol(args) {
   await until(() => o("obj-shotstatus").text.includes("ready"), 10000, "one-shot loaded");
   await step("hit", () => o("obj-hit").press());
 
+  await sleep(1200);   // the watchdog's ping (once a second while connected)
   // reconnect, then unload the device (unlisten, stream close)
   await step("connect", () => o("obj-connect").press(), "/bridge/welcome");
-  await step("stream on again", () => streamOn.press(), "/bridge/stream/opened");
-  await runAudio(audio, 0.2);
+  await step("stream on again", async () => { streamOn.press(); await until(() => streamJs.state === "starting", 10000, "opened"); });
   since = rt.events.length;
+  c0 = closedBefore();
   rt.close();
   await until(() => rt.events.slice(since).filter((e) => e.kind === "osc-in" && e.address === "/bridge/unlistened").length >= 3,
               5000, "unlisten replies");
-  await expectReply(rt, "/bridge/stream/closed", since, "close on unload");
+  await until(() => streamJs.counts.closed > c0, 5000, "close on unload");
   await sleep(200);
   const out = summary(rt, {scenario: "protocol", steps});
   rt.shutdown();
   return out;
 }
 
-// ---------------------------------------------------------------- a fake daemon
-// Answers like bridge serve, with an identity "model": its output is its input delayed
-// by exactly `latency` frames. `faults` drops or delays replies to chosen seqs, or swaps
-// the order of two replies, to exercise the script's loss and lateness handling.
-function fakeDaemon(latency, faults) {
-  const osc = require("./osc");
-  const sock = dgram.createSocket("udp4");
-  let replyPort = 9001, fifo = null, nch = 2, held = null;
-  const send = (addr, atoms) => sock.send(osc.encode(addr, atoms), replyPort, "127.0.0.1");
-  const I = (v) => ({t: "i", v}), F = (v) => ({t: "f", v}), S = (v) => ({t: "s", v});
-  sock.on("message", (data) => {
-    for (const m of osc.decode(data)) {
-      const a = m.args.map((x) => x.v);
-      if (m.address === "/bridge/hello") { replyPort = a[0]; send("/bridge/welcome", [S("fake"), I(replyPort), S("none")]); }
-      else if (m.address === "/bridge/ping") send("/bridge/pong", [I(a[0])]);
-      else if (m.address === "/bridge/listen") send("/bridge/listening", [S(a[0])]);
-      else if (m.address === "/bridge/unlisten") send("/bridge/unlistened", [S(a[0])]);
-      else if (m.address === "/bridge/status") { /* nothing to report */ }
-      else if (m.address === "/bridge/info") {
-        send("/bridge/info/version", [S("fake"), I(1)]);
-        send("/bridge/info/model", [S("identity"), I(22050), I(80), I(64), I(256), I(0)]);
-        send("/bridge/info/preset", [S("identity"), S("transfer"), S("identity"), S("")]);
-        send("/bridge/info/preset/current", [S("identity")]);
-        send("/bridge/info/end", [I(1), I(1)]);
-      } else if (m.address === "/bridge/stream/open") {
-        nch = a[2]; fifo = new Array(latency * nch).fill(0);
-        send("/bridge/stream/opened", [I(a[0]), I(latency), F(1000 * latency / a[1]), I(a[1]), I(nch)]);
-      } else if (m.address === "/bridge/stream/close") {
-        send("/bridge/stream/closed", [I(a[0]), I(0), I(0), I(0), I(0), I(0), I(0)]);
-      } else if (m.address === "/bridge/audio/in") {
-        const seq = a[1];
-        for (const v of a.slice(2)) fifo.push(v);
-        const out = fifo.splice(0, a.length - 2);
-        const reply = () => send("/bridge/audio/out", [I(a[0]), I(seq)].concat(out.map(F)));
-        if (faults.drop.includes(seq)) continue;
-        if (faults.delayMs[seq]) { setTimeout(reply, faults.delayMs[seq]); continue; }
-        if (faults.swap.includes(seq)) { held = reply; continue; }   // sent after the next one
-        reply();
-        if (held) { held(); held = null; }
-      }
-    }
+// ---------------------------------------------------------------- scenario: jitter
+// The device's audio path as Max runs it: signal vectors of 64 at real-time pace, the
+// scheduler (metro) between vectors, [js] in a low-priority queue that is stalled for
+// --stall-ms at --stall-at s. Input: silence until the stream starts, then y. Output:
+// what plugout~ plays from that vector on, written to --capture.
+async function jitterScenario(args) {
+  const marginMs = Number(args["margin-ms"] || 60);
+  const replyPort = await freePort();
+  const rt = new Runtime(PATCH, {
+    numbers: "auto", isplugin: true, lowPriority: true, sampleRate: Number(args.sr || 48000),
+    paramValues: {"Reply port": replyPort, "Daemon port": Number(args["daemon-port"]), "Margin": marginMs},
   });
-  return new Promise((resolve) => sock.bind(0, "127.0.0.1", () => resolve({port: sock.address().port, sock})));
-}
-
-// ---------------------------------------------------------------- scenario: stream
-async function stream(args) {
-  const marginMs = Number(args["margin-ms"] || 80);
-  let fake = null;
-  const faults = {drop: [], delayMs: {}, swap: []};
-  if (args.fake) {
-    for (const s of (args.drop || "").split(",").filter(Boolean)) faults.drop.push(Number(s));
-    for (const s of (args.late || "").split(",").filter(Boolean)) faults.delayMs[Number(s)] = 1000;
-    for (const s of (args.swap || "").split(",").filter(Boolean)) faults.swap.push(Number(s));
-    fake = await fakeDaemon(Number(args.fake), faults);
-    args["daemon-port"] = fake.port;
-  }
-  const realtime = args.realtime !== "0";
-  const {rt} = await boot(args, {"Margin": marginMs}, true);
-  const sr = rt.sampleRate;
+  const pump = setInterval(() => rt.runLow(), 1);
+  rt.start();
+  rt.deliver("obj-js-stream", 0, "jitterport", [{t: "i", v: Number(args["jitter-port"])}]);
+  await until(() => /^connected/.test(rt.objects.get("obj-status").text), 20000, "the device to connect");
+  const sr = rt.sampleRate, V = 64;
   const raw = fs.readFileSync(args.input);
   const y = new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);   // interleaved stereo
   const n = Number(args.frames);
-  const audio = new Audio(rt, sr);
-
-  let L = null, t0 = null, t0Pending = false, cf = null, sentSeqs = 0, stalls = 0;
-  const received = new Set();
-  rt.listeners.oscIn.push((e) => {
-    if (e.address === "/bridge/stream/opened") { L = e.args[1]; if (t0 === null) t0Pending = true; }
-    if (e.address === "/bridge/audio/out") received.add(e.args[1]);
-  });
-  rt.listeners.oscOut.push((e) => {
-    if (e.address !== "/bridge/audio/in") return;
-    sentSeqs = Math.max(sentSeqs, e.args[1] + 1);
-    if (cf === null) cf = (e.types.length - 3) / 2;   // ",ii" + 2 floats a frame
-  });
-  audio.input = (t, c) => (t0 !== null && t >= t0 && t - t0 < n ? y[2 * (t - t0) + c] : 0);
-  audio.onSnapshot = (vectorStartT) => {
-    // The script starts its stream at the first counter reading after /bridge/stream/opened.
-    if (t0Pending) {
-      t0Pending = false;
-      t0 = vectorStartT;
-      const inB = rt.buffers.get(audio.inName);
-      for (let t = t0; t < audio.T + audio.vectorSize; t++) {   // frames of this vector, written before t0 was known
-        for (let c = 0; c < 2; c++) inB.data[c][t % audio.ring] = Math.fround(audio.input(t, c));
-      }
-    }
-  };
+  const get = (id) => rt.objects.get(id);
+  const catcher = get("obj-catch"), release = get("obj-release"), gain = get("obj-gain"), gate = get("obj-jit-gate");
+  const delays = [get("obj-dry-delay-1"), get("obj-dry-delay-2")];
+  const dryLine = [new Float32Array(1 << 20), new Float32Array(1 << 20)];
+  const tickFrames = 5 * sr / 1000;
+  let T = 0, tickAcc = 0, tStart = null, L = null, stallAt = null, stalls = 0;
+  const stallAtS = Number(args["stall-at"] || 0), stallMs = Number(args["stall-ms"] || 0);
   const captured = [];
-  audio.onVector = (startT, played) => {
-    if (t0 === null) return;
-    for (let i = 0; i < played[0].length; i++) {
-      const k = startT + i - t0;
-      if (k >= 0) { captured[2 * k] = played[0][i]; captured[2 * k + 1] = played[1][i]; }
-    }
-  };
-
   rt.objects.get("obj-stream-on").press();
-  const P = Math.round(marginMs * sr / 1000);
   const wallStart = Date.now();
-  let done = 0;
   for (;;) {
-    if (t0 !== null && L !== null && audio.T >= t0 + P + L + n + 2 * audio.vectorSize) break;
-    if (realtime && done > (Date.now() - wallStart) * sr / 1000) { await sleep(1); continue; }
-    if (!realtime && done % (64 * audio.vectorSize) === 0) await sleep(0);   // let UDP in
-    if (t0 !== null && cf) {
-      // replies needed to play the next vector (not those the fake daemon withholds)
-      const from = Math.max(0, Math.floor((audio.T - t0 - P) / cf));
-      const to = Math.floor((audio.T + audio.vectorSize - 1 - t0 - P) / cf);
-      const missing = [];
-      for (let s = from; s <= to && s < sentSeqs; s++) {
-        if (!received.has(s) && !faults.drop.includes(s) && !faults.delayMs[s]) missing.push(s);
-      }
-      if (missing.length) {
-        stalls++;
-        try { await until(() => missing.every((s) => received.has(s)), 30000, "replies " + missing.join(",")); }
-        catch (e) { rt.error(e.message); }
+    if (tStart !== null && L !== null && T >= tStart + n + L + Math.round(marginMs * sr / 1000) + 4 * V) break;
+    if (T > (n + 60 * sr)) {
+      const js = rt.objects.get("obj-js-stream").js.ctx;
+      throw new Error("jitter scenario did not finish within 60 s of audio after its input: stream state " + js.state
+                      + ", gate " + gate.open + ", events " + JSON.stringify(rt.events.filter((e) => e.kind !== "osc-in" && e.kind !== "osc-out").slice(-20)));
+    }
+    if (T > (Date.now() - wallStart) * sr / 1000) { await sleep(1); continue; }
+    // scheduler, between vectors
+    tickAcc += V;
+    if (tickAcc >= tickFrames) {
+      tickAcc -= tickFrames;
+      const wasOpen = gate.open;
+      rt.emit("obj-jit-metro", 0, "bang", []);
+      if (!wasOpen && gate.open && tStart === null) {
+        tStart = T;
+        L = rt.objects.get("obj-js-stream").js.ctx.L;
+        stallAt = tStart + stallAtS * sr;
       }
     }
-    audio.vector();
-    done += audio.vectorSize;
-    if (audio.T - (t0 || 0) > n + 60 * sr) throw new Error("stream scenario did not finish within 60 s of audio");
+    if (stallMs && stallAt !== null && T >= stallAt && stalls === 0) {
+      rt.stallUntil = Date.now() + stallMs;   // Live's interface thread busy: [js] gets nothing for stallMs
+      stalls++;
+    }
+    // the signal vector
+    const x = [new Float32Array(V), new Float32Array(V)];
+    if (tStart !== null) {
+      for (let i = 0; i < V; i++) {
+        const k = T + i - tStart;
+        if (k < n) { x[0][i] = y[2 * k]; x[1][i] = y[2 * k + 1]; }
+      }
+    }
+    catcher.capture(x);
+    const wet = release.pull(V);
+    for (let i = 0; i < V; i++) {
+      const g = gain.next();
+      const outv = [0, 0];
+      for (let c = 0; c < 2; c++) {
+        dryLine[c][(T + i) % dryLine[c].length] = x[c][i];
+        const dry = dryLine[c][(T + i - delays[c].delay + dryLine[c].length) % dryLine[c].length];
+        outv[c] = wet[c][i] * g + dry * (1 - g);
+      }
+      if (tStart !== null) { const k = T + i - tStart; captured[2 * k] = outv[0]; captured[2 * k + 1] = outv[1]; }
+    }
+    T += V;
   }
-  if (Object.keys(faults.delayMs).length) await sleep(1200);   // let the late replies arrive
-  audio.vector();   // and a head, so the script counts them
   const since = rt.events.length;
   rt.objects.get("obj-stream-on").press();
-  await expectReply(rt, "/bridge/stream/closed", since, "stream close");
+  const js = rt.objects.get("obj-js-stream").js.ctx;
+  await until(() => js.counts.chunksIn > 0, 10000, "the daemon's closed counts");
+  clearInterval(pump);
   const frames = Math.floor(captured.length / 2);
   const outBuf = Buffer.alloc(frames * 8);
-  for (let i = 0; i < frames * 2; i++) outBuf.writeFloatLE(captured[i] === undefined ? NaN : captured[i], 4 * i);
+  for (let i = 0; i < frames * 2; i++) outBuf.writeFloatLE(captured[i], 4 * i);
   fs.writeFileSync(args.capture, outBuf);
-  const out = summary(rt, {scenario: "stream", t0, L, P, chunkFrames: cf, sent: [], received: [], frames, stalls,
-                           chunksSent: sentSeqs, repliesReceived: received.size, ring: audio.ring,
-                           streamState: streamState(rt)});
+  const out = summary(rt, {scenario: "jitter", tStart, L, P: js.P, frames, stalls, underruns: release.underruns,
+                           matricesSent: get("obj-netsend").sentMatrices, matricesBack: get("obj-netrecv").matrices,
+                           counts: js.counts, reported: js.reported,
+                           wallSeconds: (Date.now() - wallStart) / 1000, since});
   rt.shutdown();
-  if (fake) fake.sock.close();
   return out;
-}
-
-// Counters from the stream script (what its display shows).
-function streamState(rt) {
-  const js = rt.objects.get("obj-js-stream").js.ctx;
-  return {counts: js.counts, P: js.P, L: js.L, chunkFrames: js.chunkFrames, ring: js.RING};
 }
 
 async function main() {
   const args = parseArgs(process.argv);
-  const scenarios = {protocol, stream};
+  const scenarios = {protocol, jitter: jitterScenario};
   const run = scenarios[args.scenario];
   if (!run) throw new Error("--scenario must be one of " + Object.keys(scenarios).join(", "));
   const out = await run(args);

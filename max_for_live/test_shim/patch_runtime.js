@@ -14,6 +14,7 @@ const path = require("path");
 const dgram = require("dgram");
 const osc = require("./osc");
 const {JsObject, BufferStore} = require("./max_shim");
+const jitter = require("./jitter");
 
 // ---------------------------------------------------------------- atoms
 function parseAtoms(text) {
@@ -62,6 +63,8 @@ class Runtime {
     this.listeners = {oscOut: [], oscIn: [], record: []};
     this.sockets = [];
     this.closed = false;
+    this.lowQueue = [];
+    this.stallUntil = 0;
     const boxes = this.doc.patcher.boxes.map((b) => b.box);
     for (const b of boxes) this.objects.set(b.id, this.create(b));
     for (const {patchline: l} of this.doc.patcher.lines) {
@@ -157,7 +160,9 @@ class Runtime {
         obj.receive = (inlet, sel, a) => {
           for (let i = plain.length - 1; i >= 0; i--) {
             const kind = String(plain[i].v);
-            if (kind === "b") out(i, "bang", []);
+            if (plain[i].t === "i") out(i, "int", [plain[i]]);            // a constant: [t b 1]
+            else if (plain[i].t === "f") out(i, "float", [plain[i]]);
+            else if (kind === "b") out(i, "bang", []);
             else if (kind === "i") out(i, "int", [{t: "i", v: Math.trunc(Number((a[0] || {v: 0}).v))}]);
             else if (kind === "f") out(i, "float", [{t: "f", v: Number((a[0] || {v: 0}).v)}]);
             else out(i, sel, a);
@@ -185,7 +190,10 @@ class Runtime {
         obj.js = js;
         obj.receive = (inlet, sel, a) => {
           if (inlet >= js.ctx.inlets) throw new MaxError(`js ${path.basename(file)} has no inlet ${inlet}`);
-          js.send(inlet, sel, a);
+          // Classic [js] runs in Max's low-priority queue (Live's interface thread): with
+          // opts.lowPriority its input waits in rt.lowQueue until rt.runLow(), which a stall holds up.
+          if (rt.opts.lowPriority) rt.lowQueue.push(() => js.send(inlet, sel, a));
+          else js.send(inlet, sel, a);
         };
         break;
       }
@@ -339,11 +347,38 @@ class Runtime {
           out(4, "float", [{t: "f", v: obj.tempo}]);
         };
         break;
+      case "line~":
+        obj.value = 0; obj.target = 0; obj.step = 0;
+        obj.receive = (inlet, sel, a) => {
+          const target = Number(a[0].v), ms = a.length > 1 ? Number(a[1].v) : 0;
+          const n = Math.max(1, Math.round(ms * rt.sampleRate / 1000));
+          obj.target = target;
+          obj.step = ms > 0 ? (target - obj.value) / n : target - obj.value;
+        };
+        obj.next = () => {   // one sample of the ramp
+          if (obj.value !== obj.target) {
+            obj.value += obj.step;
+            if ((obj.step > 0 && obj.value >= obj.target) || (obj.step < 0 && obj.value <= obj.target)) obj.value = obj.target;
+          }
+          return obj.value;
+        };
+        break;
+      case "delay~":
+        obj.delay = Number((plain[1] || {v: 0}).v);
+        obj.receive = (inlet, sel, a) => {
+          if (inlet !== 1) throw new MaxError("delay~: the delay goes in the right inlet");
+          obj.delay = Math.round(Number(a[0].v));
+        };
+        break;
+      case "jit.catch~": case "jit.release~": case "jit.net.send": case "jit.net.recv": case "jit.matrix":
+      case "gate": case "onebang":
+        jitter.makers[name](rt, obj, out, plain, args);
+        break;
       case "live.thisdevice": case "snapshot~": case "metro": case "loadbang":
         obj.receive = (inlet, sel) => { throw new MaxError(`${name}: the harness drives it`); };
         break;
       case "adc~": case "plugin~": case "ezdac~": case "dac~": case "plugout~": case "count~": case "poke~":
-      case "index~": case "+~": case "*~":
+      case "index~": case "+~": case "*~": case "!-~":
         break;   // signal objects: the harness emulates the signal side
       default:
         throw new Error(`patch_runtime: no stand-in for ${name} (box ${b.id})`);
@@ -371,6 +406,18 @@ class Runtime {
 
   jsObjects() { return this.byName("js").map((o) => o.js); }
 
+  // Runs what waits in the low-priority queue (unless a stall holds it); returns how many ran.
+  runLow() {
+    if (Date.now() < this.stallUntil) return 0;
+    let n = 0;
+    while (this.lowQueue.length && !this.closed) {
+      const f = this.lowQueue.shift();
+      try { f(); } catch (e) { this.error("low-priority: " + e.message); }
+      n++;
+    }
+    return n;
+  }
+
   close() {
     for (const obj of this.byName("js")) {
       if (typeof obj.js.ctx.notifydeleted === "function") {
@@ -382,7 +429,9 @@ class Runtime {
   shutdown() {
     this.closed = true;
     for (const js of this.jsObjects()) js.stopTasks();
-    for (const s of this.sockets) { try { s.close(); } catch (e) { /* already closed */ } }
+    for (const s of this.sockets) {
+      try { if (typeof s.destroy === "function") s.destroy(); else s.close(); } catch (e) { /* already closed */ }
+    }
   }
 }
 

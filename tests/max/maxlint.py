@@ -80,10 +80,21 @@ NEWOBJ_IO = {
     "defer": lambda a: (1, 1),
     "thispatcher": lambda a: (1, 2),
     "loadbang": lambda a: (1, 1),
+    # Jitter and the dry path (from the Max 8 reference pages: inlets/outlets incl. dumpout)
+    "jit.catch~": lambda a: (max(1, _int(a, 0, 1)), 2),
+    "jit.release~": lambda a: (1, max(1, _int(a, 0, 1)) + 1),
+    "jit.net.send": lambda a: (2, 1),
+    "jit.net.recv": lambda a: (1, 3),
+    "jit.matrix": lambda a: (1, 2),
+    "gate": lambda a: (2, max(1, _int(a, 0, 1))),
+    "onebang": lambda a: (2, 2),
+    "line~": lambda a: (2, 2),
+    "delay~": lambda a: (2, 1),
+    "!-~": lambda a: (2, 1),
 }
 
 SIGNAL_OBJECTS = {"adc~", "plugin~", "plugout~", "count~", "poke~", "index~", "snapshot~", "record~", "sig~",
-                  "groove~", "+~", "*~", "ezdac~"}
+                  "groove~", "+~", "*~", "ezdac~", "jit.catch~", "delay~", "!-~", "line~"}
 
 
 def js_io(script: Path) -> tuple[int, int]:

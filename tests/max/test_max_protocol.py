@@ -83,7 +83,8 @@ def values_of(entry: dict) -> list:
 def protocol_run(request, daemon, files_dir, tmp_path_factory):
     """The protocol scenario; 'float' sends every js number as a float (if Max's js does that)."""
     out = tmp_path_factory.mktemp("protocol") / f"summary-{request.param}.json"
-    return run_harness(out, scenario="protocol", daemon_port=daemon.port, files=files_dir, numbers=request.param)
+    return run_harness(out, scenario="protocol", daemon_port=daemon.port, jitter_port=daemon.jitter_port,
+                       files=files_dir, numbers=request.param)
 
 
 def test_patch_runs_against_the_daemon_without_errors(protocol_run):
@@ -105,8 +106,7 @@ def test_every_message_the_scripts_can_send_was_sent_and_accepted(protocol_run):
         spec = osc.ADDRESSES[m["address"]]
         osc.check_args(spec, values_of(m))          # the daemon's own argument check
         assert set(m["types"][1:]) <= {"i", "f", "s"}
-    audio = [m for m in s["sent"] if m["address"] == "/bridge/audio/in"]
-    assert audio and all(len(m["types"]) - 1 <= 256 for m in audio)
+    assert "/bridge/audio/in" not in sent and "/bridge/stream/open" not in sent  # audio goes over Jitter
 
 
 def test_every_request_was_answered(protocol_run):
@@ -145,7 +145,6 @@ def test_ui_is_filled_from_info_and_modes_work(protocol_run, tiny_model_dir, pre
     assert ("---bridge_shot", "replace") in buffers
     assert {"kind": "sig~", "id": "obj-shot-speed", "value": 1} in audio
     assert "ready" in s["texts"]["obj-shotstatus"]
-    # the stream's counters are shown (in real time on a busy machine some replies may be late:
-    # test_max_stream.py checks exact reassembly with the clock waiting for replies)
-    counts = re.match(r"late (\d+)  lost (\d+)  sent (\d+)  back (\d+)$", s["texts"]["obj-counts"])
-    assert counts and int(counts.group(3)) > 0 and int(counts.group(4)) > 0, s["texts"]["obj-counts"]
+    # the stream opened and closed over Jitter, and its counters are shown
+    # (the audio itself: test_max_jitter.py)
+    assert re.match(r"late 0  lost 0  reopens \d+$", s["texts"]["obj-counts"]), s["texts"]["obj-counts"]

@@ -64,20 +64,50 @@ def test_amxd_is_the_maxpat_with_live_io():
     assert lines(device) == lines(load_patch())
 
 
-def test_rings_agree():
-    """The counter's period, the ring buffer~ sizes and the script's ring argument are one number."""
-    b = boxes(load_patch())
-    clock = b["obj-clock"]["text"].split()
-    ring = int(clock[2])
-    assert clock[:2] == ["count~", "0"] and clock[3:] == ["1", "1"]
-    for bid in ("obj-buf-in", "obj-buf-out"):
-        assert f"@samps {ring}" in b[bid]["text"]
-    js = b["obj-js-stream"]["text"].split()
-    assert js[1:] == ["bridge_stream.js", "---bridge_in", "---bridge_out", str(ring)]
-    defined = {b[i]["text"].split()[1] for i in b if b[i]["maxclass"] == "newobj" and b[i]["text"].startswith("buffer~")}
-    used = {b[i]["text"].split()[1] for i in b if b[i]["maxclass"] == "newobj"
-            and b[i]["text"].split()[0] in ("poke~", "index~", "record~", "groove~")}
-    assert used <= defined and all(n.startswith("---") for n in defined)   # unique per device instance
+AUDIO_OK = {"plugin~", "adc~", "plugout~", "ezdac~", "jit.catch~", "gate", "jit.net.send", "jit.net.recv",
+            "jit.release~", "jit.matrix", "delay~", "*~", "+~", "!-~", "line~", "groove~", "sig~", "record~",
+            "metro", "t", "onebang"}
+
+
+def test_no_js_or_deferred_object_is_on_the_audio_path():
+    """Every object on a path from plugin~ to plugout~ runs in the signal or scheduler domain.
+
+    Walks the lines that carry audio (from a signal or matrix outlet, or through a [gate])
+    forward from [plugin~] and backward from [plugout~]; an object on both walks carries the
+    track's audio. None of them may be [js], [defer]/[deferlow], a [udpsend]/[udpreceive] or
+    anything not in the list of scheduler/signal objects. (Control lines, such as the script
+    setting the dry delay, do not carry audio and are not walked.)
+    """
+    _kind, device = build.read_amxd(AMXD.read_bytes())
+    b = boxes(device)
+    fwd, back = {}, {}
+    for src, o, dst, _i in lines(device):
+        kind = b[src].get("outlettype", [""] * (o + 1))[o]
+        if kind in ("signal", "jit_matrix") or maxlint.box_name(b[src]) == "gate":
+            fwd.setdefault(src, set()).add(dst)
+            back.setdefault(dst, set()).add(src)
+
+    def reach(start, edges):
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in edges.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    def by_name(name):
+        return next(i for i, x in b.items() if maxlint.box_name(x) == name)
+
+    # Max passes matrices, not signal, from jit.catch~ to jit.net.send; the daemon closes the loop
+    # from jit.net.send to jit.net.recv (TCP): join them to walk the whole round trip.
+    fwd.setdefault(by_name("jit.net.send"), set()).add(by_name("jit.net.recv"))
+    back.setdefault(by_name("jit.net.recv"), set()).add(by_name("jit.net.send"))
+    on_path = reach(by_name("plugin~"), fwd) & reach(by_name("plugout~"), back)
+    names = {maxlint.box_name(b[i]) for i in on_path}
+    assert {"jit.catch~", "jit.net.send", "jit.net.recv", "jit.release~", "delay~"} <= names, names
+    assert names <= AUDIO_OK, f"not scheduler/signal objects on the audio path: {sorted(names - AUDIO_OK)}"
+    assert not {"js", "defer", "deferlow", "udpsend", "udpreceive"} & names
 
 
 def test_every_message_into_a_script_has_a_function():
