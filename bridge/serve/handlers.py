@@ -90,8 +90,12 @@ class App:
 
     def error_allowed(self, reply: Reply) -> bool:
         """Counts an error for ``reply``'s client; False once it has had its share (then only counted)."""
+        return self.error_allowed_for(getattr(reply, "addr", None) or id(reply))
+
+    def error_allowed_for(self, client) -> bool:
+        """:meth:`error_allowed` for a client named by a key (a Jitter connection's peer address)."""
         self.stats["errors"] += 1
-        if self.error_budget.take(getattr(reply, "addr", None) or id(reply)):
+        if self.error_budget.take(client):
             return True
         self.stats["errors_not_sent"] += 1
         return False

@@ -35,7 +35,7 @@ from typing import Any
 
 from ..config import check_stream
 from ..errors import BridgeError
-from . import jmtx
+from . import jmtx, osc
 from .messages import Chunk, Close, Open
 from .worker import seq_wrap
 
@@ -47,8 +47,9 @@ MAX_QUEUED_MESSAGES = 64       # messages held for a return link that is still c
 MAX_WRITE_BUFFER = 4 * 1024 * 1024  # bytes waiting for a device that stopped reading: more are dropped, counted
 RECONNECT_S = 0.25
 
-OPEN = (("stream", int), ("sample_rate", int), ("channels", int), ("return_port", int))
-CLOSE = (("stream", int),)
+# The two messages a device sends, checked like OSC requests (osc.check_args: ints, int32, finite).
+OPEN = osc.Address("open", osc._spec("i:stream i:sample_rate i:channels i:return_port"), (), "open a stream")
+CLOSE = osc.Address("close", osc._spec("i:stream"), (), "close it")
 
 
 def now_ms() -> float:
@@ -68,7 +69,6 @@ class ReturnLink(asyncio.Protocol):
         self.held: deque = deque(maxlen=MAX_QUEUED_MESSAGES)
         self.undelivered = 0
         self.closing = False
-        self.connects = 0
         self._task = loop.create_task(self._connect())
 
     async def _connect(self) -> None:
@@ -88,7 +88,6 @@ class ReturnLink(asyncio.Protocol):
             transport.close()
             return
         self.transport = transport
-        self.connects += 1
         _no_delay(transport)
         while self.held:
             transport.write(self.held.popleft())
@@ -122,8 +121,9 @@ class ReturnLink(asyncio.Protocol):
 class JitterSink:
     """A stream's results as Jitter chunks on its return link; called from the worker thread, never blocks."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, link: ReturnLink, on_closed=None):
-        self.loop, self.link, self.on_closed = loop, link, on_closed
+    def __init__(self, loop: asyncio.AbstractEventLoop, link: ReturnLink, on_error=lambda: True, on_closed=None):
+        """``on_error()`` counts an error and says whether to send it (the per-client limit, as OscSink's)."""
+        self.loop, self.link, self.on_error, self.on_closed = loop, link, on_error, on_closed
 
     def _send(self, data: bytes, audio: bool = False) -> None:
         if not self.loop.is_closed():
@@ -160,7 +160,8 @@ class JitterSink:
         self._message("status", *args)
 
     def error(self, request, code, message):
-        self._message("error", request, code, message[:1000])
+        if self.on_error():
+            self._message("error", request, code, message[:1000])
 
     def reopen(self, stream_id, reason):
         self.error("/bridge/preset/load", "stream", f"stream {stream_id}: {reason}")
@@ -177,6 +178,7 @@ class JitterConnection(asyncio.Protocol):
         self.peer: tuple = ("", 0)
         self.buf = bytearray()
         self.header: jmtx.MatrixHeader | None = None
+        self.t_header = 0.0  # when the pending matrix header arrived (ms), for its JMLP answer
         self.stream: dict[str, Any] | None = None  # stream, sample_rate, channels, link, sink, seq
         self.stats = app.stats
 
@@ -242,9 +244,9 @@ class JitterConnection(asyncio.Protocol):
         self.stats["messages"] += 1
         try:
             if selector == "open":
-                self._open(jmtx.check_atoms("open", atoms, OPEN))
+                self._open(osc.check_args(OPEN, atoms))
             elif selector == "close":
-                a = jmtx.check_atoms("close", atoms, CLOSE)
+                a = osc.check_args(CLOSE, atoms)
                 if self.stream is None or self.stream["stream"] != a["stream"]:
                     raise BridgeStreamError(f"close: stream {a['stream']} is not open on this connection")
                 self._close_stream()
@@ -262,7 +264,8 @@ class JitterConnection(asyncio.Protocol):
         if self.stream is not None:
             self._close_stream()
         link = ReturnLink(self.loop, self.peer[0], a["return_port"], jmtx.BIG)
-        sink = JitterSink(self.loop, link, on_closed=link.close)
+        sink = JitterSink(self.loop, link, on_error=lambda: self.app.error_allowed_for(self.peer),
+                          on_closed=link.close)
         self.stream = dict(stream=a["stream"], sample_rate=a["sample_rate"], channels=a["channels"], link=link,
                            sink=sink, seq=0, key=(*self.peer, a["stream"]))
         self.app.worker.submit(Open(self.stream["key"], a["stream"], a["sample_rate"], a["channels"], sink))
@@ -304,12 +307,10 @@ class JitterConnection(asyncio.Protocol):
                         "<return_port> into jit.net.send's right inlet first)", *self.peer)
 
     def _error(self, request: str, code: str, message: str) -> None:
-        self.stats["errors"] += 1
-        if not self.app.error_budget.take(self.peer):  # a bad stream of matrices: counted, not all sent
-            self.stats["errors_not_sent"] += 1
-        elif self.stream is not None:
+        """To the device through its stream's sink (counted, and limited like OSC errors), else to the log."""
+        if self.stream is not None:
             self.stream["sink"].error(request, code, message)
-        else:
+        elif self.app.error_allowed_for(self.peer):
             log.info("jitter %s:%d: %s (%s)", *self.peer, message, code)
 
 

@@ -28,11 +28,9 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
-
-from ..errors import ParameterError
 
 MATRIX, MESSAGE, LATENCY = b"JMTX", b"JMMP", b"JMLP"
 CHUNK_HEADER_BYTES = 8
@@ -210,21 +208,3 @@ def _read_text(payload: bytes, pos: int) -> tuple[str, int]:
 def encode_latency(client_time_ms: float, before_ms: float, after_ms: float, order: str = BIG) -> bytes:
     """The ``JMLP`` answer to one matrix (the SDK's struct: id, 4 bytes padding, three doubles)."""
     return LATENCY + b"\x00" * 4 + struct.pack(order + "3d", client_time_ms, before_ms, after_ms)
-
-
-def check_atoms(selector: str, atoms: Sequence[Any], spec: Sequence[tuple[str, type]]) -> dict:
-    """Named, typed arguments of a message (ints accepted for floats, integral floats for ints).
-
-    Raises :class:`~bridge.errors.ParameterError`: a wrong message is answered, the connection stays.
-    """
-    if len(atoms) != len(spec):
-        names = " ".join(n for n, _ in spec)
-        raise ParameterError(f"{selector}: expected {len(spec)} arguments ({names}), got {len(atoms)}")
-    out = {}
-    for (name, kind), a in zip(spec, atoms):
-        if kind is int and isinstance(a, float) and a.is_integer():
-            a = int(a)
-        if not isinstance(a, kind) and not (kind is float and isinstance(a, int)):
-            raise ParameterError(f"{selector} {name}: expected {kind.__name__}, got {a!r}")
-        out[name] = kind(a)
-    return out

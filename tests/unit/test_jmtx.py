@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bridge.errors import ParameterError
-from bridge.serve import jmtx
+from bridge.serve import jitter, jmtx, osc
 
 # Two channels, two cells: [[1, 2], [-1, 0.5]], sent at 1.5 ms.
 _MATRIX = bytes.fromhex(
@@ -103,8 +103,10 @@ def test_chunk_headers_that_are_not_jitter_are_refused():
 def test_cut_messages_and_wrong_arguments_are_errors():
     with pytest.raises(jmtx.WireError, match="cut short"):
         jmtx.decode_message(_OPEN[8:-2])
-    with pytest.raises(ParameterError, match="open: expected 4 arguments"):
-        jmtx.check_atoms("open", [1, 2], (("stream", int), ("sample_rate", int), ("channels", int), ("port", int)))
-    with pytest.raises(ParameterError, match="close stream: expected int, got 'x'"):
-        jmtx.check_atoms("close", ["x"], (("stream", int),))
-    assert jmtx.check_atoms("close", [3.0], (("stream", int),)) == {"stream": 3}  # Max may send ints as floats
+    # The device's messages are checked like OSC requests (bridge.serve.osc.check_args).
+    with pytest.raises(ParameterError, match="open: expected <stream:i> .* got 2 argument"):
+        osc.check_args(jitter.OPEN, [1, 2])
+    with pytest.raises(ParameterError, match="close stream: expected an int, got str 'x'"):
+        osc.check_args(jitter.CLOSE, ["x"])
+    assert osc.check_args(jitter.CLOSE, [3.0]) == {"stream": 3}  # Max may send ints as floats
+    assert osc.check_args(jitter.OPEN, list(jmtx.decode_message(_OPEN[8:])[1]))["return_port"] == 5555
