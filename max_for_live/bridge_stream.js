@@ -85,11 +85,8 @@ function ready() {
 }
 
 function daemonport(n) {
-    var p = Math.floor(Number(n)) + 2;
-    if (!(p >= 3 && p <= 65535) || p === jitterPort) { return; }
-    jitterPort = p;
-    outlet(3, "netattr", "port", jitterPort);
-    if (state !== "off") { reopen("daemon port changed"); }
+    var p = Math.floor(Number(n));
+    if (p >= 1) { jitterport(p + 2); }
 }
 
 // For a daemon started with --jitter-port other than its --port + 2.
