@@ -8,7 +8,9 @@ For every shipped model (or ``--models DIR``): the provider bridge's own choice 
 abs difference), the forward's median time on each, and one streamed minute of 48 kHz
 stereo through :func:`bridge.offline.transfer` (the daemon's computation) as RTF on each.
 One table, side by side. ``--allow-cpu`` runs the CPU half alone (for machines without a
-GPU, and for the test of this script).
+GPU, and for the test of this script). ``--options`` adds the measurement behind
+:data:`bridge.model.CUDA_OPTIONS`: TF32 and cuDNN's algorithm search against parity and
+the streamed cost, each on fresh sessions (the first pass includes every new shape's set-up).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 
 import numpy as np
 
+import bridge.model
 from bridge import offline
 from bridge.model import ModelSet
 from bridge.presets import PresetLibrary
@@ -43,12 +46,47 @@ def stream_rtf(models, preset, seconds: float) -> float:
     return (time.perf_counter() - t0) / seconds
 
 
+OPTION_VARIANTS = {
+    "TF32 on, EXHAUSTIVE (onnxruntime's default)": {"use_tf32": "1", "cudnn_conv_algo_search": "EXHAUSTIVE"},
+    "TF32 off, EXHAUSTIVE": {"use_tf32": "0", "cudnn_conv_algo_search": "EXHAUSTIVE"},
+    "TF32 off, DEFAULT": {"use_tf32": "0", "cudnn_conv_algo_search": "DEFAULT"},
+    "TF32 off, HEURISTIC": {"use_tf32": "0", "cudnn_conv_algo_search": "HEURISTIC"},
+}
+
+
+def options_table(dirs, name: str, seconds: float = 20.0) -> None:
+    """CUDA provider options against parity with the CPU and the streamed RTF (two passes each)."""
+    keep = dict(bridge.model.CUDA_OPTIONS)
+    ref_set = ModelSet(dirs, "cpu", threads=0)
+    m = ref_set[name].info.mel
+    x = np.random.default_rng(1).standard_normal((16, 1, m.n_mels, m.window_frames)).astype(np.float32)
+    t = np.full(16, 300)
+    ref = ref_set[name].predict(x, t)
+    lib = PresetLibrary([])
+    print(f"\nCUDA options, model {name} (bridge uses {keep}):")
+    print("| options | preset | RTF 1st pass | RTF 2nd pass | max abs diff vs CPU |")
+    print("|---|---|---|---|---|")
+    try:
+        for label, opts in OPTION_VARIANTS.items():
+            bridge.model.CUDA_OPTIONS = opts
+            for preset_name in ("guitar-to-violin", "live"):
+                fresh = ModelSet(dirs, "cuda", threads=0)
+                preset = lib[preset_name]
+                rtf = [stream_rtf(fresh, preset, seconds) for _ in range(2)]
+                diff = float(np.abs(fresh[name].predict(x, t) - ref).max())
+                print(f"| {label} | {preset_name} | {rtf[0]:.3f} | {rtf[1]:.3f} | {diff:.1e} |")
+    finally:
+        bridge.model.CUDA_OPTIONS = keep
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m lab.gpu_check", description=__doc__.splitlines()[0])
     p.add_argument("--models", action="append", default=[], metavar="DIR", help="extra model folder")
     p.add_argument("--repeats", type=int, default=50, help="timed forwards per model and provider (default 50)")
     p.add_argument("--seconds", type=float, default=60.0, help="streamed audio per provider (default 60)")
     p.add_argument("--allow-cpu", action="store_true", help="no GPU: run and print the CPU half only, exit 0")
+    p.add_argument("--options", action="store_true",
+                   help="also compare CUDA provider options (TF32, cuDNN algorithm search) on violin")
     a = p.parse_args(argv)
 
     auto = ModelSet(a.models, "auto", threads=0)
@@ -84,6 +122,8 @@ def main(argv=None) -> int:
         gpu_rtf = stream_rtf(cuda, preset, a.seconds)
         line += f", CUDA {gpu_rtf:.3f} ({cpu_rtf / gpu_rtf:.1f}x)"
     print(line)
+    if a.options and cuda is not None:
+        options_table(a.models, "violin" if "violin" in names else names[0])
     return 0 if on_cuda or a.allow_cpu else 1
 
 
