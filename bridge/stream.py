@@ -17,6 +17,7 @@ exactly ``latency_samples``; offline transfer is the same stream run over the wh
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Callable, Mapping
 
@@ -36,6 +37,9 @@ OUTPUT_CEILING = 16.0
 # Rows per onnxruntime call. On the 2-core CPU here a forward cost ~12 ms per row up to batch 4
 # and 16-31 ms per row at batch 9-16 (cache effects), so larger groups are split.
 MAX_ROWS_PER_CALL = 4
+# Start order of windows over all streams: with a limited number of calls per tick the oldest
+# windows go first (earliest deadline first, since every window's deadline is its start plus budget).
+_started = itertools.count()
 
 
 def check_preset(preset: Preset, models: Mapping[str, Denoiser]) -> Geometry:
@@ -83,9 +87,13 @@ class Stream:
         self.models = models
         self.sample_rate = int(sample_rate)
         self.n_channels = n_channels
+        # Two limits on the steps of windows not yet started, both set by the daemon's worker:
+        # steps_cap reacts to late replies, steps_plan keeps predicted work inside the budget.
         self.steps_cap: int | None = None
+        self.steps_plan: int | None = None
         self.stats = {"windows": 0, "silent_windows": 0, "model_rows": 0, "ticks": 0, "underrun_samples": 0,
-                      "nonfinite_samples": 0, "reduced_step_windows": 0, "failed_windows": 0, "clipped_blocks": 0}
+                      "nonfinite_samples": 0, "reduced_step_windows": 0, "failed_windows": 0, "clipped_blocks": 0,
+                      "window_steps": 0}
         self.errors: list[BridgeError] = []
         self._preset = None
         self.set_preset(preset)
@@ -148,7 +156,7 @@ class Stream:
             raise ModelError(f"model: {name!r} is not loaded; loaded: {', '.join(sorted(self.models)) or 'none'}") from None
 
     def _window_settings(self) -> WindowSettings:
-        if self._settings is not None and self._settings.steps == self._effective_steps():
+        if self._settings is not None and self._settings.steps == self.effective_steps():
             return self._settings
         p = self._preset
         target = self._model(p.target)
@@ -159,22 +167,22 @@ class Stream:
             denoise = sampling.blend(target, self._model(p.render.morph_with), p.render.morph)
             key = (p.target, p.render.morph_with, p.render.morph)
         else:
-            student = pick_student(self.models, p, self._effective_steps())
+            student = pick_student(self.models, p, self.effective_steps())
             if student is not None:
                 denoise, key = student, (p.target, "student")
         mask = dsp.band_mask(self.mel.n_fft, self.mel.sample_rate, p.render.highpass_hz, p.render.lowpass_hz)
         self._settings = WindowSettings(
             denoise=denoise, alpha_bar=alpha_bar, t_start=sampling.start_timestep(p.sampler.strength, len(alpha_bar)),
-            steps=self._effective_steps(), eta=p.sampler.eta, seed=p.sampler.seed,
+            steps=self.effective_steps(), eta=p.sampler.eta, seed=p.sampler.seed,
             griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, fill=p.render.fill,
             mask=mask, match_loudness=p.render.match_loudness,
             silence_db=p.render.silence_db, key=key,
         )
         return self._settings
 
-    def _effective_steps(self) -> int:
-        s = self._preset.sampler.steps
-        return min(s, self.steps_cap) if self.steps_cap else s
+    def effective_steps(self) -> int:
+        """The steps the next window starts with: the preset's, lowered by either of the worker's limits."""
+        return min(self._preset.sampler.steps, self.steps_cap or 10**9, self.steps_plan or 10**9)
 
     # -- input ------------------------------------------------------------------------
     def write(self, block: np.ndarray) -> int:
@@ -222,7 +230,9 @@ class Stream:
         g = self.geometry
         s = self._window_settings()
         job = analyse(w, self._segment(g.begin(w), g.need(w)), self.n_lanes, s, g, self.mel, self.tf)
+        job.born = next(_started)
         self.stats["windows"] += 1
+        self.stats["window_steps"] += s.steps
         if s.steps < self._preset.sampler.steps:
             self.stats["reduced_step_windows"] += 1
         if not job.active.any():
@@ -293,6 +303,19 @@ class Stream:
         errors, self.errors = self.errors, []
         return errors
 
+    def ready_windows(self, within_s: float = 0.0) -> int:
+        """How many windows the next tick will start, counting those whose input completes within ``within_s``.
+
+        Real-time input is assumed for the look-ahead: the worker plans one burst for windows
+        of several streams that fall due within a budget of each other.
+        """
+        g, room = self.geometry, MAX_WINDOWS_IN_FLIGHT - len(self._jobs)
+        reach = self._in_end + within_s * self.model_rate
+        n = 0
+        while n < room and reach >= g.need(self._next_window + n):
+            n += 1
+        return n
+
     @property
     def busy(self) -> bool:
         """Whether a tick would do work now (windows in flight or ready to start)."""
@@ -348,12 +371,15 @@ class Stream:
         return np.concatenate(outs, axis=1) if outs else np.zeros((self.n_channels, 0), np.float32)
 
 
-def tick_streams(streams: list[Stream]) -> int:
-    """One tick for several streams at once: every in-flight window advances by one DDIM step.
+def tick_streams(streams: list[Stream], max_calls: int | None = None, max_rows: int = MAX_ROWS_PER_CALL) -> int:
+    """One tick for several streams at once: in-flight windows advance by one DDIM step.
 
     Windows that share a denoiser, each at its own step and from whichever stream, go
-    through it together (stream batch, as in StreamDiffusion), at most
-    ``MAX_ROWS_PER_CALL`` rows a call. Returns the number of model rows evaluated.
+    through it together (stream batch, as in StreamDiffusion), at most ``max_rows`` rows a
+    call. With ``max_calls`` only that many calls are made,
+    oldest windows first: the daemon's worker makes one per tick so that it answers the
+    chunks that arrived in between (a tick of every window blocked replies for its whole
+    length). Returns the number of model rows evaluated.
     """
     groups: dict[tuple, list[tuple[Stream, Window]]] = {}
     for stream in streams:
@@ -362,20 +388,25 @@ def tick_streams(streams: list[Stream]) -> int:
             if not job.done:
                 key = (job.settings.key, job.x.shape[-1], id(job.settings.denoise))
                 groups.setdefault(key, []).append((stream, job))
-    rows: dict[int, int] = {}  # id(stream) -> model rows evaluated for it this tick
+    calls = []
     for members in groups.values():
         owner = {id(job): stream for stream, job in members}
-        for part in _split_rows([job for _, job in members], MAX_ROWS_PER_CALL):
-            try:
-                _step(part)
-            except Exception as e:  # one failed call silences its windows; the streams go on
-                error = e if isinstance(e, BridgeError) else ModelError(f"model call failed: {type(e).__name__}: {e}")
-                for job in part:
-                    job.fail()
-                    owner[id(job)]._failed(error)
-                continue
+        jobs = sorted((job for _, job in members), key=lambda job: job.born)
+        calls += [(part, owner) for part in _split_rows(jobs, max_rows)]
+    if max_calls is not None:
+        calls = sorted(calls, key=lambda call: call[0][0].born)[:max_calls]
+    rows: dict[int, int] = {}  # id(stream) -> model rows evaluated for it this tick
+    for part, owner in calls:
+        try:
+            _step(part)
+        except Exception as e:  # one failed call silences its windows; the streams go on
+            error = e if isinstance(e, BridgeError) else ModelError(f"model call failed: {type(e).__name__}: {e}")
             for job in part:
-                rows[id(owner[id(job)])] = rows.get(id(owner[id(job)]), 0) + int(job.active.sum())
+                job.fail()
+                owner[id(job)]._failed(error)
+            continue
+        for job in part:
+            rows[id(owner[id(job)])] = rows.get(id(owner[id(job)]), 0) + int(job.active.sum())
     for stream in streams:
         n = rows.get(id(stream), 0)
         if n:
@@ -413,28 +444,3 @@ def _split_rows(jobs: list[Window], max_rows: int) -> list[list[Window]]:
     if cur:
         parts.append(cur)
     return parts
-
-
-def window_cost_s(stream: Stream, repeats: int = 3) -> float:
-    """Times one window on this machine (its model calls and its inversion), median of ``repeats``.
-
-    The daemon budgets twice this into a stream's latency, so replies leave on time
-    when compute keeps up; it is a measurement, not part of the output.
-    """
-    import time
-
-    g, mel = stream.geometry, stream.mel
-    s = stream._window_settings()
-    x = np.zeros((stream.n_lanes, 1, mel.n_mels, g.window_frames), np.float32)
-    t = np.full(stream.n_lanes, s.t_start, np.int64)
-    mag = np.ones((g.n_fft // 2 + 1, g.window_frames))
-    phase = np.ones_like(mag, dtype=np.complex128)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(len(sampling.ddim_timesteps(s.t_start, s.steps)) - 1):
-            s.denoise(x, t)
-        for _ in range(stream.n_lanes):
-            dsp.griffin_lim(mag, phase, s.griffin_lim_iters, g.n_fft, g.hop_length, stream.tf.window)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))

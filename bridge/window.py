@@ -58,6 +58,8 @@ class Window:
     active: np.ndarray  # (n_lanes,) bool: False for silent lanes
     sampler: Generator | None = None  # sampling.ddim over the active lanes
     request: tuple[np.ndarray, int] | None = None  # (x, t) the sampler waits on; None once done
+    calls_left: int = 0  # model calls still to come (the worker plans steps from them)
+    born: int = 0  # start order over all streams (oldest first when calls per tick are limited)
 
     @property
     def done(self) -> bool:
@@ -72,6 +74,7 @@ class Window:
 
     def advance(self, eps: np.ndarray, x0_pred: np.ndarray) -> None:
         """Hands the model's prediction to the sampler; stores the result when it finishes."""
+        self.calls_left = max(0, self.calls_left - 1)
         try:
             self.request = self.sampler.send((eps, x0_pred))
         except StopIteration as finished:
@@ -116,8 +119,9 @@ def analyse(w: int, channels: np.ndarray, n_lanes: int, s: WindowSettings, g: Ge
     job = Window(w, s, x, gain, spec, seen, dry_db, active)
     if not active.any():
         return job
-    job.sampler = sampling.ddim(x[active], sampling.ddim_timesteps(s.t_start, s.steps), s.alpha_bar, rng,
-                                s.eta, s.clip_x0)
+    timesteps = sampling.ddim_timesteps(s.t_start, s.steps)
+    job.calls_left = len(timesteps) - 1
+    job.sampler = sampling.ddim(x[active], timesteps, s.alpha_bar, rng, s.eta, s.clip_x0)
     try:
         job.request = next(job.sampler)
     except StopIteration as finished:  # no step to take

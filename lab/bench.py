@@ -407,6 +407,9 @@ def bench_serve(args) -> dict:
     total = n_chunks * n_streams
     late = int((ms > margin).sum())
     reduced = [x.strip() for x in log_lines if "behind" in x]
+    closes = [re.search(r"closed: (\d+) windows, (\d+) of them with fewer steps .*\(mean ([\d.]+)\)", x)
+              for x in log_lines]
+    windows = [(int(c.group(1)), int(c.group(2)), float(c.group(3))) for c in closes if c]
     return {
         "machine": machine(), "preset": args.preset, "seconds": seconds, "sample_rate": sr, "channels": 2,
         "streams": n_streams, "frames_per_chunk": frames, "chunks_sent": total,
@@ -419,6 +422,8 @@ def bench_serve(args) -> dict:
         "added_latency_ms_max": float(ms.max()) if ms.size else None,
         "daemon_cpu_s": round(cpu, 2), "rtf": round(cpu / seconds, 3),
         "rtf_per_stream": round(cpu / seconds / n_streams, 3), "step_reductions": len(reduced),
+        "windows": sum(w for w, _, _ in windows), "windows_fewer_steps": sum(r for _, r, _ in windows),
+        "mean_steps": (sum(w * m for w, _, m in windows) / max(1, sum(w for w, _, _ in windows))) if windows else None,
         "per_stream": per_stream,
     }
 
@@ -435,6 +440,9 @@ def print_serve(r: dict) -> None:
           f" max {r['added_latency_ms_max']:.2f} ms")
     print(f"daemon CPU {r['daemon_cpu_s']} s for {r['seconds']:g} s of audio: {r['rtf']} CPU-s per audio-s "
           f"({r['rtf_per_stream']} per stream); step reductions {r['step_reductions']}")
+    if r["windows"]:
+        print(f"windows {r['windows']}, {r['windows_fewer_steps']} of them with fewer steps than the preset's "
+              f"(mean {r['mean_steps']:.2f} steps a window)")
     if r["streams"] > 1:
         print("\n| stream | returned | lost | late | p50 ms | p99 ms | latency (samples) |\n|---|---|---|---|---|---|---|")
         for i, p in enumerate(r["per_stream"], 1):

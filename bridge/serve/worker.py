@@ -23,7 +23,7 @@ import numpy as np
 from .. import stream as streaming
 from ..config import Preset
 from ..errors import BridgeError, StreamError, StreamShapeError
-from . import osc
+from . import osc, schedule
 from .messages import REQUESTS, Chunk, Close, LatencyQuery, Open, SetPreset, Sink, Stop, Sync
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ class StreamState:
     last_late: float = 0.0
     last_frames: int = 0
     last_audio: float = field(default_factory=time.monotonic)
+    plan_said: float = 0.0  # when a planned step change was last pushed as status
 
     def remember(self, seq: int) -> None:
         if len(self.seen) == self.seen.maxlen:
@@ -94,7 +95,7 @@ class StreamState:
         lags = np.array(self.lags) * 1000.0 if self.lags else np.zeros(1)
         c = self.counters
         return [self.stream_id, c["chunks_in"], c["chunks_out"], c["lost"], c["late"], c["duplicates"],
-                c["late_replies"], int(self.stream.steps_cap or self.stream.preset.sampler.steps),
+                c["late_replies"], int(self.stream.effective_steps()),
                 float(np.percentile(lags, 50)), float(np.percentile(lags, 99)),
                 int(self.stream.stats["failed_windows"])]
 
@@ -120,6 +121,7 @@ class StreamWorker(threading.Thread):
         self.stopping = threading.Event()
         self.finished = threading.Event()
         self._cost_cache: dict[tuple, float] = {}
+        self.row_cost_s: float | None = None  # measured seconds per model row (see schedule)
         self._idle_checked = 0.0
         self.idle_close_s = idle_close_s
 
@@ -153,27 +155,37 @@ class StreamWorker(threading.Thread):
     def run(self) -> None:
         try:
             while not self._stopped():
-                has_work = any(st.stream.busy or st.pending for st in self.streams.values())
-                wait = 0.0 if has_work or self.stopping.is_set() else (1.0 if self.streams else None)
-                try:
-                    self._handle(self.inbox.get(timeout=wait))
-                    for _ in range(MESSAGES_PER_LOOP - 1):
-                        self._handle(self.inbox.get_nowait())
-                except queue.Empty:
-                    pass
-                self._close_idle()
-                busy = [st for st in self.streams.values() if st.stream.busy]
-                if busy:
-                    self._tick(busy)
-                for st in sorted(self.streams.values(), key=lambda s: s.pending[0].t_arrival if s.pending else 1e18):
-                    self._emit(st)
-                if busy:
-                    self.idle.clear()
-                else:
-                    self.idle.set()
+                self._loop_once()
         finally:
             self.idle.set()
             self.finished.set()
+
+    def _loop_once(self) -> None:
+        """Takes what arrived, answers what is final, makes one model call, answers again."""
+        has_work = any(st.stream.busy or st.pending for st in self.streams.values())
+        wait = 0.0 if has_work or self.stopping.is_set() else (1.0 if self.streams else None)
+        try:
+            self._handle(self.inbox.get(timeout=wait))
+            for _ in range(MESSAGES_PER_LOOP - 1):
+                self._handle(self.inbox.get_nowait())
+        except queue.Empty:
+            pass
+        self._close_idle()
+        # Chunks whose output is already final are answered before a model call, not after it.
+        self._emit_all()
+        busy = [st for st in self.streams.values() if st.stream.busy]
+        if busy:
+            self._plan_steps(busy)
+            self._tick(busy)
+        self._emit_all()
+        if busy:
+            self.idle.clear()
+        else:
+            self.idle.set()
+
+    def _emit_all(self) -> None:
+        for st in sorted(self.streams.values(), key=lambda s: s.pending[0].t_arrival if s.pending else 1e18):
+            self._emit(st)
 
     def _close_idle(self) -> None:
         now = time.monotonic()
@@ -192,11 +204,39 @@ class StreamWorker(threading.Thread):
         return (self.stopping.is_set() and self.inbox.empty()
                 and not any(st.pending for st in self.streams.values()))
 
+    def _plan_steps(self, busy: list[StreamState]) -> None:
+        """Sets the steps of the windows about to start so that all work in flight fits their budget.
+
+        Without it, windows of several streams that fall due together finish together, late
+        (8 default streams: 12% of replies past the device's margin); the late-reply rule
+        (:meth:`_adapt`) only learns it afterwards. See :mod:`.schedule`.
+        """
+        if not self.adapt_steps or self.row_cost_s is None:
+            return
+        starting = [st for st in busy if st.stream.ready_windows()]
+        if not starting:
+            return
+        available_s = schedule.PLAN_SHARE * min(st.budget_s for st in starting)
+        # Windows of every stream that fall due within that time compete for it too.
+        rows_per_step = sum(st.stream.ready_windows(available_s) * st.stream.n_lanes for st in self.streams.values())
+        in_flight = sum(job.calls_left * int(job.active.sum()) for st in self.streams.values()
+                        for job in st.stream._jobs if not job.done)
+        steps = schedule.plan_steps(max(st.stream.preset.sampler.steps for st in starting), rows_per_step, in_flight,
+                                    self.row_cost_s, available_s)
+        now = time.perf_counter()
+        for st in starting:
+            before = st.stream.effective_steps()
+            st.stream.steps_plan = None if steps >= st.stream.preset.sampler.steps else steps
+            if st.stream.effective_steps() != before and now - st.plan_said > 1.0:
+                st.plan_said = now
+                st.sink.status(st.status_args())
+
     def _tick(self, busy: list[StreamState]) -> None:
         """One tick for all busy streams (windows on the same model batch across streams)."""
         t0 = time.perf_counter()
+        rows = 0
         try:
-            streaming.tick_streams([st.stream for st in busy])
+            rows = streaming.tick_streams([st.stream for st in busy], max_calls=1, max_rows=schedule.ROWS_PER_TICK)
         except Exception:  # a bug, not a model failure (those are caught per call): keep serving
             log.exception("stream tick failed")
             for st in busy:
@@ -207,7 +247,9 @@ class StreamWorker(threading.Thread):
                 st.sink.error("/bridge/audio/in", e.code,
                               f"stream {st.stream_id}: {e} (its window plays as silence; "
                               f"{st.stream.stats['failed_windows']} so far)")
-        self.busy_s += time.perf_counter() - t0
+        spent = time.perf_counter() - t0
+        self.busy_s += spent
+        self.row_cost_s = schedule.updated_row_cost(self.row_cost_s, spent, rows)
 
     def _handle(self, message) -> None:
         try:
@@ -276,7 +318,7 @@ class StreamWorker(threading.Thread):
                preset.render.griffin_lim_iters)
         if key not in self._cost_cache:
             probe = streaming.Stream(self.models, preset, sample_rate, channels)
-            self._cost_cache[key] = streaming.window_cost_s(probe)
+            self._cost_cache[key] = schedule.window_cost_s(probe)
         return max(0.02, 2.0 * self._cost_cache[key])
 
     def _on_close(self, m: Close) -> None:
@@ -284,6 +326,11 @@ class StreamWorker(threading.Thread):
         self._finish(st)
         self.streams.pop(m.key, None)
         m.sink.closed(m.stream_id, dict(st.counters))
+        stats = st.stream.stats
+        log.info("stream %d closed: %d windows, %d of them with fewer steps than the preset's %d (mean %.2f), "
+                 "%d late replies", m.stream_id, stats["windows"], stats["reduced_step_windows"],
+                 st.stream.preset.sampler.steps, stats["window_steps"] / max(1, stats["windows"]),
+                 st.counters["late_replies"])
 
     def _finish(self, st: StreamState) -> None:
         """Answers every chunk the stream holds: computes what is due, then flushes with silence."""

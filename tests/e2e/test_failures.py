@@ -124,6 +124,10 @@ def test_a_failing_model_call_is_reported_and_the_stream_goes_on(inproc, tmp_pat
         assert max(float(np.abs(o).max()) for o in outs.values()) == 0.0
         c.send("/bridge/listen", "status")
         status = c.expect("/bridge/stream/status", timeout=5)
+        # A window computed after the last reply (the latency covers it) may fail after that reply:
+        # its error comes in its own time, and every failed window still has one.
+        while len(errors) < status[-1]:
+            errors.append(c.expect("/bridge/error", timeout=5))
         assert status[0] == 1 and status[-1] == len(errors) > 0  # failed_windows, last
         # the model works again: later windows are styled, nothing else was lost
         den.session = good

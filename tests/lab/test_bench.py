@@ -23,6 +23,8 @@ def test_bench_serve_streams_several_clients_and_counts_every_chunk(tmp_path, ti
     assert 0 < r["daemon_cpu_s"] and r["rtf_per_stream"] == pytest.approx(r["rtf"] / 3, abs=0.002)
     assert "| 3 |" in text and "later than the device's 60 ms margin" in text  # the table, as printed
     assert "s streamed," in text  # progress lines under a terminal
+    # every stream's windows, read from the daemon's close lines: the steps they really ran with
+    assert r["windows"] > 0 and 1 <= r["mean_steps"] <= 8 and "steps a window)" in text
 
 
 def test_bench_serve_names_a_bad_stream_count():
