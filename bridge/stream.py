@@ -37,8 +37,7 @@ OUTPUT_CEILING = 16.0
 # Rows per onnxruntime call. On the 2-core CPU here a forward cost ~12 ms per row up to batch 4
 # and 16-31 ms per row at batch 9-16 (cache effects), so larger groups are split.
 MAX_ROWS_PER_CALL = 4
-# Start order of windows over all streams: with a limited number of calls per tick the oldest
-# windows go first (earliest deadline first, since every window's deadline is its start plus budget).
+# Start order of windows over all streams: with few calls per tick the oldest go first (earliest deadline).
 _started = itertools.count()
 
 
@@ -303,18 +302,20 @@ class Stream:
         errors, self.errors = self.errors, []
         return errors
 
-    def ready_windows(self, within_s: float = 0.0) -> int:
-        """How many windows the next tick will start, counting those whose input completes within ``within_s``.
+    def ready_windows(self) -> int:
+        """How many windows the next tick will start (their input is complete)."""
+        return self.windows_due(0.0).count(0.0)
 
-        Real-time input is assumed for the look-ahead: the worker plans one burst for windows
-        of several streams that fall due within a budget of each other.
-        """
+    def windows_due(self, within_s: float) -> list[float]:
+        """Seconds until each coming window's input is complete (0 when it is; real-time input), up to ``within_s``."""
         g, room = self.geometry, MAX_WINDOWS_IN_FLIGHT - len(self._jobs)
-        reach = self._in_end + within_s * self.model_rate
-        n = 0
-        while n < room and reach >= g.need(self._next_window + n):
-            n += 1
-        return n
+        due: list[float] = []
+        while len(due) < room:
+            wait_s = max(0, g.need(self._next_window + len(due)) - self._in_end) / self.model_rate
+            if wait_s > within_s:
+                break
+            due.append(wait_s)
+        return due
 
     @property
     def busy(self) -> bool:

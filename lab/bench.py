@@ -388,6 +388,7 @@ def bench_serve(args) -> dict:
     for tx, rx in clients:
         tx.close()
         rx.close()
+    offline_r = offline_beside(args, audio, sr, min(seconds, 30.0))
     margin = args.margin_ms
     budget_line = [x for x in log_lines if "compute budget" in x]
     budget_ms = float(re.search(r"compute budget (\d+) ms", budget_line[-1]).group(1)) if budget_line else float("nan")
@@ -423,9 +424,30 @@ def bench_serve(args) -> dict:
         "daemon_cpu_s": round(cpu, 2), "rtf": round(cpu / seconds, 3),
         "rtf_per_stream": round(cpu / seconds / n_streams, 3), "step_reductions": len(reduced),
         "windows": sum(w for w, _, _ in windows), "windows_fewer_steps": sum(r for _, r, _ in windows),
+        "offline": offline_r,
         "mean_steps": (sum(w * m for w, _, m in windows) / max(1, sum(w for w, _, _ in windows))) if windows else None,
         "per_stream": per_stream,
     }
+
+
+def offline_beside(args, audio: np.ndarray, sample_rate: int, seconds: float) -> dict:
+    """The same preset and input through ``offline.transfer`` in this process: wall RTF and CPU-s per audio-s.
+
+    Run after the daemon has stopped, so the two figures stand side by side from one run.
+    """
+    from bridge import offline
+    from bridge.model import ModelSet
+    from bridge.presets import PresetLibrary
+
+    models = ModelSet(args.models, args.provider, args.threads)
+    preset = PresetLibrary(getattr(args, "presets_dirs", []) or [])[args.preset]
+    y = audio[:, : int(seconds * sample_rate)]
+    offline.transfer(y[:, :sample_rate], sample_rate, models, preset)  # loads and warms the models
+    w0, c0 = time.perf_counter(), time.process_time()
+    offline.transfer(y, sample_rate, models, preset)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    n = y.shape[1] / sample_rate
+    return {"seconds": round(n, 1), "rtf": round(wall / n, 3), "cpu_per_audio_s": round(cpu / n, 3)}
 
 
 def print_serve(r: dict) -> None:
@@ -440,6 +462,10 @@ def print_serve(r: dict) -> None:
           f" max {r['added_latency_ms_max']:.2f} ms")
     print(f"daemon CPU {r['daemon_cpu_s']} s for {r['seconds']:g} s of audio: {r['rtf']} CPU-s per audio-s "
           f"({r['rtf_per_stream']} per stream); step reductions {r['step_reductions']}")
+    o = r["offline"]
+    print(f"offline, same preset and input ({o['seconds']:g} s, this process): RTF {o['rtf']} (wall), "
+          f"{o['cpu_per_audio_s']} CPU-s per audio-s; the daemon per stream: {r['rtf_per_stream']} CPU-s per audio-s "
+          f"= {r['rtf_per_stream'] / max(o['rtf'], 1e-9):.2f}x the offline RTF")
     if r["windows"]:
         print(f"windows {r['windows']}, {r['windows_fewer_steps']} of them with fewer steps than the preset's "
               f"(mean {r['mean_steps']:.2f} steps a window)")

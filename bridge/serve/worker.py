@@ -121,7 +121,7 @@ class StreamWorker(threading.Thread):
         self.stopping = threading.Event()
         self.finished = threading.Event()
         self._cost_cache: dict[tuple, float] = {}
-        self.row_cost_s: float | None = None  # measured seconds per model row (see schedule)
+        self.row_cost = schedule.RowCost()  # measured seconds per model row (see schedule)
         self._idle_checked = 0.0
         self.idle_close_s = idle_close_s
 
@@ -211,18 +211,20 @@ class StreamWorker(threading.Thread):
         (8 default streams: 12% of replies past the device's margin); the late-reply rule
         (:meth:`_adapt`) only learns it afterwards. See :mod:`.schedule`.
         """
-        if not self.adapt_steps or self.row_cost_s is None:
+        row_cost_s = self.row_cost.seconds
+        if not self.adapt_steps or row_cost_s is None:
             return
         starting = [st for st in busy if st.stream.ready_windows()]
         if not starting:
             return
-        available_s = schedule.PLAN_SHARE * min(st.budget_s for st in starting)
-        # Windows of every stream that fall due within that time compete for it too.
-        rows_per_step = sum(st.stream.ready_windows(available_s) * st.stream.n_lanes for st in self.streams.values())
+        horizon_s = schedule.PLAN_SHARE * max(st.budget_s for st in self.streams.values())
+        # Windows of every stream that fall due within a budget compete for the same time.
+        due = [(wait_s, st.budget_s, st.stream.n_lanes) for st in self.streams.values()
+               for wait_s in st.stream.windows_due(horizon_s)]
         in_flight = sum(job.calls_left * int(job.active.sum()) for st in self.streams.values()
                         for job in st.stream._jobs if not job.done)
-        steps = schedule.plan_steps(max(st.stream.preset.sampler.steps for st in starting), rows_per_step, in_flight,
-                                    self.row_cost_s, available_s)
+        steps = schedule.plan_steps(max(st.stream.preset.sampler.steps for st in starting), due, in_flight,
+                                    row_cost_s)
         now = time.perf_counter()
         for st in starting:
             before = st.stream.effective_steps()
@@ -249,7 +251,7 @@ class StreamWorker(threading.Thread):
                               f"{st.stream.stats['failed_windows']} so far)")
         spent = time.perf_counter() - t0
         self.busy_s += spent
-        self.row_cost_s = schedule.updated_row_cost(self.row_cost_s, spent, rows)
+        self.row_cost.add(spent, rows)
 
     def _handle(self, message) -> None:
         try:

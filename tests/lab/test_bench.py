@@ -25,6 +25,9 @@ def test_bench_serve_streams_several_clients_and_counts_every_chunk(tmp_path, ti
     assert "s streamed," in text  # progress lines under a terminal
     # every stream's windows, read from the daemon's close lines: the steps they really ran with
     assert r["windows"] > 0 and 1 <= r["mean_steps"] <= 8 and "steps a window)" in text
+    # the same preset offline, beside the daemon's CPU, from the same run
+    assert r["offline"]["seconds"] == 4 and r["offline"]["rtf"] > 0 and r["offline"]["cpu_per_audio_s"] > 0
+    assert "x the offline RTF" in text
 
 
 def test_bench_serve_names_a_bad_stream_count():

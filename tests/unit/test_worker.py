@@ -13,12 +13,14 @@ import numpy as np
 from bridge import stream
 from bridge.config import Preset
 from bridge.serve.messages import Chunk, Open
+from bridge.serve.schedule import PLAN_SHARE, RowCost, plan_steps
 from bridge.serve.worker import StreamWorker
 from support import harmonic_tone
 
 PRESET = Preset(target="violin").with_params(strength=0.5, steps=4, seed=3)
 SR = 22050
 BLOCK = 512
+BUDGET = 0.1 / PLAN_SHARE  # a budget of which planned work may fill 100 ms
 
 
 class Recorder:
@@ -82,13 +84,13 @@ def window_input(worker: StreamWorker) -> np.ndarray:
 
 
 def test_windows_that_fall_due_together_share_the_budget(tiny_models):
-    """8 windows at once, 10 ms a row, 100 ms budget: 1 step each fits (8 x 10 ms), 2 would not."""
+    """8 windows at once, 10 ms a row, 100 ms to plan: 1 step each fits (8 x 10 ms), 2 would not."""
     events = []
-    worker = open_streams(tiny_models, 8, 0.1, events)
+    worker = open_streams(tiny_models, 8, BUDGET, events)
     y = window_input(worker)
     for i in range(8):
         feed(worker, i, y)
-    worker.row_cost_s = 0.010
+    worker.row_cost.add(0.010, 1)
     busy = [st for st in worker.streams.values() if st.stream.busy]
     assert len(busy) == 8
     worker._plan_steps(busy)
@@ -99,10 +101,10 @@ def test_windows_that_fall_due_together_share_the_budget(tiny_models):
 
 
 def test_one_stream_keeps_its_steps(tiny_models):
-    """The same cost and budget leave a stream alone at the preset's 4 steps (40 ms <= 80 ms)."""
-    worker = open_streams(tiny_models, 1, 0.1, [])
+    """The same cost and budget leave a stream alone at the preset's 4 steps (40 ms <= 100 ms)."""
+    worker = open_streams(tiny_models, 1, BUDGET, [])
     feed(worker, 0, window_input(worker))
-    worker.row_cost_s = 0.010
+    worker.row_cost.add(0.010, 1)
     busy = list(worker.streams.values())
     worker._plan_steps(busy)
     assert busy[0].stream.steps_plan is None and busy[0].stream.effective_steps() == 4
@@ -110,16 +112,41 @@ def test_one_stream_keeps_its_steps(tiny_models):
 
 def test_windows_due_within_the_budget_are_planned_for_before_they_arrive(tiny_models):
     """The first stream's window is ready; the second's lacks 5 ms of input. Both count: 3 steps, not 4."""
-    worker = open_streams(tiny_models, 2, 0.1, [])
+    worker = open_streams(tiny_models, 2, BUDGET, [])
     y = window_input(worker)
     feed(worker, 0, y)
     a, b = list(worker.streams.values())
     feed(worker, 1, y[: -int(0.005 * SR)])
     assert a.stream.ready_windows() == 1 and b.stream.ready_windows() == 0
-    assert b.stream.ready_windows(0.08) == 1
-    worker.row_cost_s = 0.0125  # (1 + 1) x 3 x 12.5 ms = 75 ms <= 80 ms; 4 steps would be 100 ms
+    assert b.stream.windows_due(0.1) == [int(0.005 * SR) / SR]
+    # b is due 5 ms from now: (1 + 1) x 3 x 15 ms = 90 ms <= 5 + 100 ms; 4 steps would be 120 ms.
+    # Counting a alone would allow all 4 (60 ms).
+    worker.row_cost.add(0.030, 2)
     worker._plan_steps([a])
     assert a.stream.effective_steps() == 3
+
+
+def test_a_window_due_later_has_a_later_deadline():
+    """Earliest deadline first: the second window may end later by the time until it is due."""
+    # two windows of 1 row, 10 ms a row and step, 100 ms to plan each
+    assert plan_steps(4, [(0.0, BUDGET, 1), (0.0, BUDGET, 1)], 0, 0.010) == 4  # 40 ms, 80 ms
+    assert plan_steps(8, [(0.0, BUDGET, 1), (0.0, BUDGET, 1)], 0, 0.010) == 5  # 50 ms, 100 ms
+    # the second due 30 ms later: 6 steps end at 60 ms and 120 ms <= 30 + 100 ms
+    assert plan_steps(8, [(0.03, BUDGET, 1), (0.0, BUDGET, 1)], 0, 0.010) == 6
+    # work in flight comes first: 40 ms of it leaves room for 3 steps each (70 ms, 100 ms)
+    assert plan_steps(8, [(0.0, BUDGET, 1), (0.0, BUDGET, 1)], 4, 0.010) == 3
+
+
+def test_one_slow_tick_does_not_change_the_planned_cost():
+    """The cost per row is the median of recent ticks: a 10x outlier leaves it, a run of slow ticks moves it."""
+    cost = RowCost()
+    for _ in range(9):
+        cost.add(0.010, 2)
+    cost.add(0.050, 1)
+    assert cost.seconds == 0.005
+    for _ in range(20):
+        cost.add(0.010, 1)
+    assert cost.seconds == 0.010
 
 
 def test_one_call_per_tick_goes_to_the_oldest_window(tiny_models):
