@@ -3523,9 +3523,11 @@
 				"box": {
 					"id": "obj-route-stream-ui",
 					"maxclass": "newobj",
-					"numinlets": 4,
-					"numoutlets": 4,
+					"numinlets": 6,
+					"numoutlets": 6,
 					"outlettype": [
+						"",
+						"",
 						"",
 						"",
 						"",
@@ -3534,15 +3536,15 @@
 					"patching_rect": [
 						40.0,
 						590.0,
-						200.0,
+						300.0,
 						22.0
 					],
-					"text": "route latency counts daemon"
+					"text": "route latency counts daemon state daemonerror"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-set-latency",
+					"id": "obj-set-state",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3560,7 +3562,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-latency",
+					"id": "obj-state",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3570,7 +3572,7 @@
 					"patching_rect": [
 						1450.0,
 						510.0,
-						300.0,
+						84.0,
 						22.0
 					],
 					"text": "",
@@ -3579,14 +3581,14 @@
 					"presentation_rect": [
 						2.0,
 						112.0,
-						300.0,
+						84.0,
 						18.0
 					]
 				}
 			},
 			{
 				"box": {
-					"id": "obj-set-counts",
+					"id": "obj-set-daemon-error",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3604,7 +3606,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-counts",
+					"id": "obj-daemon-error",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3614,61 +3616,526 @@
 					"patching_rect": [
 						1450.0,
 						570.0,
-						300.0,
+						70.0,
 						22.0
 					],
 					"text": "",
 					"ignoreclick": 1,
 					"presentation": 1,
 					"presentation_rect": [
-						2.0,
-						131.0,
-						300.0,
+						232.0,
+						150.0,
+						70.0,
 						18.0
 					]
 				}
 			},
 			{
 				"box": {
-					"id": "obj-set-daemon",
+					"id": "obj-unpack-latency",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 1,
+					"numoutlets": 3,
 					"outlettype": [
+						"",
+						"",
 						""
 					],
 					"patching_rect": [
-						1450.0,
-						580.0,
-						91.0,
+						40.0,
+						630.0,
+						98.0,
 						22.0
 					],
-					"text": "prepend set"
+					"text": "unpack f i f"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-daemon",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
+					"id": "obj-latency-ms",
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
+						"",
+						"bang"
+					],
+					"patching_rect": [
+						40.0,
+						660.0,
+						44.0,
+						22.0
+					],
+					"ignoreclick": 1,
+					"parameter_enable": 0,
+					"format": 6,
+					"numdecimalplaces": 1,
+					"presentation": 1,
+					"presentation_rect": [
+						88.0,
+						112.0,
+						44.0,
+						17.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-label-latency-ms",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						520.0,
+						18.0,
+						20.0
+					],
+					"text": "ms",
+					"presentation": 1,
+					"presentation_rect": [
+						133.0,
+						113.0,
+						18.0,
+						16.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-latency-smp",
+					"maxclass": "number",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"patching_rect": [
+						40.0,
+						690.0,
+						50.0,
+						22.0
+					],
+					"ignoreclick": 1,
+					"parameter_enable": 0,
+					"presentation": 1,
+					"presentation_rect": [
+						152.0,
+						112.0,
+						50.0,
+						17.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-label-latency-smp",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						568.0,
+						24.0,
+						20.0
+					],
+					"text": "smp",
+					"presentation": 1,
+					"presentation_rect": [
+						203.0,
+						113.0,
+						24.0,
+						16.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-latency-daemon",
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"patching_rect": [
+						40.0,
+						720.0,
+						40.0,
+						22.0
+					],
+					"ignoreclick": 1,
+					"parameter_enable": 0,
+					"format": 6,
+					"numdecimalplaces": 1,
+					"presentation": 1,
+					"presentation_rect": [
+						228.0,
+						112.0,
+						40.0,
+						17.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-label-latency-daemon",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						616.0,
+						30.0,
+						20.0
+					],
+					"text": "dmn",
+					"presentation": 1,
+					"presentation_rect": [
+						269.0,
+						113.0,
+						30.0,
+						16.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-unpack-counts",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
 						""
 					],
 					"patching_rect": [
-						1450.0,
+						160.0,
 						630.0,
-						300.0,
+						98.0,
 						22.0
 					],
-					"text": "",
+					"text": "unpack i i i"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-late",
+					"maxclass": "number",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"patching_rect": [
+						160.0,
+						660.0,
+						40.0,
+						22.0
+					],
 					"ignoreclick": 1,
+					"parameter_enable": 0,
+					"presentation": 1,
+					"presentation_rect": [
+						28.0,
+						131.0,
+						40.0,
+						17.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-label-late",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						88.0,
+						26.0,
+						20.0
+					],
+					"text": "late",
 					"presentation": 1,
 					"presentation_rect": [
 						2.0,
+						132.0,
+						26.0,
+						16.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-lost",
+					"maxclass": "number",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"patching_rect": [
+						160.0,
+						690.0,
+						40.0,
+						22.0
+					],
+					"ignoreclick": 1,
+					"parameter_enable": 0,
+					"presentation": 1,
+					"presentation_rect": [
+						96.0,
+						131.0,
+						40.0,
+						17.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-label-lost",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						136.0,
+						26.0,
+						20.0
+					],
+					"text": "lost",
+					"presentation": 1,
+					"presentation_rect": [
+						70.0,
+						132.0,
+						26.0,
+						16.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-reopens",
+					"maxclass": "number",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"patching_rect": [
+						160.0,
+						720.0,
+						40.0,
+						22.0
+					],
+					"ignoreclick": 1,
+					"parameter_enable": 0,
+					"presentation": 1,
+					"presentation_rect": [
+						184.0,
+						131.0,
+						40.0,
+						17.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-label-reopens",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						184.0,
+						46.0,
+						20.0
+					],
+					"text": "reopens",
+					"presentation": 1,
+					"presentation_rect": [
+						138.0,
+						132.0,
+						46.0,
+						16.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-unpack-daemon",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						280.0,
+						630.0,
+						98.0,
+						22.0
+					],
+					"text": "unpack i f f"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-steps",
+					"maxclass": "number",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"patching_rect": [
+						280.0,
+						660.0,
+						30.0,
+						22.0
+					],
+					"ignoreclick": 1,
+					"parameter_enable": 0,
+					"presentation": 1,
+					"presentation_rect": [
+						34.0,
 						150.0,
-						300.0,
-						18.0
+						30.0,
+						17.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-label-steps",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						256.0,
+						32.0,
+						20.0
+					],
+					"text": "steps",
+					"presentation": 1,
+					"presentation_rect": [
+						2.0,
+						151.0,
+						32.0,
+						16.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-p50",
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"patching_rect": [
+						280.0,
+						690.0,
+						40.0,
+						22.0
+					],
+					"ignoreclick": 1,
+					"parameter_enable": 0,
+					"format": 6,
+					"numdecimalplaces": 1,
+					"presentation": 1,
+					"presentation_rect": [
+						104.0,
+						150.0,
+						40.0,
+						17.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-label-p50",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						304.0,
+						38.0,
+						20.0
+					],
+					"text": "p50 ms",
+					"presentation": 1,
+					"presentation_rect": [
+						66.0,
+						151.0,
+						38.0,
+						16.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-p99",
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"patching_rect": [
+						280.0,
+						720.0,
+						40.0,
+						22.0
+					],
+					"ignoreclick": 1,
+					"parameter_enable": 0,
+					"format": 6,
+					"numdecimalplaces": 1,
+					"presentation": 1,
+					"presentation_rect": [
+						186.0,
+						150.0,
+						40.0,
+						17.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-label-p99",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						352.0,
+						40.0,
+						20.0
+					],
+					"text": "p99 ms",
+					"presentation": 1,
+					"presentation_rect": [
+						146.0,
+						151.0,
+						40.0,
+						16.0
 					]
 				}
 			},
@@ -3719,7 +4186,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						700.0,
+						370.0,
 						91.0,
 						22.0
 					],
@@ -3737,7 +4204,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						750.0,
+						420.0,
 						300.0,
 						22.0
 					],
@@ -3763,7 +4230,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						760.0,
+						430.0,
 						91.0,
 						22.0
 					],
@@ -3781,7 +4248,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						810.0,
+						480.0,
 						300.0,
 						22.0
 					],
@@ -6721,10 +7188,10 @@
 				"patchline": {
 					"source": [
 						"obj-route-stream-ui",
-						0
+						3
 					],
 					"destination": [
-						"obj-set-latency",
+						"obj-set-state",
 						0
 					]
 				}
@@ -6732,11 +7199,83 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-set-latency",
+						"obj-set-state",
 						0
 					],
 					"destination": [
-						"obj-latency",
+						"obj-state",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-stream-ui",
+						4
+					],
+					"destination": [
+						"obj-set-daemon-error",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-set-daemon-error",
+						0
+					],
+					"destination": [
+						"obj-daemon-error",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-stream-ui",
+						0
+					],
+					"destination": [
+						"obj-unpack-latency",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-unpack-latency",
+						0
+					],
+					"destination": [
+						"obj-latency-ms",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-unpack-latency",
+						1
+					],
+					"destination": [
+						"obj-latency-smp",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-unpack-latency",
+						2
+					],
+					"destination": [
+						"obj-latency-daemon",
 						0
 					]
 				}
@@ -6748,7 +7287,7 @@
 						1
 					],
 					"destination": [
-						"obj-set-counts",
+						"obj-unpack-counts",
 						0
 					]
 				}
@@ -6756,11 +7295,35 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-set-counts",
+						"obj-unpack-counts",
 						0
 					],
 					"destination": [
-						"obj-counts",
+						"obj-late",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-unpack-counts",
+						1
+					],
+					"destination": [
+						"obj-lost",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-unpack-counts",
+						2
+					],
+					"destination": [
+						"obj-reopens",
 						0
 					]
 				}
@@ -6772,7 +7335,7 @@
 						2
 					],
 					"destination": [
-						"obj-set-daemon",
+						"obj-unpack-daemon",
 						0
 					]
 				}
@@ -6780,11 +7343,35 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-set-daemon",
+						"obj-unpack-daemon",
 						0
 					],
 					"destination": [
-						"obj-daemon",
+						"obj-steps",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-unpack-daemon",
+						1
+					],
+					"destination": [
+						"obj-p50",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-unpack-daemon",
+						2
+					],
+					"destination": [
+						"obj-p99",
 						0
 					]
 				}
@@ -6793,7 +7380,7 @@
 				"patchline": {
 					"source": [
 						"obj-route-stream-ui",
-						3
+						5
 					],
 					"destination": [
 						"obj-print-stream-ui",

@@ -23,7 +23,11 @@
 // Inlet 0: from the patch (samplerate, dsp, stream, playdelay, daemonport, ready, started,
 //          jit <daemon message>, senddump/recvdump <connection state>).
 // Inlet 1: OSC replies routed to stream handlers (the device does not stream over OSC).
-// Outlet 0: OSC to [udpsend] (unused by this script).  Outlet 1: display.
+// Outlet 0: OSC to [udpsend] (unused by this script).
+// Outlet 1: display, as numbers into number boxes (a string with numbers in it would be a new
+//           symbol in Max's symbol table at every update): "latency <ms> <samples> <daemon ms>",
+//           "counts <late> <lost> <reopens>", "daemon <steps> <p50 ms> <p99 ms>"; "state <word>"
+//           and "daemonerror <code>" are symbols from a fixed set.
 // Outlet 2: "latency <samples>" for Live's delay compensation (Max for Live only).
 // Outlet 3: control of the audio objects: net, netattr, recvattr, arm, primedim,
 //           releaseattr, gate, gain, drydelay (through [route]).
@@ -51,7 +55,6 @@ var reported = -1;
 var openSentAt = 0;
 var sendConnected = 0;
 var counts = {opened: 0, closed: 0, lost: 0, late: 0, undelivered: 0, chunksIn: 0, chunksOut: 0, reopens: 0};
-var daemonText = "";
 var lastShown = 0;
 var showPending = 0;
 
@@ -214,20 +217,14 @@ function show(force) {
     lastShown = t;
     showPending = 0;
     var total = L + P;
-    var text;
-    if (state === "open") {
-        text = "latency " + fmt(1000.0 * total / sr) + " ms (" + total + " smp; daemon " + fmt(daemonMs) + " ms)";
-    } else if (state === "opening" || state === "starting") {
-        text = "latency: opening stream (dry meanwhile)";
-    } else {
-        text = "latency: stream off (dry, " + total + " smp)";
-    }
-    outlet(1, "latency", text);
-    outlet(1, "counts", "late " + counts.late + "  lost " + (counts.lost + counts.undelivered)
-           + "  reopens " + counts.reopens);
+    var word = state === "open" ? "streaming" : (state === "opening" || state === "starting") ? "opening (dry)"
+        : "off (dry)";
+    outlet(1, "state", word);
+    outlet(1, "latency", round1(1000.0 * total / sr), total, round1(daemonMs));
+    outlet(1, "counts", counts.late, counts.lost + counts.undelivered, counts.reopens);
 }
 
-function fmt(x) { return (Math.round(x * 10) / 10).toString(); }
+function round1(x) { return isFinite(x) ? Math.round(x * 10) / 10 : 0; }   // 0 before the rate is known
 
 // ---------------------------------------------------------------- daemon -> script (jit.net.recv)
 function jit() {
@@ -238,11 +235,11 @@ function jit() {
     else if (sel === "gap" && Number(a[1]) === STREAM_ID) { counts.lost += Number(a[3]); show(0); }
     else if (sel === "late" && Number(a[1]) === STREAM_ID) { counts.late++; show(0); }
     else if (sel === "status" && Number(a[1]) === STREAM_ID) {
-        daemonText = "steps " + a[8] + "  reply p50 " + fmt(Number(a[9])) + " ms  p99 " + fmt(Number(a[10])) + " ms";
-        outlet(1, "daemon", daemonText);
+        outlet(1, "daemon", Number(a[8]), round1(Number(a[9])), round1(Number(a[10])));
     } else if (sel === "error") {
         var msg = String(a[3]);
-        outlet(1, "daemon", "error " + a[2] + ": " + msg);
+        outlet(1, "daemonerror", String(a[2]));   // the code (a fixed set); the message goes to the Max window
+        post_("daemon error " + a[2] + ": " + msg);
         if (msg.indexOf("is not open") >= 0 && enabled) { reopen("the daemon lost the stream"); }
     }
 }

@@ -482,14 +482,33 @@ def build_patch() -> dict:
     p.line("obj-folder", 0, "obj-prepend-workfolder", 0)
     p.line("obj-prepend-workfolder", 0, "obj-js-clip", 0)
 
-    # stream and clip displays
-    p.obj("obj-route-stream-ui", "route latency counts daemon", 4, 4, at=(40, 590), w=200)
+    # stream display: numbers into number boxes (a string with numbers in it is a new symbol in
+    # Max's symbol table at every update); the state and an error code are symbols of a fixed set
+    stream_ui = ["latency", "counts", "daemon", "state", "daemonerror"]
+    p.obj("obj-route-stream-ui", "route " + " ".join(stream_ui), 6, 6, at=(40, 590), w=300)
     p.line("obj-js-stream", 1, "obj-route-stream-ui", 0)
-    display("obj-latency", 2, 112, 300, "obj-route-stream-ui", 0)
-    display("obj-counts", 2, 131, 300, "obj-route-stream-ui", 1)
-    display("obj-daemon", 2, 150, 300, "obj-route-stream-ui", 2)
+    display("obj-state", 2, 112, 84, "obj-route-stream-ui", 3)
+    display("obj-daemon-error", 232, 150, 70, "obj-route-stream-ui", 4)
+    rows = (  # route outlet, unpack types, (box id, maxclass, x, w, label, label x, label w) per field, y
+        (0, "f i f", [("obj-latency-ms", "flonum", 88, 44, "ms", 133, 18), ("obj-latency-smp", "number", 152, 50,
+                       "smp", 203, 24), ("obj-latency-daemon", "flonum", 228, 40, "dmn", 269, 30)], 112),
+        (1, "i i i", [("obj-late", "number", 28, 40, "late", 2, 26), ("obj-lost", "number", 96, 40, "lost", 70, 26),
+                      ("obj-reopens", "number", 184, 40, "reopens", 138, 46)], 131),
+        (2, "i f f", [("obj-steps", "number", 34, 30, "steps", 2, 32), ("obj-p50", "flonum", 104, 40, "p50 ms", 66, 38),
+                      ("obj-p99", "flonum", 186, 40, "p99 ms", 146, 40)], 150),
+    )
+    for outlet, types, fields, y in rows:
+        unpack = f"obj-unpack-{stream_ui[outlet]}"
+        p.obj(unpack, "unpack " + types, 1, 3, at=(40 + 120 * outlet, 630))
+        p.line("obj-route-stream-ui", outlet, unpack, 0)
+        for k, (id_, cls, x, w, text, lx, lw) in enumerate(fields):
+            p.ui(id_, cls, 1, 2, ["", "bang"], at=(40 + 120 * outlet, 660 + 30 * k), size=(w, 22), ignoreclick=1,
+                 parameter_enable=0, **({"format": 6, "numdecimalplaces": 1} if cls == "flonum" else {}),
+                 **present(x, y, w, 17))
+            p.line(unpack, k, id_, 0)
+            label("obj-label-" + id_[4:], text, lx, y + 1, lw)
     p.obj("obj-print-stream-ui", "print bridge-stream", 1, 0, at=(250, 620))
-    p.line("obj-route-stream-ui", 3, "obj-print-stream-ui", 0)
+    p.line("obj-route-stream-ui", 5, "obj-print-stream-ui", 0)
 
     p.obj("obj-route-clip-ui", "route clipstatus shotstatus folder", 4, 4, at=(900, 590), w=240)
     p.line("obj-js-clip", 1, "obj-route-clip-ui", 0)

@@ -6,6 +6,7 @@
 //   node harness.js --scenario protocol --daemon-port P --files DIR --out summary.json
 //   node harness.js --scenario jitter --daemon-port P --jitter-port J --input y.f32 --frames N
 //                   --margin-ms 60 --stall-at 1 --stall-ms 500 --capture out.f32 --out summary.json
+//                   [--input a.f32,b.f32 --capture a.out,b.out --auto-ports 1] [--off-at S]
 //
 // protocol: every control of the patch is used (menus filled from /bridge/info,
 //   dials at their extremes, stream on/off, clip record/process/play, one-shot
@@ -70,9 +71,11 @@ async function boot(args, extraParams, isplugin) {
 
 function summary(rt, extra) {
   const texts = {};
-  for (const id of ["obj-status", "obj-latency", "obj-counts", "obj-daemon", "obj-clipstatus", "obj-shotstatus"]) {
+  for (const id of ["obj-status", "obj-state", "obj-daemon-error", "obj-clipstatus", "obj-shotstatus"]) {
     texts[id] = rt.objects.get(id).text;
   }
+  const numbers = {};
+  for (const o of rt.byName("number").concat(rt.byName("flonum"))) numbers[o.box.id] = o.value;
   const menus = {};
   for (const o of rt.byName("umenu")) menus[o.box.id] = o.items;
   const ev = rt.events;
@@ -86,7 +89,7 @@ function summary(rt, extra) {
     audio: ev.filter((e) => e.kind === "groove~" || e.kind === "sig~" || e.kind === "record"),
     buffers: rt.buffers.log,
     jsErrors: rt.jsObjects().reduce((a, js) => a.concat(js.errors), []),
-    texts, menus,
+    texts, numbers, menus,
   }, extra);
 }
 
@@ -199,91 +202,128 @@ async function protocol(args) {
 // scheduler (metro) between vectors, [js] in a low-priority queue that is stalled for
 // --stall-ms at --stall-at s. Input: silence until the stream starts, then y. Output:
 // what plugout~ plays from that vector on, written to --capture.
-async function jitterScenario(args) {
-  const marginMs = Number(args["margin-ms"] || 60);
-  const replyPort = await freePort();
+// Several devices in one set: comma-separated --input and --capture files, one device each,
+// all on the same signal vectors; --auto-ports 1 leaves every port to the devices ("Reply
+// port" 0). --off-at S turns Stream off S seconds into the first device's input (dry path).
+function makeDevice(args, index, sr, marginMs, replyPort) {
   const rt = new Runtime(PATCH, {
-    numbers: "auto", isplugin: true, lowPriority: true, sampleRate: Number(args.sr || 48000),
+    numbers: "auto", isplugin: true, lowPriority: true, sampleRate: sr,
     paramValues: {"Reply port": replyPort, "Daemon port": Number(args["daemon-port"]), "Margin": marginMs},
   });
-  const pump = setInterval(() => rt.runLow(), 1);
-  rt.start();
-  rt.deliver("obj-js-stream", 0, "jitterport", [{t: "i", v: Number(args["jitter-port"])}]);
-  await until(() => /^connected/.test(rt.objects.get("obj-status").text), 20000, "the device to connect");
-  const sr = rt.sampleRate, V = 64;
-  const raw = fs.readFileSync(args.input);
-  const y = new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);   // interleaved stereo
-  const n = Number(args.frames);
   const get = (id) => rt.objects.get(id);
-  const catcher = get("obj-catch"), release = get("obj-release"), gain = get("obj-gain"), gate = get("obj-jit-gate");
-  const delays = [get("obj-dry-delay-1"), get("obj-dry-delay-2")];
-  const dryLine = [new Float32Array(1 << 20), new Float32Array(1 << 20)];
+  const raw = fs.readFileSync(String(args.input).split(",")[index]);
+  return {
+    rt, get, y: new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4),   // interleaved stereo
+    catcher: get("obj-catch"), release: get("obj-release"), gain: get("obj-gain"), gate: get("obj-jit-gate"),
+    delays: [get("obj-dry-delay-1"), get("obj-dry-delay-2")],
+    dryLine: [new Float32Array(1 << 20), new Float32Array(1 << 20)],
+    tStart: null, L: null, stallAt: null, stalls: 0, offAt: null, on: true, captured: [],
+  };
+}
+
+async function jitterScenario(args) {
+  const marginMs = Number(args["margin-ms"] || 60);
+  const sr = Number(args.sr || 48000), V = 64;
+  const captures = String(args.capture).split(",");
+  const devices = [];
+  for (let d = 0; d < captures.length; d++) {
+    devices.push(makeDevice(args, d, sr, marginMs, args["auto-ports"] === "1" ? 0 : await freePort()));
+  }
+  const pump = setInterval(() => devices.forEach((dev) => dev.rt.runLow()), 1);
+  for (const dev of devices) {
+    dev.rt.start();
+    dev.rt.deliver("obj-js-stream", 0, "jitterport", [{t: "i", v: Number(args["jitter-port"])}]);
+  }
+  await until(() => devices.every((dev) => /^connected/.test(dev.get("obj-status").text)), 20000,
+              "the devices to connect");
+  const n = Number(args.frames);
   const tickFrames = 5 * sr / 1000;
-  let T = 0, tickAcc = 0, tStart = null, L = null, stallAt = null, stalls = 0;
+  const P = Math.round(marginMs * sr / 1000);
+  let T = 0, tickAcc = 0;
   const stallAtS = Number(args["stall-at"] || 0), stallMs = Number(args["stall-ms"] || 0);
-  const captured = [];
-  rt.objects.get("obj-stream-on").press();
+  const offAtS = args["off-at"] === undefined ? null : Number(args["off-at"]);
+  devices.forEach((dev) => dev.get("obj-stream-on").press());
   const wallStart = Date.now();
+  const finished = (dev) => dev.tStart !== null && dev.L !== null && T >= dev.tStart + n + dev.L + P + 4 * V;
   for (;;) {
-    if (tStart !== null && L !== null && T >= tStart + n + L + Math.round(marginMs * sr / 1000) + 4 * V) break;
+    if (devices.every(finished)) break;
     if (T > (n + 60 * sr)) {
-      const js = rt.objects.get("obj-js-stream").js.ctx;
+      const js = devices[0].get("obj-js-stream").js.ctx;
       throw new Error("jitter scenario did not finish within 60 s of audio after its input: stream state " + js.state
-                      + ", gate " + gate.open + ", events " + JSON.stringify(rt.events.filter((e) => e.kind !== "osc-in" && e.kind !== "osc-out").slice(-20)));
+                      + ", gate " + devices[0].gate.open + ", events " + JSON.stringify(devices[0].rt.events.filter(
+                        (e) => e.kind !== "osc-in" && e.kind !== "osc-out").slice(-20)));
     }
     if (T > (Date.now() - wallStart) * sr / 1000) { await sleep(1); continue; }
     // scheduler, between vectors
     tickAcc += V;
-    if (tickAcc >= tickFrames) {
-      tickAcc -= tickFrames;
-      const wasOpen = gate.open;
-      rt.emit("obj-jit-metro", 0, "bang", []);
-      if (!wasOpen && gate.open && tStart === null) {
-        tStart = T;
-        L = rt.objects.get("obj-js-stream").js.ctx.L;
-        stallAt = tStart + stallAtS * sr;
+    const tick = tickAcc >= tickFrames;
+    if (tick) tickAcc -= tickFrames;
+    for (const dev of devices) {
+      if (tick) {
+        const wasOpen = dev.gate.open;
+        dev.rt.emit("obj-jit-metro", 0, "bang", []);
+        if (!wasOpen && dev.gate.open && dev.tStart === null) {
+          dev.tStart = T;
+          dev.L = dev.get("obj-js-stream").js.ctx.L;
+          dev.stallAt = dev.tStart + stallAtS * sr;
+          if (offAtS !== null && dev === devices[0]) dev.offAt = dev.tStart + offAtS * sr;
+        }
       }
-    }
-    if (stallMs && stallAt !== null && T >= stallAt && stalls === 0) {
-      rt.stallUntil = Date.now() + stallMs;   // Live's interface thread busy: [js] gets nothing for stallMs
-      stalls++;
-    }
-    // the signal vector
-    const x = [new Float32Array(V), new Float32Array(V)];
-    if (tStart !== null) {
+      if (stallMs && dev.stallAt !== null && T >= dev.stallAt && dev.stalls === 0) {
+        dev.rt.stallUntil = Date.now() + stallMs;   // Live's interface thread busy: [js] gets nothing for stallMs
+        dev.stalls++;
+      }
+      if (dev.offAt !== null && dev.on && T >= dev.offAt) {
+        dev.get("obj-stream-on").press();   // the user turns Stream off: the device fades to its dry path
+        dev.on = false;
+        dev.offTime = T - dev.tStart;
+      }
+      // the signal vector
+      const x = [new Float32Array(V), new Float32Array(V)];
+      if (dev.tStart !== null) {
+        for (let i = 0; i < V; i++) {
+          const k = T + i - dev.tStart;
+          if (k < n) { x[0][i] = dev.y[2 * k]; x[1][i] = dev.y[2 * k + 1]; }
+        }
+      }
+      dev.catcher.capture(x);
+      const wet = dev.release.pull(V);
       for (let i = 0; i < V; i++) {
-        const k = T + i - tStart;
-        if (k < n) { x[0][i] = y[2 * k]; x[1][i] = y[2 * k + 1]; }
+        const g = dev.gain.next();
+        const outv = [0, 0];
+        for (let c = 0; c < 2; c++) {
+          const line = dev.dryLine[c];
+          line[(T + i) % line.length] = x[c][i];
+          const dry = line[(T + i - dev.delays[c].delay + line.length) % line.length];
+          outv[c] = wet[c][i] * g + dry * (1 - g);
+        }
+        if (dev.tStart !== null) { const k = T + i - dev.tStart; dev.captured[2 * k] = outv[0]; dev.captured[2 * k + 1] = outv[1]; }
       }
-    }
-    catcher.capture(x);
-    const wet = release.pull(V);
-    for (let i = 0; i < V; i++) {
-      const g = gain.next();
-      const outv = [0, 0];
-      for (let c = 0; c < 2; c++) {
-        dryLine[c][(T + i) % dryLine[c].length] = x[c][i];
-        const dry = dryLine[c][(T + i - delays[c].delay + dryLine[c].length) % dryLine[c].length];
-        outv[c] = wet[c][i] * g + dry * (1 - g);
-      }
-      if (tStart !== null) { const k = T + i - tStart; captured[2 * k] = outv[0]; captured[2 * k + 1] = outv[1]; }
     }
     T += V;
   }
-  const since = rt.events.length;
-  rt.objects.get("obj-stream-on").press();
-  const js = rt.objects.get("obj-js-stream").js.ctx;
-  await until(() => js.counts.chunksIn > 0, 10000, "the daemon's closed counts");
+  const since = devices[0].rt.events.length;
+  for (const dev of devices) { if (dev.on) dev.get("obj-stream-on").press(); }
+  await until(() => devices.every((dev) => dev.get("obj-js-stream").js.ctx.counts.closed > 0), 10000,
+              "the daemon's closed counts");
   clearInterval(pump);
-  const frames = Math.floor(captured.length / 2);
-  const outBuf = Buffer.alloc(frames * 8);
-  for (let i = 0; i < frames * 2; i++) outBuf.writeFloatLE(captured[i], 4 * i);
-  fs.writeFileSync(args.capture, outBuf);
-  const out = summary(rt, {scenario: "jitter", tStart, L, P: js.P, frames, stalls, underruns: release.underruns,
-                           matricesSent: get("obj-netsend").sentMatrices, matricesBack: get("obj-netrecv").matrices,
-                           counts: js.counts, reported: js.reported,
-                           wallSeconds: (Date.now() - wallStart) / 1000, since});
-  rt.shutdown();
+  const each = devices.map((dev, d) => {
+    const frames = Math.floor(dev.captured.length / 2);
+    const outBuf = Buffer.alloc(frames * 8);
+    for (let i = 0; i < frames * 2; i++) outBuf.writeFloatLE(dev.captured[i], 4 * i);
+    fs.writeFileSync(captures[d], outBuf);
+    const js = dev.get("obj-js-stream").js.ctx;
+    return {tStart: dev.tStart, L: dev.L, P: js.P, frames, stalls: dev.stalls, underruns: dev.release.underruns,
+            matricesSent: dev.get("obj-netsend").sentMatrices, matricesBack: dev.get("obj-netrecv").matrices,
+            counts: js.counts, reported: js.reported, offFrame: dev.offTime === undefined ? null : dev.offTime,
+            replyPort: dev.get("obj-js-control").js.ctx.replyPort, recvPort: js.recvPort,
+            errors: dev.rt.events.filter((e) => e.kind === "error").map((e) => e.text),
+            thispatcher: dev.rt.events.filter((e) => e.kind === "thispatcher"),
+            jsErrors: dev.rt.jsObjects().reduce((a, j) => a.concat(j.errors), [])};
+  });
+  const out = summary(devices[0].rt, Object.assign({scenario: "jitter", devices: each,
+                                                    wallSeconds: (Date.now() - wallStart) / 1000, since}, each[0]));
+  devices.forEach((dev) => dev.rt.shutdown());
   return out;
 }
 

@@ -289,6 +289,31 @@ class Runtime {
         };
         break;
       }
+      case "number": case "flonum": {
+        obj.value = 0;
+        const keep = (x) => { obj.value = name === "number" ? Math.trunc(Number(x)) : Number(x); };
+        obj.receive = (inlet, sel, a) => {
+          if (sel === "set") { keep(a[0].v); return; }
+          if (sel === "int" || sel === "float") { keep(a[0].v); out(0, name === "number" ? "int" : "float",
+                                                                     [{t: name === "number" ? "i" : "f", v: obj.value}]); return; }
+          throw new MaxError(`${name}: does not understand ${sel}`);
+        };
+        break;
+      }
+      case "unpack": {
+        obj.receive = (inlet, sel, a) => {
+          const atoms = atomsOf(sel, a);
+          for (let i = plain.length - 1; i >= 0; i--) {   // right to left, as Max does
+            if (i >= atoms.length) continue;
+            const kind = String(plain[i].v);
+            if (atoms[i].t === "s" && kind !== "s") throw new MaxError("unpack: a symbol where a number goes");
+            if (kind === "f") out(i, "float", [{t: "f", v: Number(atoms[i].v)}]);
+            else if (kind === "i") out(i, "int", [{t: "i", v: Math.trunc(Number(atoms[i].v))}]);
+            else out(i, "symbol", [atoms[i]]);
+          }
+        };
+        break;
+      }
       case "textedit": {
         obj.text = String(b.text || "");
         obj.enter = (t) => { obj.text = t; const m = messageOf(parseAtoms(t)); out(0, m.sel, m.args); };

@@ -23,6 +23,8 @@ UI_IO = {
     "umenu": (1, 3),
     "live.dial": (1, 2),
     "live.numbox": (1, 2),
+    "number": (1, 2),
+    "flonum": (1, 2),
     "live.text": (1, 2),
     "textedit": (1, 4),
     "ezdac~": (2, 0),
@@ -56,6 +58,7 @@ NEWOBJ_IO = {
     "udpreceive": lambda a: (1, 1),
     "route": lambda a: (len(a) + 1, len(a) + 1),      # Max 7+: one inlet per argument
     "prepend": lambda a: (1, 1),
+    "unpack": lambda a: (1, max(1, len(a)) if a else 2),
     "print": lambda a: (1, 0),
     "t": lambda a: (1, len(a)),
     "trigger": lambda a: (1, len(a)),

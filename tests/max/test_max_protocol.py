@@ -147,4 +147,8 @@ def test_ui_is_filled_from_info_and_modes_work(protocol_run, tiny_model_dir, pre
     assert "ready" in s["texts"]["obj-shotstatus"]
     # the stream opened and closed over Jitter, and its counters are shown
     # (the audio itself: test_max_jitter.py)
-    assert re.match(r"late 0  lost 0  reopens \d+$", s["texts"]["obj-counts"]), s["texts"]["obj-counts"]
+    n = s["numbers"]
+    assert n["obj-late"] == 0 and n["obj-lost"] == 0 and n["obj-reopens"] >= 0, n
+    # the latency shown is the one sent to Live, in samples and ms, as numbers (no new symbol per update)
+    assert n["obj-latency-smp"] > 0 and n["obj-latency-ms"] == pytest.approx(1000 * n["obj-latency-smp"] / 44100, abs=0.06)
+    assert s["texts"]["obj-state"] in ("streaming", "opening (dry)", "off (dry)"), s["texts"]["obj-state"]

@@ -223,3 +223,26 @@ def test_momentary_buttons_stay_out_of_automation_and_undo():
     assert {x["id"] for x in buttons} >= {"obj-clip-rec", "obj-generate", "obj-hit", "obj-connect"}
     for x in buttons:
         assert x["saved_attribute_attributes"]["valueof"].get("parameter_invisible") == 2, x["id"]
+
+
+def test_the_stream_display_gets_numbers_not_strings_made_of_them():
+    """A status string with numbers in it is a new symbol in Max's symbol table at every update (issue 11).
+
+    bridge_stream.js sends its display as numbers; [route] and [unpack] take them to number boxes.
+    """
+    src = (M4L / "bridge_stream.js").read_text()
+    calls = re.findall(r"outlet\(1,([^;]*)\);", src)
+    assert len(calls) >= 5
+    built = [c for c in calls if re.search(r'"\s*\+|\+\s*"', c)]  # e.g. outlet(1, "counts", "late " + n)
+    assert not built, built
+    doc = load_patch()
+    b, ls = boxes(doc), lines(doc)
+    route = next(i for i, x in b.items() if x.get("text", "").startswith("route latency counts daemon"))
+    fed = {}
+    for src_id, outlet, dst, _ in ls:
+        if src_id == route and outlet < 3:
+            assert b[dst]["text"].startswith("unpack "), b[dst]
+            fed[outlet] = [d for s, _, d, _ in ls if s == dst]
+    assert sorted(fed) == [0, 1, 2]
+    shown = [b[d]["maxclass"] for targets in fed.values() for d in targets]
+    assert len(shown) == 9 and set(shown) <= {"number", "flonum"}, shown
