@@ -302,6 +302,10 @@ class Stream:
         errors, self.errors = self.errors, []
         return errors
 
+    def rows_in_flight(self) -> int:
+        """Model rows the windows in flight still need (their calls left times their active lanes)."""
+        return sum(job.calls_left * int(job.active.sum()) for job in self._jobs if not job.done)
+
     def ready_windows(self) -> int:
         """How many windows the next tick will start (their input is complete)."""
         return self.windows_due(0.0).count(0.0)
@@ -377,10 +381,9 @@ def tick_streams(streams: list[Stream], max_calls: int | None = None, max_rows: 
 
     Windows that share a denoiser, each at its own step and from whichever stream, go
     through it together (stream batch, as in StreamDiffusion), at most ``max_rows`` rows a
-    call. With ``max_calls`` only that many calls are made,
-    oldest windows first: the daemon's worker makes one per tick so that it answers the
-    chunks that arrived in between (a tick of every window blocked replies for its whole
-    length). Returns the number of model rows evaluated.
+    call. With ``max_calls`` only that many calls are made, oldest windows first: the worker
+    makes one per tick and answers final chunks in between (a tick of every window held them
+    back for its whole length). Returns the number of model rows evaluated.
     """
     groups: dict[tuple, list[tuple[Stream, Window]]] = {}
     for stream in streams:

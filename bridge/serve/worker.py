@@ -221,8 +221,7 @@ class StreamWorker(threading.Thread):
         # Windows of every stream that fall due within a budget compete for the same time.
         due = [(wait_s, st.budget_s, st.stream.n_lanes) for st in self.streams.values()
                for wait_s in st.stream.windows_due(horizon_s)]
-        in_flight = sum(job.calls_left * int(job.active.sum()) for st in self.streams.values()
-                        for job in st.stream._jobs if not job.done)
+        in_flight = sum(st.stream.rows_in_flight() for st in self.streams.values())
         steps = schedule.plan_steps(max(st.stream.preset.sampler.steps for st in starting), due, in_flight,
                                     row_cost_s)
         now = time.perf_counter()
