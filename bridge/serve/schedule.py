@@ -4,10 +4,11 @@ A stream's latency includes a compute budget (twice one window's measured cost);
 must be done within it. Windows of several streams on one audio clock fall due together,
 so the worker plans their steps as one burst: the most steps with which every window due
 within a budget, and what is already in flight, can be done earliest deadline first, each
-within ``PLAN_SHARE`` of its budget after its input is complete. The
-prediction is the measured seconds per model row: the median of the last ticks (rendering
-and analysis included), so one slow tick on a busy machine does not cut a window's steps. The worker then makes one call of at most ``ROWS_PER_TICK`` rows per loop,
-oldest windows first, and answers final chunks between calls.
+within ``PLAN_SHARE`` of its budget after its input is complete. The prediction is the
+measured seconds per model row: the median of the last ticks (rendering and analysis
+included), so one slow tick on a busy machine does not cut a window's steps. The worker
+then makes one call of at most ``ROWS_PER_TICK`` rows per loop, oldest windows first, and
+answers final chunks between calls.
 """
 
 from __future__ import annotations
