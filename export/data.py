@@ -65,6 +65,8 @@ class MelCorpus:
         loudness and quiet windows are redrawn.
         """
         folder = Path(folder)
+        if folder.suffix == ".npz" and folder.is_file():
+            return cls.load_packed(folder, config)
         if not folder.is_dir():
             raise FileNotFoundError(f"{folder}: not a folder; render a corpus with `bridge corpus`")
         manifest_path = folder / "corpus.json"
@@ -98,6 +100,31 @@ class MelCorpus:
         os.replace(tmp, cache)
         return cls(mels, config, one_shots, manifest)
 
+    def save_packed(self, path: Path) -> None:
+        """Writes the analysed corpus as one ``.npz`` (mel dB in float16, the mel settings and manifest).
+
+        A packed corpus trains where the audio is not (a GPU machine): ``bridge train violin.npz``.
+        float16 keeps the dB values to 0.03 dB here (-120..0 dB), far below what a window shows.
+        """
+        meta = json.dumps({"mel": asdict(self.config), "one_shots": self.one_shots, "manifest": self.manifest})
+        tmp = Path(path).with_name(Path(path).name + ".part.npz")
+        np.savez(tmp, meta=np.array(meta), **{f"m{i:06d}": m.astype(np.float16) for i, m in enumerate(self.mels)})
+        os.replace(tmp, path)
+
+    @classmethod
+    def load_packed(cls, path: Path, config: MelConfig) -> "MelCorpus":
+        """Reads what :meth:`save_packed` wrote; refuses one analysed with other mel settings."""
+        data = np.load(path)
+        meta = json.loads(str(data["meta"]))
+        packed = MelConfig.from_dict(meta["mel"])
+        if (packed.sample_rate, packed.n_fft, packed.hop_length, packed.n_mels) != (
+                config.sample_rate, config.n_fft, config.hop_length, config.n_mels):
+            raise ValueError(f"{path}: analysed at {packed.sample_rate} Hz, n_fft {packed.n_fft}, hop "
+                             f"{packed.hop_length}, {packed.n_mels} mels; training wants {config.sample_rate}, "
+                             f"{config.n_fft}, {config.hop_length}, {config.n_mels}: pack the corpus again")
+        mels = [data[k].astype(np.float32) for k in sorted(data.files) if k != "meta"]
+        return cls(mels, config, bool(meta["one_shots"]), meta["manifest"])
+
     def sample(self, rng: np.random.Generator, batch: int, n_frames: int, silence_db: float = -70.0) -> np.ndarray:
         """Draws ``batch`` normalised windows ``(batch, 1, n_mels, n_frames)`` in [-1, 1].
 
@@ -127,3 +154,26 @@ class MelCorpus:
             out[i, 0] = dsp.db_to_model(w, dsp.window_gain_db(w, c), c)
             i += 1
         return out
+
+
+def main(argv=None) -> int:
+    """``python -m export.data CORPUS_FOLDER OUT.npz``: analyses a corpus and packs it into one file."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m export.data", description=main.__doc__.splitlines()[0])
+    p.add_argument("corpus", help="one instrument's corpus folder (bridge corpus writes CORPUS/NAME)")
+    p.add_argument("out", help="the .npz to write")
+    a = p.parse_args(argv)
+    if not a.out.endswith(".npz"):
+        raise SystemExit(f"out: expected a name ending in .npz, got {a.out!r}")
+    import sys
+
+    corpus = MelCorpus.load(Path(a.corpus), MelConfig(), progress=sys.stderr.isatty())
+    corpus.save_packed(Path(a.out))
+    print(f"packed {len(corpus.mels)} files, {corpus.seconds:.0f} s, into {a.out} "
+          f"({Path(a.out).stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -243,7 +243,8 @@ def train(cfg: TrainConfig, progress: bool = True, stop_at: int | None = None, c
 
 def build_parser(p: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     p = p or argparse.ArgumentParser(prog="bridge train", description=__doc__.splitlines()[0])
-    p.add_argument("corpus", help="folder of one instrument's wav files (bridge corpus writes CORPUS/NAME)")
+    p.add_argument("corpus", help="folder of one instrument's wav files (bridge corpus writes CORPUS/NAME), "
+                                   "or that corpus packed into one .npz (python -m export.data)")
     p.add_argument("--name", help="instrument name (default: the corpus folder's name)")
     p.add_argument("-o", "--out", help="run folder for checkpoints (default: runs/NAME)")
     d = TrainConfig("x", "x", "x")
@@ -274,7 +275,7 @@ def build_parser(p: argparse.ArgumentParser | None = None) -> argparse.ArgumentP
 
 def config_from_args(a: argparse.Namespace) -> TrainConfig:
     corpus = Path(a.corpus)
-    name = a.name or corpus.name
+    name = a.name or (corpus.stem if corpus.suffix == ".npz" else corpus.name)
     widths = tuple(int(w) for w in a.widths.split(","))
     probs = TrainConfig("x", "x", "x").width_probs
     probs = probs[: len(widths)] if len(widths) <= len(probs) else (1.0,) * len(widths)

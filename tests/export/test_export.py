@@ -194,3 +194,41 @@ def test_distill_writes_a_student_the_runtime_picks_and_resumes(corpus, tmp_path
     resumed = read_metadata(tmp_path / "models" / "violin.student.onnx").student
     assert resumed["train_steps"] == 8 and resumed["pairs_wall_s"] == s["pairs_wall_s"] > 0  # the first run's time
     assert "replacing" in again.stdout  # the student made before is replaced, and says so
+
+
+@pytest.mark.slow
+def test_a_packed_corpus_trains_where_the_audio_is_not(corpus, tmp_path):
+    """``python -m export.data`` packs the analysed corpus into one .npz; training from it sees the same windows."""
+    from bridge.config import MelConfig
+    from export.data import MelCorpus
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
+    packed = tmp_path / "violin.npz"
+    r = subprocess.run([sys.executable, "-m", "export.data", str(corpus), str(packed)], capture_output=True,
+                       text=True, env=env, timeout=300, cwd=str(ROOT))
+    assert r.returncode == 0, r.stderr
+    a, b = MelCorpus.load(corpus, MelConfig()), MelCorpus.load(packed, MelConfig())
+    assert [m.shape for m in a.mels] == [m.shape for m in b.mels] and b.manifest == a.manifest
+    assert max(float(np.abs(x - y).max()) for x, y in zip(a.mels, b.mels)) < 0.05  # dB, float16
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    np.testing.assert_allclose(a.sample(rng_a, 4, 16), b.sample(rng_b, 4, 16), atol=2e-3)
+    with pytest.raises(ValueError, match="80 mels; training wants .* 64: pack the corpus again"):
+        MelCorpus.load(packed, MelConfig(n_mels=64))
+
+
+@pytest.mark.slow
+def test_the_gpu_sweep_trains_each_size_to_its_budget_and_exports_it(corpus, tmp_path):
+    """The prepared GPU run, on the CPU with a tiny budget: two sizes, a probe leg, a second leg, two models."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    r = subprocess.run([sys.executable, "-m", "export.gpu_sweep", str(corpus), "--name", "violin", "--sizes",
+                        "8,16:1", "8,16:2", "--minutes", "0.5", "--export-s", "5", "--probe-steps", "4",
+                        "--batch-size", "2",
+                        "-o", str(tmp_path / "sweep")], capture_output=True, text=True, env=env, timeout=600,
+                       cwd=str(ROOT))
+    assert r.returncode == 0, r.stdout + r.stderr
+    results = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    assert [x["size"] for x in results] == ["8,16:1", "8,16:2"]
+    for x in results:
+        assert x["steps"] > 4 and x["max_abs_diff"] < 1e-4  # the second leg ran, and the export checked itself
+        info = read_metadata(tmp_path / "sweep" / x["file"])
+        assert info.instrument == "violin" and info.unet["blocks_per_level"] == int(x["size"][-1])
