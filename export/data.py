@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -166,8 +167,6 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if not a.out.endswith(".npz"):
         raise SystemExit(f"out: expected a name ending in .npz, got {a.out!r}")
-    import sys
-
     corpus = MelCorpus.load(Path(a.corpus), MelConfig(), progress=sys.stderr.isatty())
     corpus.save_packed(Path(a.out))
     print(f"packed {len(corpus.mels)} files, {corpus.seconds:.0f} s, into {a.out} "
