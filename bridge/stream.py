@@ -308,7 +308,7 @@ class Stream:
 
     def ready_windows(self) -> int:
         """How many windows the next tick will start (their input is complete)."""
-        return self.windows_due(0.0).count(0.0)
+        return len(self.windows_due(0.0))
 
     def windows_due(self, within_s: float) -> list[float]:
         """Seconds until each coming window's input is complete (0 when it is; real-time input), up to ``within_s``."""
