@@ -1520,7 +1520,7 @@
 					],
 					"patching_rect": [
 						560.0,
-						960.0,
+						1300.0,
 						189.0,
 						22.0
 					],
@@ -1539,7 +1539,7 @@
 					],
 					"patching_rect": [
 						760.0,
-						960.0,
+						1300.0,
 						196.0,
 						22.0
 					],
@@ -1567,25 +1567,97 @@
 			},
 			{
 				"box": {
-					"id": "obj-record",
+					"id": "obj-clip-phasor",
 					"maxclass": "newobj",
-					"numinlets": 4,
+					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
 						"signal"
 					],
 					"patching_rect": [
 						560.0,
-						760.0,
-						175.0,
+						1000.0,
+						196.0,
 						22.0
 					],
-					"text": "record~ ---bridge_rec 2"
+					"text": "phasor~ 7680 ticks @lock 1"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-clip-speed",
+					"id": "obj-clip-freq",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						560.0,
+						970.0,
+						140.0,
+						22.0
+					],
+					"text": "frequency $1 ticks"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-nbars",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						560.0,
+						1030.0,
+						42.0,
+						22.0
+					],
+					"text": "*~ 4"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-bareps",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						480.0,
+						1045.0,
+						112.0,
+						22.0
+					],
+					"text": "+~ 0.000000001"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-barfrac",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						560.0,
+						1060.0,
+						49.0,
+						22.0
+					],
+					"text": "%~ 1."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-bardelta",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1593,8 +1665,134 @@
 						"signal"
 					],
 					"patching_rect": [
-						760.0,
-						730.0,
+						560.0,
+						1090.0,
+						56.0,
+						22.0
+					],
+					"text": "delta~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-barwrap",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						560.0,
+						1120.0,
+						49.0,
+						22.0
+					],
+					"text": "<~ 0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-pdelta",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						640.0,
+						1030.0,
+						56.0,
+						22.0
+					],
+					"text": "delta~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-moving",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						640.0,
+						1060.0,
+						56.0,
+						22.0
+					],
+					"text": "!=~ 0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-movedelta",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						640.0,
+						1090.0,
+						56.0,
+						22.0
+					],
+					"text": "delta~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-started",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						640.0,
+						1120.0,
+						49.0,
+						22.0
+					],
+					"text": ">~ 0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-barline",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						560.0,
+						1150.0,
+						70.0,
+						22.0
+					],
+					"text": "maximum~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-arm",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						720.0,
+						1120.0,
 						56.0,
 						22.0
 					],
@@ -1603,22 +1801,502 @@
 			},
 			{
 				"box": {
-					"id": "obj-groove-clip",
+					"id": "obj-clip-start",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						560.0,
+						1180.0,
+						40.0,
+						22.0
+					],
+					"text": "*~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-anchor",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						640.0,
+						1210.0,
+						70.0,
+						22.0
+					],
+					"text": "sah~ 0.5"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-rel",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						640.0,
+						1240.0,
+						40.0,
+						22.0
+					],
+					"text": "-~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-rel1",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						640.0,
+						1270.0,
+						112.0,
+						22.0
+					],
+					"text": "+~ 1.000000001"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-r",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						640.0,
+						1300.0,
+						49.0,
+						22.0
+					],
+					"text": "%~ 1."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-rdelta",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						720.0,
+						1300.0,
+						56.0,
+						22.0
+					],
+					"text": "delta~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-rwrap",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						720.0,
+						1330.0,
+						49.0,
+						22.0
+					],
+					"text": "<~ 0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-trig",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						720.0,
+						1360.0,
+						70.0,
+						22.0
+					],
+					"text": "maximum~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-gate",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						720.0,
+						1390.0,
+						70.0,
+						22.0
+					],
+					"text": "sah~ 0.5"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-recidx",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						560.0,
+						1420.0,
+						49.0,
+						22.0
+					],
+					"text": "*~ 0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-recgated",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						560.0,
+						1480.0,
+						40.0,
+						22.0
+					],
+					"text": "*~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-gate1",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						640.0,
+						1480.0,
+						49.0,
+						22.0
+					],
+					"text": "-~ 1."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-recindex",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						560.0,
+						1510.0,
+						40.0,
+						22.0
+					],
+					"text": "+~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-poke-1",
 					"maxclass": "newobj",
 					"numinlets": 3,
-					"numoutlets": 3,
+					"numoutlets": 0,
+					"patching_rect": [
+						560.0,
+						1540.0,
+						161.0,
+						22.0
+					],
+					"text": "poke~ ---bridge_rec 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-poke-2",
+					"maxclass": "newobj",
+					"numinlets": 3,
+					"numoutlets": 0,
+					"patching_rect": [
+						650.0,
+						1540.0,
+						161.0,
+						22.0
+					],
+					"text": "poke~ ---bridge_rec 2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-recedge",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
 					"outlettype": [
-						"signal",
-						"signal",
+						"bang",
+						"bang"
+					],
+					"patching_rect": [
+						800.0,
+						1420.0,
+						49.0,
+						22.0
+					],
+					"text": "edge~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-playsig",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						880.0,
+						1330.0,
+						56.0,
+						22.0
+					],
+					"text": "sig~ 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-playgate",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						880.0,
+						1390.0,
+						70.0,
+						22.0
+					],
+					"text": "sah~ 0.5"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-playidx",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
 						"signal"
 					],
 					"patching_rect": [
 						760.0,
-						760.0,
-						238.0,
+						1420.0,
+						49.0,
 						22.0
 					],
-					"text": "groove~ ---bridge_clip 2 @loop 1"
+					"text": "*~ 0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-index-1",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						760.0,
+						1480.0,
+						175.0,
+						22.0
+					],
+					"text": "index~ ---bridge_clip 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-out-1",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						760.0,
+						1510.0,
+						40.0,
+						22.0
+					],
+					"text": "*~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-index-2",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						850.0,
+						1480.0,
+						175.0,
+						22.0
+					],
+					"text": "index~ ---bridge_clip 2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-out-2",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"signal"
+					],
+					"patching_rect": [
+						850.0,
+						1510.0,
+						40.0,
+						22.0
+					],
+					"text": "*~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-clip-playedge",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"bang",
+						"bang"
+					],
+					"patching_rect": [
+						960.0,
+						1420.0,
+						49.0,
+						22.0
+					],
+					"text": "edge~"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-msg-recstarted",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						800.0,
+						1460.0,
+						84.0,
+						22.0
+					],
+					"text": "recstarted"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-msg-recended",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						880.0,
+						1460.0,
+						70.0,
+						22.0
+					],
+					"text": "recended"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-msg-playstarted",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						960.0,
+						1460.0,
+						91.0,
+						22.0
+					],
+					"text": "playstarted"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-msg-playstopped",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1040.0,
+						1460.0,
+						91.0,
+						22.0
+					],
+					"text": "playstopped"
 				}
 			},
 			{
@@ -1662,9 +2340,12 @@
 				"box": {
 					"id": "obj-route-audio",
 					"maxclass": "newobj",
-					"numinlets": 9,
-					"numoutlets": 9,
+					"numinlets": 12,
+					"numoutlets": 12,
 					"outlettype": [
+						"",
+						"",
+						"",
 						"",
 						"",
 						"",
@@ -1678,10 +2359,10 @@
 					"patching_rect": [
 						900.0,
 						520.0,
-						420.0,
+						520.0,
 						22.0
 					],
-					"text": "route recbuf recorder clipbuf clippos clipspeed shotbuf shotpos shotspeed"
+					"text": "route recbuf clipbuf shotbuf shotpos shotspeed cliparm clipgo clipticks clipbars cliplen clipplaylen"
 				}
 			},
 			{
@@ -1710,7 +2391,7 @@
 					],
 					"patching_rect": [
 						760.0,
-						1000.0,
+						1340.0,
 						91.0,
 						22.0
 					],
@@ -1830,43 +2511,6 @@
 			},
 			{
 				"box": {
-					"id": "obj-bar-metro",
-					"maxclass": "newobj",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						"bang"
-					],
-					"patching_rect": [
-						1100.0,
-						330.0,
-						231.0,
-						22.0
-					],
-					"text": "metro 1n @quantize 1n @active 1"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-bar-t",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"bang",
-						"bang"
-					],
-					"patching_rect": [
-						1100.0,
-						360.0,
-						49.0,
-						22.0
-					],
-					"text": "t b b"
-				}
-			},
-			{
-				"box": {
 					"id": "obj-transport",
 					"maxclass": "newobj",
 					"numinlets": 2,
@@ -1889,24 +2533,6 @@
 						22.0
 					],
 					"text": "transport"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-bar-msg",
-					"maxclass": "message",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						1100.0,
-						400.0,
-						40.0,
-						22.0
-					],
-					"text": "bar"
 				}
 			},
 			{
@@ -2040,7 +2666,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						490.0,
+						640.0,
 						91.0,
 						22.0
 					],
@@ -2058,7 +2684,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						540.0,
+						690.0,
 						606.0,
 						22.0
 					],
@@ -2081,7 +2707,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						208.0,
+						448.0,
 						56.0,
 						20.0
 					],
@@ -2149,7 +2775,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						280.0,
+						520.0,
 						56.0,
 						20.0
 					],
@@ -2217,7 +2843,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						352.0,
+						592.0,
 						56.0,
 						20.0
 					],
@@ -2696,7 +3322,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						232.0,
+						472.0,
 						44.0,
 						20.0
 					],
@@ -3089,6 +3715,25 @@
 			},
 			{
 				"box": {
+					"id": "obj-rec-t",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"int",
+						"bang"
+					],
+					"patching_rect": [
+						1860.0,
+						420.0,
+						49.0,
+						22.0
+					],
+					"text": "t i b"
+				}
+			},
+			{
+				"box": {
 					"id": "obj-clip-play",
 					"maxclass": "live.text",
 					"numinlets": 1,
@@ -3284,7 +3929,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						112.0,
+						376.0,
 						62.0,
 						20.0
 					],
@@ -3306,7 +3951,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						136.0,
+						400.0,
 						62.0,
 						20.0
 					],
@@ -3328,7 +3973,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						160.0,
+						424.0,
 						62.0,
 						20.0
 					],
@@ -3350,7 +3995,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						184.0,
+						448.0,
 						36.0,
 						20.0
 					],
@@ -3553,7 +4198,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						460.0,
+						640.0,
 						91.0,
 						22.0
 					],
@@ -3571,7 +4216,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						510.0,
+						690.0,
 						84.0,
 						22.0
 					],
@@ -3597,7 +4242,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						520.0,
+						700.0,
 						91.0,
 						22.0
 					],
@@ -3615,7 +4260,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						570.0,
+						750.0,
 						70.0,
 						22.0
 					],
@@ -3687,7 +4332,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						520.0,
+						184.0,
 						18.0,
 						20.0
 					],
@@ -3736,7 +4381,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						568.0,
+						232.0,
 						24.0,
 						20.0
 					],
@@ -3787,7 +4432,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						616.0,
+						280.0,
 						30.0,
 						20.0
 					],
@@ -3856,7 +4501,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						88.0,
+						352.0,
 						26.0,
 						20.0
 					],
@@ -3905,7 +4550,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						136.0,
+						400.0,
 						26.0,
 						20.0
 					],
@@ -3954,7 +4599,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						184.0,
+						448.0,
 						46.0,
 						20.0
 					],
@@ -4023,7 +4668,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						256.0,
+						520.0,
 						32.0,
 						20.0
 					],
@@ -4074,7 +4719,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						304.0,
+						568.0,
 						38.0,
 						20.0
 					],
@@ -4125,7 +4770,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						352.0,
+						616.0,
 						40.0,
 						20.0
 					],
@@ -4186,7 +4831,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						370.0,
+						550.0,
 						91.0,
 						22.0
 					],
@@ -4204,7 +4849,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						420.0,
+						600.0,
 						300.0,
 						22.0
 					],
@@ -4230,7 +4875,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						430.0,
+						610.0,
 						91.0,
 						22.0
 					],
@@ -4248,7 +4893,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						480.0,
+						660.0,
 						300.0,
 						22.0
 					],
@@ -5951,12 +6596,408 @@
 			{
 				"patchline": {
 					"source": [
+						"obj-clip-freq",
+						0
+					],
+					"destination": [
+						"obj-clip-phasor",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-phasor",
+						0
+					],
+					"destination": [
+						"obj-clip-nbars",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-nbars",
+						0
+					],
+					"destination": [
+						"obj-clip-bareps",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-bareps",
+						0
+					],
+					"destination": [
+						"obj-clip-barfrac",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-barfrac",
+						0
+					],
+					"destination": [
+						"obj-clip-bardelta",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-bardelta",
+						0
+					],
+					"destination": [
+						"obj-clip-barwrap",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-phasor",
+						0
+					],
+					"destination": [
+						"obj-clip-pdelta",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-pdelta",
+						0
+					],
+					"destination": [
+						"obj-clip-moving",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-moving",
+						0
+					],
+					"destination": [
+						"obj-clip-movedelta",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-movedelta",
+						0
+					],
+					"destination": [
+						"obj-clip-started",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-barwrap",
+						0
+					],
+					"destination": [
+						"obj-clip-barline",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-started",
+						0
+					],
+					"destination": [
+						"obj-clip-barline",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-barline",
+						0
+					],
+					"destination": [
+						"obj-clip-start",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-arm",
+						0
+					],
+					"destination": [
+						"obj-clip-start",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-phasor",
+						0
+					],
+					"destination": [
+						"obj-clip-anchor",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-start",
+						0
+					],
+					"destination": [
+						"obj-clip-anchor",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-phasor",
+						0
+					],
+					"destination": [
+						"obj-clip-rel",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-anchor",
+						0
+					],
+					"destination": [
+						"obj-clip-rel",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-rel",
+						0
+					],
+					"destination": [
+						"obj-clip-rel1",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-rel1",
+						0
+					],
+					"destination": [
+						"obj-clip-r",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-r",
+						0
+					],
+					"destination": [
+						"obj-clip-rdelta",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-rdelta",
+						0
+					],
+					"destination": [
+						"obj-clip-rwrap",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-start",
+						0
+					],
+					"destination": [
+						"obj-clip-trig",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-rwrap",
+						0
+					],
+					"destination": [
+						"obj-clip-trig",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-arm",
+						0
+					],
+					"destination": [
+						"obj-clip-gate",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-trig",
+						0
+					],
+					"destination": [
+						"obj-clip-gate",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-r",
+						0
+					],
+					"destination": [
+						"obj-clip-recidx",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-recidx",
+						0
+					],
+					"destination": [
+						"obj-clip-recgated",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-gate",
+						0
+					],
+					"destination": [
+						"obj-clip-recgated",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-gate",
+						0
+					],
+					"destination": [
+						"obj-clip-gate1",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-recgated",
+						0
+					],
+					"destination": [
+						"obj-clip-recindex",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-gate1",
+						0
+					],
+					"destination": [
+						"obj-clip-recindex",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
 						"obj-in",
 						0
 					],
 					"destination": [
-						"obj-record",
+						"obj-clip-poke-1",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-recindex",
+						0
+					],
+					"destination": [
+						"obj-clip-poke-1",
+						1
 					]
 				}
 			},
@@ -5967,7 +7008,19 @@
 						1
 					],
 					"destination": [
-						"obj-record",
+						"obj-clip-poke-2",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-recindex",
+						0
+					],
+					"destination": [
+						"obj-clip-poke-2",
 						1
 					]
 				}
@@ -5975,11 +7028,227 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-clip-speed",
+						"obj-clip-gate",
 						0
 					],
 					"destination": [
-						"obj-groove-clip",
+						"obj-clip-recedge",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-playsig",
+						0
+					],
+					"destination": [
+						"obj-clip-playgate",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-trig",
+						0
+					],
+					"destination": [
+						"obj-clip-playgate",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-r",
+						0
+					],
+					"destination": [
+						"obj-clip-playidx",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-playidx",
+						0
+					],
+					"destination": [
+						"obj-clip-index-1",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-index-1",
+						0
+					],
+					"destination": [
+						"obj-clip-out-1",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-playgate",
+						0
+					],
+					"destination": [
+						"obj-clip-out-1",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-playidx",
+						0
+					],
+					"destination": [
+						"obj-clip-index-2",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-index-2",
+						0
+					],
+					"destination": [
+						"obj-clip-out-2",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-playgate",
+						0
+					],
+					"destination": [
+						"obj-clip-out-2",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-playgate",
+						0
+					],
+					"destination": [
+						"obj-clip-playedge",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-recedge",
+						0
+					],
+					"destination": [
+						"obj-msg-recstarted",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-msg-recstarted",
+						0
+					],
+					"destination": [
+						"obj-js-clip",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-recedge",
+						1
+					],
+					"destination": [
+						"obj-msg-recended",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-msg-recended",
+						0
+					],
+					"destination": [
+						"obj-js-clip",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-playedge",
+						0
+					],
+					"destination": [
+						"obj-msg-playstarted",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-msg-playstarted",
+						0
+					],
+					"destination": [
+						"obj-js-clip",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-clip-playedge",
+						1
+					],
+					"destination": [
+						"obj-msg-playstopped",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-msg-playstopped",
+						0
+					],
+					"destination": [
+						"obj-js-clip",
 						0
 					]
 				}
@@ -6027,7 +7296,7 @@
 						1
 					],
 					"destination": [
-						"obj-record",
+						"obj-buf-clip",
 						0
 					]
 				}
@@ -6039,7 +7308,7 @@
 						2
 					],
 					"destination": [
-						"obj-buf-clip",
+						"obj-buf-shot",
 						0
 					]
 				}
@@ -6051,7 +7320,7 @@
 						3
 					],
 					"destination": [
-						"obj-groove-clip",
+						"obj-groove-shot",
 						0
 					]
 				}
@@ -6063,7 +7332,7 @@
 						4
 					],
 					"destination": [
-						"obj-clip-speed",
+						"obj-shot-speed",
 						0
 					]
 				}
@@ -6075,7 +7344,7 @@
 						5
 					],
 					"destination": [
-						"obj-buf-shot",
+						"obj-clip-arm",
 						0
 					]
 				}
@@ -6087,7 +7356,7 @@
 						6
 					],
 					"destination": [
-						"obj-groove-shot",
+						"obj-clip-playsig",
 						0
 					]
 				}
@@ -6099,7 +7368,7 @@
 						7
 					],
 					"destination": [
-						"obj-shot-speed",
+						"obj-clip-freq",
 						0
 					]
 				}
@@ -6109,6 +7378,42 @@
 					"source": [
 						"obj-route-audio",
 						8
+					],
+					"destination": [
+						"obj-clip-nbars",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-audio",
+						9
+					],
+					"destination": [
+						"obj-clip-recidx",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-audio",
+						10
+					],
+					"destination": [
+						"obj-clip-playidx",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-audio",
+						11
 					],
 					"destination": [
 						"obj-print-audio",
@@ -6179,7 +7484,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-groove-clip",
+						"obj-clip-out-1",
 						0
 					],
 					"destination": [
@@ -6227,8 +7532,8 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-groove-clip",
-						1
+						"obj-clip-out-2",
+						0
 					],
 					"destination": [
 						"obj-sum-2a",
@@ -6281,54 +7586,6 @@
 					"destination": [
 						"obj-out",
 						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-bar-metro",
-						0
-					],
-					"destination": [
-						"obj-bar-t",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-bar-t",
-						1
-					],
-					"destination": [
-						"obj-transport",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-bar-t",
-						0
-					],
-					"destination": [
-						"obj-bar-msg",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-bar-msg",
-						0
-					],
-					"destination": [
-						"obj-js-clip",
-						0
 					]
 				}
 			},
@@ -6996,6 +8253,30 @@
 				"patchline": {
 					"source": [
 						"obj-clip-rec",
+						0
+					],
+					"destination": [
+						"obj-rec-t",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-rec-t",
+						1
+					],
+					"destination": [
+						"obj-transport",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-rec-t",
 						0
 					],
 					"destination": [

@@ -1,14 +1,18 @@
 // bridge_clip.js - clip mode and one-shot generation for the bridge device
 // (Max classic [js], ES5 only).
 //
-// Clip mode: "Rec" arms; at the next bar [record~] records N bars into a
-// buffer~ sized to exactly N bars at the current tempo and time signature; after
-// N bars the buffer is written with "writewave" to the work folder and sent with
+// Clip mode is timed by the audio clock, not by this script: the patch records and plays
+// in the signal domain (see build.py, "clip mode"). "Rec" reads the tempo and time signature
+// (the patch bangs [transport] first), sizes the record buffer~ to N bars at that tempo, sets
+// the transport-locked ramp to N bars of that signature and arms. The patch starts the take
+// on the next bar line (or where the transport starts) and stops it exactly N bars later;
+// [edge~] reports both ("recstarted", "recended"). Then the buffer is written with
+// "writewave" to the work folder and sent with
 //   /bridge/file/process clip-<session>-<k> <in.wav> <out.wav> [preset]
-// /bridge/file/done loads the result with "replace" into the clip buffer~, and
-// [groove~] plays it in a loop from the next bar, restarted every N bars so it
-// stays on the bar grid. The daemon's file output is aligned with its input, so
-// no latency is involved.
+// /bridge/file/done loads the result with "replace" into the clip buffer~; "play" is sampled
+// by the patch where the take's N-bar cycle wraps, so playback starts on the take's grid and
+// loops without a re-trigger. The daemon's file output is aligned with its input, so no
+// latency is involved.
 // One-shots: "Generate" sends /bridge/generate <model> hit-<k> <out.wav> <seed>;
 // /bridge/generate/done loads the file into the one-shot buffer~; "Hit" plays it.
 //
@@ -16,13 +20,15 @@
 // the system temp folder and ~/Music/bridge; more with "bridge serve --files DIR").
 // The work folder must be one of them and must exist.
 //
-// Inlet 0: from the patch (bar, bpm, timesig, samplerate, setbars, cliprec, clipplay,
-//          generate, shotplay, workfolder, preset, genmodel, setseed, loaded, ready).
+// Inlet 0: from the patch (bpm, timesig, samplerate, setbars, cliprec, clipplay, recstarted,
+//          recended, playstarted, playstopped, generate, shotplay, workfolder, preset,
+//          genmodel, setseed, loaded, ready).
 // Inlet 1: daemon replies (on_progress, on_filedone, on_gendone, on_pairdone, on_error).
 // Outlet 0: OSC to [udpsend].  Outlet 1: display ("clipstatus ...", "shotstatus ...",
 // "folder set ...").  Outlet 2: audio control, routed in the patch: "recbuf ...",
-// "recorder 0/1", "clipbuf ...", "clippos 0", "clipspeed 0/1", "shotbuf ...",
-// "shotpos 0", "shotspeed 0/1".
+// "clipbuf ...", "shotbuf ...", "shotpos 0", "shotspeed 0/1", "cliparm 0/1", "clipgo 0/1",
+// "clipticks T" (the ramp's period in ticks), "clipbars N", "cliplen L" (record buffer
+// frames), "clipplaylen L" (the loaded clip's frames).
 
 autowatch = 1;
 inlets = 2;
@@ -42,21 +48,20 @@ var k = 0;                  // job counter
 // the daemon to write over the clips of an earlier session (it would refuse).
 var session = new Date().getTime().toString(36);
 
-var armed = 0;
-var recording = 0;
-var barsLeft = 0;
+var armed = 0;              // "cliparm 1" sent, the take has not started
+var recording = 0;          // between [edge~]'s "recstarted" and "recended"
+var ticks = 0;              // the ramp's period as last sent (0: never)
+var sentBars = 0;           // N as last sent (the bar lines are where frac(ramp * N) wraps)
 var clipJob = "";
-var clipBars = 4;
+var clipLen = 0;            // frames of the take (N bars at the tempo read when armed)
 var clipLoaded = 0;         // the processed clip is in its buffer~
 var clipWanted = 1;         // the Play toggle
-var clipPlaying = 0;
-var clipStartPending = 0;
-var barsSinceStart = 0;
 var shotJob = "";
 var shotLoaded = 0;
 
 var sendLater = new Task(sendPending, this);
 var pending = null;
+var armLater = new Task(arm, this);
 
 function post_(s) { post("bridge clip " + s + "\n"); }
 
@@ -78,7 +83,8 @@ function shotStatus(s) { outlet(1, "shotstatus", s); }
 // ---------------------------------------------------------------- settings
 function ready() {
     outlet(1, "folder", "set", folder);
-    outlet(2, "clipspeed", 0);
+    outlet(2, "clipgo", 0);
+    outlet(2, "cliparm", 0);
     outlet(2, "shotspeed", 0);
     clipStatus("clip: press Rec, then play the transport");
     shotStatus("one-shot: pick a model, press Generate");
@@ -126,59 +132,62 @@ function barSamples() {
     return Math.round(bars * tsNum * (4.0 / tsDen) * 60.0 / tempo * sr);
 }
 
+function barTicks() {
+    return Math.round(bars * 480 * tsNum * 4 / tsDen);
+}
+
 // ---------------------------------------------------------------- clip mode
+// Rec: the patch has just sent bpm and timesig. A changed ramp period (or N) moves the ramp's
+// phase at once, which the patch could take for a bar line: the take is armed 100 ms later then.
 function cliprec(v) {
     if (!Number(v)) { return; }
-    if (recording) { clipStatus("clip: already recording"); return; }
-    outlet(2, "recbuf", "sizeinsamps", barSamples());
+    if (recording || armed) { clipStatus("clip: already " + (recording ? "recording" : "armed")); return; }
+    clipLen = barSamples();
+    outlet(2, "clipgo", 0);   // a playing clip stops at its loop point or where the take starts
+    outlet(2, "recbuf", "sizeinsamps", clipLen);
+    outlet(2, "cliplen", clipLen);
     armed = 1;
-    clipStatus("clip: armed, " + bars + " bars from the next bar");
+    var t = barTicks();
+    if (t !== ticks || bars !== sentBars) {
+        ticks = t;
+        sentBars = bars;
+        outlet(2, "clipbars", bars);
+        outlet(2, "clipticks", ticks);
+        armLater.schedule(100);
+    } else {
+        arm();
+    }
+    clipStatus("clip: armed, " + bars + " bars of " + tsNum + "/" + tsDen + " at " + tempo + " bpm from the next bar");
 }
+
+function arm() { if (armed) { outlet(2, "cliparm", 1); } }
 
 function clipplay(v) {
     clipWanted = Number(v) ? 1 : 0;
-    if (!clipWanted) {
-        clipPlaying = 0;
-        clipStartPending = 0;
-        outlet(2, "clipspeed", 0);
-    } else if (clipLoaded) {
-        clipStartPending = 1;
-    }
+    outlet(2, "clipgo", clipWanted && clipLoaded && !armed && !recording ? 1 : 0);
 }
 
-// One bar line of the transport (from [metro 1n @quantize 1n]).
-function bar() {
-    if (recording) {
-        barsLeft--;
-        if (barsLeft <= 0) {
-            outlet(2, "recorder", 0);
-            recording = 0;
-            finishRecording();
-        }
-    }
-    if (armed) {
-        armed = 0;
-        recording = 1;
-        barsLeft = bars;
-        outlet(2, "recorder", 1);
-        clipStatus("clip: recording " + bars + " bars");
-    }
-    if (clipStartPending) {
-        clipStartPending = 0;
-        clipPlaying = 1;
-        barsSinceStart = 0;
-        outlet(2, "clippos", 0);
-        outlet(2, "clipspeed", 1);
-    } else if (clipPlaying) {
-        barsSinceStart++;
-        if (barsSinceStart % clipBars === 0) { outlet(2, "clippos", 0); }   // stay on the grid
-    }
+// [edge~] on the record gate: the take started on a bar line; disarm so that it ends after
+// N bars (the patch samples "arm" again only where the N bars end).
+function recstarted() {
+    armed = 0;
+    recording = 1;
+    outlet(2, "cliparm", 0);
+    clipStatus("clip: recording " + bars + " bars");
 }
+
+function recended() {
+    if (!recording) { return; }
+    recording = 0;
+    finishRecording();
+}
+
+function playstarted() { clipStatus("clip: " + clipJob + " playing"); }
+function playstopped() { if (!recording && !armed) { clipStatus("clip: " + clipJob + " stopped"); } }
 
 function finishRecording() {
     k++;
     clipJob = "clip-" + session + "-" + k;
-    clipBars = bars;
     var inPath = join(folder, "bridge-" + clipJob + "-in.wav");
     var outPath = join(folder, "bridge-" + clipJob + "-out.wav");
     outlet(2, "recbuf", "writewave", inPath);
@@ -209,8 +218,9 @@ function on_filedone(job, path, seconds) {
 function loaded(which) {
     if (String(which) === "clip") {
         clipLoaded = 1;
-        if (clipWanted) { clipStartPending = 1; }
-        clipStatus("clip: " + clipJob + " plays from the next bar");
+        outlet(2, "clipplaylen", clipLen);
+        clipplay(clipWanted);
+        clipStatus("clip: " + clipJob + (clipWanted ? " plays from the take's next cycle" : " ready, press Play"));
     } else if (String(which) === "shot") {
         shotLoaded = 1;
         shotStatus("one-shot: " + shotJob + " ready, press Hit");
@@ -249,7 +259,7 @@ function on_error(request, code, message) {
     if (req === "/bridge/generate") { shotStatus("one-shot: " + text); }
 }
 
-function notifydeleted() { sendLater.cancel(); }
+function notifydeleted() { sendLater.cancel(); armLater.cancel(); }
 
 function anything() {
     post_("no handler for " + messagename);

@@ -287,30 +287,131 @@ def build_patch() -> dict:
         p.line(wet, 0, mix, 0)
         p.line(dry, 0, mix, 1)
 
-    # ---- clip recording and playback, one-shot playback
-    p.obj("obj-buf-rec", "buffer~ ---bridge_rec 1 2", 1, 2, ["float", "bang"], at=(560, 960))
-    p.obj("obj-buf-clip", "buffer~ ---bridge_clip 1 2", 1, 2, ["float", "bang"], at=(760, 960))
+    # ---- clip mode, in the signal domain (no [metro], no message on the audio clock's path).
+    # p: a ramp over the clip's N bars, locked to the transport (phasor~ @lock 1; its period in
+    # ticks is N bars of the time signature read when Rec was pressed). Bar lines are where
+    # frac(p * N) wraps, or where the transport starts moving. The first bar line while "arm" is
+    # 1 anchors the take: q = p there, and r = frac(p - q + 1) runs from 0 to 1 over the N bars
+    # from that line. The record gate samples "arm" each time r wraps (or a take starts), so it
+    # opens on that bar line and closes exactly N bars later; [poke~] writes the input at sample
+    # r * len while the gate is open (index -1 otherwise: nothing written). Playback reads the
+    # processed clip at the same r (index~), gated by "play" sampled where r wraps: it starts on
+    # the take's grid and loops without a re-trigger. [edge~] tells the script when the gate
+    # opened and closed; a stalled script changes nothing the audio hears.
+    p.obj("obj-buf-rec", "buffer~ ---bridge_rec 1 2", 1, 2, ["float", "bang"], at=(560, 1300))
+    p.obj("obj-buf-clip", "buffer~ ---bridge_clip 1 2", 1, 2, ["float", "bang"], at=(760, 1300))
     p.obj("obj-buf-shot", "buffer~ ---bridge_shot 1 1", 1, 2, ["float", "bang"], at=(960, 960))
-    p.obj("obj-record", "record~ ---bridge_rec 2", 4, 1, ["signal"], at=(560, 760))
-    p.line("obj-in", 0, "obj-record", 0)
-    p.line("obj-in", 1, "obj-record", 1)
-    p.obj("obj-clip-speed", "sig~ 0", 1, 1, ["signal"], at=(760, 730))
-    p.obj("obj-groove-clip", "groove~ ---bridge_clip 2 @loop 1", 3, 3, ["signal", "signal", "signal"],
-          at=(760, 760))
-    p.line("obj-clip-speed", 0, "obj-groove-clip", 0)
-    p.obj("obj-shot-speed", "sig~ 0", 1, 1, ["signal"], at=(960, 730))
+    sig = ["signal"]
+    p.obj("obj-clip-phasor", "phasor~ 7680 ticks @lock 1", 2, 1, sig, at=(560, 1000))
+    p.msg("obj-clip-freq", "frequency $1 ticks", at=(560, 970))
+    p.line("obj-clip-freq", 0, "obj-clip-phasor", 0)
+    p.obj("obj-clip-nbars", "*~ 4", 2, 1, sig, at=(560, 1030))
+    p.line("obj-clip-phasor", 0, "obj-clip-nbars", 0)
+    # + 1e-9 (of a bar): a bar line that falls on a sample is seen on that sample, whatever the
+    # last bit of the product (likewise r below: + 1e-9 of the clip, which also keeps r * len
+    # from truncating sample k to k - 1)
+    p.obj("obj-clip-bareps", "+~ 0.000000001", 2, 1, sig, at=(480, 1045))
+    p.line("obj-clip-nbars", 0, "obj-clip-bareps", 0)
+    p.obj("obj-clip-barfrac", "%~ 1.", 2, 1, sig, at=(560, 1060))
+    p.line("obj-clip-bareps", 0, "obj-clip-barfrac", 0)
+    p.obj("obj-clip-bardelta", "delta~", 1, 1, sig, at=(560, 1090))
+    p.line("obj-clip-barfrac", 0, "obj-clip-bardelta", 0)
+    p.obj("obj-clip-barwrap", "<~ 0.", 2, 1, sig, at=(560, 1120))
+    p.line("obj-clip-bardelta", 0, "obj-clip-barwrap", 0)
+    p.obj("obj-clip-pdelta", "delta~", 1, 1, sig, at=(640, 1030))
+    p.line("obj-clip-phasor", 0, "obj-clip-pdelta", 0)
+    p.obj("obj-clip-moving", "!=~ 0.", 2, 1, sig, at=(640, 1060))
+    p.line("obj-clip-pdelta", 0, "obj-clip-moving", 0)
+    p.obj("obj-clip-movedelta", "delta~", 1, 1, sig, at=(640, 1090))
+    p.line("obj-clip-moving", 0, "obj-clip-movedelta", 0)
+    p.obj("obj-clip-started", ">~ 0.", 2, 1, sig, at=(640, 1120))
+    p.line("obj-clip-movedelta", 0, "obj-clip-started", 0)
+    p.obj("obj-clip-barline", "maximum~", 2, 1, sig, at=(560, 1150))
+    p.line("obj-clip-barwrap", 0, "obj-clip-barline", 0)
+    p.line("obj-clip-started", 0, "obj-clip-barline", 1)
+    p.obj("obj-clip-arm", "sig~ 0", 1, 1, sig, at=(720, 1120))
+    p.obj("obj-clip-start", "*~", 2, 1, sig, at=(560, 1180))
+    p.line("obj-clip-barline", 0, "obj-clip-start", 0)
+    p.line("obj-clip-arm", 0, "obj-clip-start", 1)
+    p.obj("obj-clip-anchor", "sah~ 0.5", 2, 1, sig, at=(640, 1210))
+    p.line("obj-clip-phasor", 0, "obj-clip-anchor", 0)
+    p.line("obj-clip-start", 0, "obj-clip-anchor", 1)
+    p.obj("obj-clip-rel", "-~", 2, 1, sig, at=(640, 1240))
+    p.line("obj-clip-phasor", 0, "obj-clip-rel", 0)
+    p.line("obj-clip-anchor", 0, "obj-clip-rel", 1)
+    p.obj("obj-clip-rel1", "+~ 1.000000001", 2, 1, sig, at=(640, 1270))
+    p.line("obj-clip-rel", 0, "obj-clip-rel1", 0)
+    p.obj("obj-clip-r", "%~ 1.", 2, 1, sig, at=(640, 1300))
+    p.line("obj-clip-rel1", 0, "obj-clip-r", 0)
+    p.obj("obj-clip-rdelta", "delta~", 1, 1, sig, at=(720, 1300))
+    p.line("obj-clip-r", 0, "obj-clip-rdelta", 0)
+    p.obj("obj-clip-rwrap", "<~ 0.", 2, 1, sig, at=(720, 1330))
+    p.line("obj-clip-rdelta", 0, "obj-clip-rwrap", 0)
+    p.obj("obj-clip-trig", "maximum~", 2, 1, sig, at=(720, 1360))
+    p.line("obj-clip-start", 0, "obj-clip-trig", 0)
+    p.line("obj-clip-rwrap", 0, "obj-clip-trig", 1)
+    p.obj("obj-clip-gate", "sah~ 0.5", 2, 1, sig, at=(720, 1390))
+    p.line("obj-clip-arm", 0, "obj-clip-gate", 0)
+    p.line("obj-clip-trig", 0, "obj-clip-gate", 1)
+    # the record index: r * len while the gate is open, else -1
+    p.obj("obj-clip-recidx", "*~ 0.", 2, 1, sig, at=(560, 1420))
+    p.line("obj-clip-r", 0, "obj-clip-recidx", 0)
+    p.obj("obj-clip-recgated", "*~", 2, 1, sig, at=(560, 1480))
+    p.line("obj-clip-recidx", 0, "obj-clip-recgated", 0)
+    p.line("obj-clip-gate", 0, "obj-clip-recgated", 1)
+    p.obj("obj-clip-gate1", "-~ 1.", 2, 1, sig, at=(640, 1480))
+    p.line("obj-clip-gate", 0, "obj-clip-gate1", 0)
+    p.obj("obj-clip-recindex", "+~", 2, 1, sig, at=(560, 1510))
+    p.line("obj-clip-recgated", 0, "obj-clip-recindex", 0)
+    p.line("obj-clip-gate1", 0, "obj-clip-recindex", 1)
+    for c in (1, 2):
+        poke = f"obj-clip-poke-{c}"
+        p.obj(poke, f"poke~ ---bridge_rec {c}", 3, 0, at=(560 + 90 * (c - 1), 1540))
+        p.line("obj-in", c - 1, poke, 0)
+        p.line("obj-clip-recindex", 0, poke, 1)
+    p.obj("obj-clip-recedge", "edge~", 1, 2, ["bang", "bang"], at=(800, 1420))
+    p.line("obj-clip-gate", 0, "obj-clip-recedge", 0)
+    # playback
+    p.obj("obj-clip-playsig", "sig~ 0", 1, 1, sig, at=(880, 1330))
+    p.obj("obj-clip-playgate", "sah~ 0.5", 2, 1, sig, at=(880, 1390))
+    p.line("obj-clip-playsig", 0, "obj-clip-playgate", 0)
+    p.line("obj-clip-trig", 0, "obj-clip-playgate", 1)
+    p.obj("obj-clip-playidx", "*~ 0.", 2, 1, sig, at=(760, 1420))
+    p.line("obj-clip-r", 0, "obj-clip-playidx", 0)
+    for c in (1, 2):
+        idx, gated = f"obj-clip-index-{c}", f"obj-clip-out-{c}"
+        p.obj(idx, f"index~ ---bridge_clip {c}", 2, 1, sig, at=(760 + 90 * (c - 1), 1480))
+        p.line("obj-clip-playidx", 0, idx, 0)
+        p.obj(gated, "*~", 2, 1, sig, at=(760 + 90 * (c - 1), 1510))
+        p.line(idx, 0, gated, 0)
+        p.line("obj-clip-playgate", 0, gated, 1)
+    p.obj("obj-clip-playedge", "edge~", 1, 2, ["bang", "bang"], at=(960, 1420))
+    p.line("obj-clip-playgate", 0, "obj-clip-playedge", 0)
+    for i, (edge, outlet, word) in enumerate((("obj-clip-recedge", 0, "recstarted"), ("obj-clip-recedge", 1, "recended"),
+                                               ("obj-clip-playedge", 0, "playstarted"),
+                                               ("obj-clip-playedge", 1, "playstopped"))):
+        mid = "obj-msg-" + word
+        p.msg(mid, word, at=(800 + 80 * i, 1460))
+        p.line(edge, outlet, mid, 0)
+        p.line(mid, 0, "obj-js-clip", 0)
+    # one-shot playback
+    p.obj("obj-shot-speed", "sig~ 0", 1, 1, sig, at=(960, 730))
     p.obj("obj-groove-shot", "groove~ ---bridge_shot 1 @loop 0", 3, 2, ["signal", "signal"], at=(960, 760))
     p.line("obj-shot-speed", 0, "obj-groove-shot", 0)
-    audio_routes = ["recbuf", "recorder", "clipbuf", "clippos", "clipspeed", "shotbuf", "shotpos", "shotspeed"]
+    # the clip script's audio-side messages
+    audio_routes = [("recbuf", "obj-buf-rec", 0), ("clipbuf", "obj-buf-clip", 0), ("shotbuf", "obj-buf-shot", 0),
+                    ("shotpos", "obj-groove-shot", 0), ("shotspeed", "obj-shot-speed", 0),
+                    ("cliparm", "obj-clip-arm", 0), ("clipgo", "obj-clip-playsig", 0),
+                    ("clipticks", "obj-clip-freq", 0), ("clipbars", "obj-clip-nbars", 1),
+                    ("cliplen", "obj-clip-recidx", 1), ("clipplaylen", "obj-clip-playidx", 1)]
     m = len(audio_routes)
-    p.obj("obj-route-audio", "route " + " ".join(audio_routes), m + 1, m + 1, at=(900, 520), w=420)
+    p.obj("obj-route-audio", "route " + " ".join(r[0] for r in audio_routes), m + 1, m + 1, at=(900, 520), w=520)
     p.line("obj-js-clip", 2, "obj-route-audio", 0)
-    for i, dst in enumerate(["obj-buf-rec", "obj-record", "obj-buf-clip", "obj-groove-clip", "obj-clip-speed",
-                             "obj-buf-shot", "obj-groove-shot", "obj-shot-speed"]):
-        p.line("obj-route-audio", i, dst, 0)
+    for i, (_word, dst, inlet) in enumerate(audio_routes):
+        p.line("obj-route-audio", i, dst, inlet)
     p.obj("obj-print-audio", "print bridge-audio", 1, 0, at=(1330, 550))
     p.line("obj-route-audio", m, "obj-print-audio", 0)
-    p.msg("obj-loaded-clip", "loaded clip", at=(760, 1000))
+    p.msg("obj-loaded-clip", "loaded clip", at=(760, 1340))
     p.msg("obj-loaded-shot", "loaded shot", at=(960, 1000))
     p.line("obj-buf-clip", 1, "obj-loaded-clip", 0)
     p.line("obj-buf-shot", 1, "obj-loaded-shot", 0)
@@ -323,23 +424,17 @@ def build_patch() -> dict:
         p.obj(a, "+~", 2, 1, ["signal"], at=(300 + 130 * (c - 1), 820))
         p.obj(b, "+~", 2, 1, ["signal"], at=(300 + 130 * (c - 1), 850))
         p.line(f"obj-mix-{c}", 0, a, 0)
-        p.line("obj-groove-clip", c - 1, a, 1)
+        p.line(f"obj-clip-out-{c}", 0, a, 1)
         p.line(a, 0, b, 0)
         p.line("obj-groove-shot", 0, b, 1)
     p.ui("obj-out", "ezdac~", 2, 0, [], at=(300, 890), size=(45, 45), **present(566, 90, 40, 20))
     p.line("obj-sum-1b", 0, "obj-out", 0)
     p.line("obj-sum-2b", 0, "obj-out", 1)
 
-    # ---- bar clock (follows Live's transport in a device, Max's global transport in Max)
-    p.obj("obj-bar-metro", "metro 1n @quantize 1n @active 1", 2, 1, ["bang"], at=(1100, 330))
-    p.obj("obj-bar-t", "t b b", 1, 2, ["bang", "bang"], at=(1100, 360))
-    p.line("obj-bar-metro", 0, "obj-bar-t", 0)
+    # ---- tempo and time signature, read when Rec is pressed (the Rec button bangs [transport]
+    # before the script hears "cliprec"): Live's transport in a device, Max's global one in Max
     p.obj("obj-transport", "transport", 2, 9, ["int", "int", "float", "float", "float", "", "int", "float", ""],
           at=(1180, 390), w=140)
-    p.line("obj-bar-t", 1, "obj-transport", 0)
-    p.msg("obj-bar-msg", "bar", at=(1100, 400))
-    p.line("obj-bar-t", 0, "obj-bar-msg", 0)
-    p.line("obj-bar-msg", 0, "obj-js-clip", 0)
     p.obj("obj-pre-bpm", "prepend bpm", 1, 1, at=(1180, 425))
     p.obj("obj-pre-timesig", "prepend timesig", 1, 1, at=(1270, 425))
     p.line("obj-transport", 4, "obj-pre-bpm", 0)
@@ -454,7 +549,13 @@ def build_patch() -> dict:
              **param, **extra, **present(*rect))
         pid = "obj-" + prep.replace(" ", "-") + "-" + cid[4:]
         p.obj(pid, prep, 1, 1, at=(ui_at(12 + i)[0], ui_at(12 + i)[1] + 40))
-        p.line(cid, 0, pid, 0)
+        if cid == "obj-clip-rec":   # right to left: the transport's tempo and signature, then "cliprec"
+            p.obj("obj-rec-t", "t i b", 1, 2, ["int", "bang"], at=(ui_at(12 + i)[0], ui_at(12 + i)[1] + 20))
+            p.line(cid, 0, "obj-rec-t", 0)
+            p.line("obj-rec-t", 1, "obj-transport", 0)
+            p.line("obj-rec-t", 0, pid, 0)
+        else:
+            p.line(cid, 0, pid, 0)
         p.line(pid, 0, target, 0)
         if cid == "obj-daemon-port":
             p.line(pid, 0, "obj-js-stream", 0)   # the Jitter port is the daemon's port + 2
@@ -589,7 +690,24 @@ def amxd_from_maxpat(maxpat: dict) -> dict:
     pt["minimum_max_version"] = ""
     pt["platform_compatibility"] = 0
     pt["description"] = pt["description"] + " (Max for Live audio effect)"
+    pt["project"] = project_block(pt, b"aaaa")
     return doc
+
+
+def project_block(patcher: dict, kind: bytes) -> dict:
+    """The ``project`` block Max writes into a device: its type and its dependencies.
+
+    The scripts are listed as local code (Max's *Collect All and Save* and *Freeze Device*
+    gather what is listed here); the dates are fixed so that the build stays reproducible.
+    """
+    code = {d["name"]: {"kind": "javascript", "local": 1} for d in patcher["dependency_cache"]}
+    return {
+        "version": 1, "creationdate": 3590052493, "modificationdate": 3590052493,
+        "viewrect": [0.0, 0.0, 300.0, 500.0], "autoorganize": 1, "hideprojectwindow": 1, "showdependencies": 1,
+        "autolocalize": 0, "contents": {"patchers": {}, "code": code}, "layout": {}, "searchpath": {},
+        "detailsvisible": 0, "amxdtype": int.from_bytes(kind, "big"), "readonly": 0, "devpathtype": 0,
+        "devpath": ".", "sortmode": 0, "viewmode": 0, "includepackages": 0,
+    }
 
 
 def amxd_bytes(device: dict, kind: bytes = b"aaaa") -> bytes:

@@ -7,6 +7,9 @@
 //   node harness.js --scenario jitter --daemon-port P --jitter-port J --input y.f32 --frames N
 //                   --margin-ms 60 --stall-at 1 --stall-ms 500 --capture out.f32 --out summary.json
 //                   [--input a.f32,b.f32 --capture a.out,b.out --auto-ports 1] [--off-at S]
+//   node harness.js --scenario clip --daemon-port P --files DIR --input y.f32 --sr 48000
+//                   --tempo 187.5 --timesig 3/4 --bars 2 --start-ticks T --rec-at S --stall-ms 500
+//                   --cycles 2 --capture clip.f32 --out summary.json
 //
 // protocol: every control of the patch is used (menus filled from /bridge/info,
 //   dials at their extremes, stream on/off, clip record/process/play, one-shot
@@ -15,12 +18,15 @@
 // jitter: the device's audio path (jit.catch~ -> jit.net.send, jit.net.recv ->
 //   jit.release~, the dry delay and the crossfade) in 64-frame vectors at real-time
 //   pace, with [js] in a low-priority queue that is stalled once.
+// clip: the clip path's signal objects (signal.js) sample by sample at real-time pace with
+//   the transport moving; Rec pressed mid-bar; [js] stalled as the take starts and ends.
 "use strict";
 
 const fs = require("fs");
 const path = require("path");
 const dgram = require("dgram");
 const {Runtime} = require("./patch_runtime");
+const {SignalGraph} = require("./signal");
 
 const HERE = __dirname;
 const PATCH = path.join(HERE, "..", "bridge.maxpat");
@@ -86,7 +92,7 @@ function summary(rt, extra) {
     posts: ev.filter((e) => e.kind === "post").map((e) => e.js + ": " + e.text),
     prints: ev.filter((e) => e.kind === "print").map((e) => e.name + ": " + e.text),
     thispatcher: ev.filter((e) => e.kind === "thispatcher"),
-    audio: ev.filter((e) => e.kind === "groove~" || e.kind === "sig~" || e.kind === "record"),
+    audio: ev.filter((e) => e.kind === "groove~" || e.kind === "sig~" || e.kind === "phasor~"),
     buffers: rt.buffers.log,
     jsErrors: rt.jsObjects().reduce((a, js) => a.concat(js.errors), []),
     texts, numbers, menus,
@@ -156,24 +162,14 @@ async function protocol(args) {
 
   // clip mode: 1 bar at 240 bpm (one second), processed with the chosen preset
   const files = args.files;
-  o("obj-transport").tempo = 240;
   await step("work folder", () => o("obj-folder").enter(files));
   await step("bars = 1", () => o("obj-bars").set(1));
-  rt.listeners.record.push((ev) => {
-    if (ev.on) {   // what [record~] would have captured by the end of the bar
-      const b = rt.buffers.get(ev.buffer);
-      for (let c = 0; c < b.channels; c++) for (let i = 0; i < b.frames; i++) b.data[c][i] = tone(330)(i, c);
-    }
+  rt.transport = {running: true, tempo: 240, timesig: [4, 4], ticks: 0};
+  let clipMarks = null;
+  await step("clip: rec, 1 bar recorded, processed, played one cycle", async () => {
+    clipMarks = await runClip(rt, {sr: rt.sampleRate, input: (n, ch) => tone(330)(n, ch), recAt: 0.3, cycles: 1,
+                                   maxSeconds: 40});
   });
-  const bar = () => rt.emit("obj-bar-metro", 0, "bang", []);
-  await step("rec", () => o("obj-clip-rec").press());
-  await step("bar 1 (recording starts)", bar);
-  since = rt.events.length;
-  await step("bar 2 (recording ends)", bar);
-  await expectReply(rt, "/bridge/file/done", since, "clip processed", 30000);
-  await until(() => o("obj-clipstatus").text.includes("next bar"), 10000, "clip loaded");
-  await step("bar 3 (clip starts)", bar);
-  await step("bar 4 (clip restarts)", bar);
 
   // one-shot: generate with the model the menu chose, then play it
   since = rt.events.length;
@@ -192,7 +188,7 @@ async function protocol(args) {
               5000, "unlisten replies");
   await until(() => streamJs.counts.closed > c0, 5000, "close on unload");
   await sleep(200);
-  const out = summary(rt, {scenario: "protocol", steps});
+  const out = summary(rt, {scenario: "protocol", steps, clipMarks});
   rt.shutdown();
   return out;
 }
@@ -338,9 +334,108 @@ async function jitterScenario(args) {
   return out;
 }
 
+// ---------------------------------------------------------------- the clip path's signal
+// Runs the patch's clip objects (ids obj-clip-*) sample by sample in vectors of 64 at
+// real-time pace, the transport at rt.transport's tempo from its position; between vectors
+// the scheduler runs ([edge~] reports). Presses Rec at recAt s. Returns the sample numbers
+// where "arm", the record gate and the play gate changed, and the clip outputs.
+function clipGraph(rt) {
+  const ids = [...rt.objects.values()].filter((o) => o.box.id.startsWith("obj-clip-") && typeof o.tick === "function")
+    .map((o) => o.box.id);
+  let x = [0, 0];
+  const graph = new SignalGraph(rt, ids, {"obj-in": (outlet) => x[outlet]});
+  graph.setInput = (v) => { x = v; };
+  return graph;
+}
+
+async function runClip(rt, opts) {
+  const sr = opts.sr, V = 64;
+  const graph = clipGraph(rt);
+  const tr = rt.transport;
+  const t0 = tr.ticks, perSample = tr.tempo * 480 / (60 * sr);
+  const marks = {arm: [], gate: [], play: [], recPressed: null, stalls: []};
+  const capture = opts.capture ? [] : null;
+  const prev = {arm: 0, gate: 0, play: 0};
+  const wallStart = Date.now();
+  let T = 0, playFrom = null;
+  for (;;) {
+    if (playFrom !== null && T >= playFrom + opts.cycles * marks.len + V) break;
+    if (T > opts.maxSeconds * sr) {
+      throw new Error(`clip run: no playback within ${opts.maxSeconds} s of audio; marks ${JSON.stringify(marks)}, `
+                      + `status ${rt.objects.get("obj-clipstatus").text}, errors ${JSON.stringify(rt.events.filter((e) => e.kind === "error"))}`);
+    }
+    if (T > (Date.now() - wallStart) * sr / 1000) { await sleep(1); continue; }
+    if (marks.recPressed === null && T >= opts.recAt * sr) {
+      marks.recPressed = T;
+      rt.objects.get("obj-clip-rec").press();
+    }
+    for (let i = 0; i < V; i++) {
+      const n = T + i;
+      tr.ticks = t0 + n * perSample;     // not accumulated: the position is exact for dyadic rates
+      graph.setInput([opts.input(n, 0), opts.input(n, 1)]);
+      graph.tick();
+      const now = {arm: graph.value("obj-clip-arm"), gate: graph.value("obj-clip-gate"), play: graph.value("obj-clip-playgate")};
+      for (const k of ["arm", "gate", "play"]) {
+        if (now[k] !== prev[k]) {
+          marks[k].push([n, now[k]]);
+          prev[k] = now[k];
+          if (opts.stallMs && (k === "arm" || k === "gate") && now[k] === 1) {
+            // Live's interface thread busy when the take starts (after the arm) and ends: [js] hears late
+            rt.stallUntil = Date.now() + opts.stallMs;
+            marks.stalls.push(n);
+          }
+          if (k === "gate" && now[k] === 1) marks.len = rt.buffers.get("---bridge_rec").frames;
+          if (k === "play" && now[k] === 1 && playFrom === null) playFrom = n;
+        }
+      }
+      if (opts.stallMs && prev.gate === 1 && marks.len && n === marks.gate[marks.gate.length - 1][0] + marks.len - Math.round(0.3 * sr)) {
+        rt.stallUntil = Date.now() + opts.stallMs;
+        marks.stalls.push(n);
+      }
+      if (capture) capture.push(graph.value("obj-clip-out-1"), graph.value("obj-clip-out-2"));
+    }
+    graph.flush();
+    T += V;
+  }
+  marks.frames = T;
+  if (capture) {
+    const buf = Buffer.alloc(capture.length * 4);
+    for (let i = 0; i < capture.length; i++) buf.writeFloatLE(capture[i], 4 * i);
+    fs.writeFileSync(opts.capture, buf);
+  }
+  return marks;
+}
+
+async function clipScenario(args) {
+  const sr = Number(args.sr || 48000);
+  const replyPort = await freePort();
+  const rt = new Runtime(PATCH, {
+    numbers: "auto", isplugin: true, lowPriority: true, sampleRate: sr,
+    paramValues: {"Reply port": replyPort, "Daemon port": Number(args["daemon-port"])},
+  });
+  const pump = setInterval(() => rt.runLow(), 1);
+  rt.start();
+  await until(() => /^connected/.test(rt.objects.get("obj-status").text), 20000, "the device to connect");
+  const [num, den] = String(args.timesig || "4/4").split("/").map(Number);
+  rt.transport = {running: true, tempo: Number(args.tempo), timesig: [num, den], ticks: Number(args["start-ticks"] || 0)};
+  rt.objects.get("obj-folder").enter(args.files);
+  rt.objects.get("obj-bars").set(Number(args.bars));
+  const raw = fs.readFileSync(args.input);
+  const y = new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+  const frames = y.length / 2;
+  const marks = await runClip(rt, {sr, input: (n, c) => (n < frames ? y[2 * n + c] : 0), recAt: Number(args["rec-at"]),
+                                   stallMs: Number(args["stall-ms"] || 0), cycles: Number(args.cycles || 2),
+                                   capture: args.capture, maxSeconds: Number(args["max-seconds"] || 60)});
+  clearInterval(pump);
+  const out = summary(rt, {scenario: "clip", marks, sr, tempo: rt.transport.tempo, timesig: [num, den],
+                           startTicks: Number(args["start-ticks"] || 0)});
+  rt.shutdown();
+  return out;
+}
+
 async function main() {
   const args = parseArgs(process.argv);
-  const scenarios = {protocol, jitter: jitterScenario};
+  const scenarios = {protocol, jitter: jitterScenario, clip: clipScenario};
   const run = scenarios[args.scenario];
   if (!run) throw new Error("--scenario must be one of " + Object.keys(scenarios).join(", "));
   const out = await run(args);

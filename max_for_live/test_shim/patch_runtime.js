@@ -1,8 +1,9 @@
 // Runs a .maxpat's message graph under node: the [js] objects (through max_shim.js),
 // [udpsend]/[udpreceive] over real UDP (dgram), and stand-ins for the control objects
 // the patch uses (route, prepend, t, message boxes, umenu, live.*, buffer~, ...).
-// Signal objects are not run; a harness emulates the signal side (rings, counter) and
-// drives the patch's sources (live.thisdevice, dspstate~, snapshot~, metro).
+// Signal objects of the clip path run in signal.js (a harness ticks them sample by sample);
+// the stream path's signal side is emulated by the harness (rings, delay, crossfade), which
+// also drives the patch's sources (live.thisdevice, dspstate~, metro) and the transport.
 //
 // Message passing follows Max: depth first, an outlet feeding several inlets fires
 // them right to left (by the destination box's x position), [t] fires right to left.
@@ -15,6 +16,7 @@ const dgram = require("dgram");
 const osc = require("./osc");
 const {JsObject, BufferStore} = require("./max_shim");
 const jitter = require("./jitter");
+const signal = require("./signal");
 
 // ---------------------------------------------------------------- atoms
 function parseAtoms(text) {
@@ -65,6 +67,8 @@ class Runtime {
     this.closed = false;
     this.lowQueue = [];
     this.stallUntil = 0;
+    // Live's (or Max's global) transport, as a harness runs it: position in ticks (480 a beat)
+    this.transport = {running: false, tempo: 120, timesig: [4, 4], ticks: 0};
     const boxes = this.doc.patcher.boxes.map((b) => b.box);
     for (const b of boxes) this.objects.set(b.id, this.create(b));
     for (const {patchline: l} of this.doc.patcher.lines) {
@@ -336,20 +340,7 @@ class Runtime {
         };
         break;
       }
-      case "record~": {
-        obj.bufferName = String(plain[0].v);
-        obj.receive = (inlet, sel, a) => {
-          if (inlet === 0 && (sel === "int" || sel === "float")) {
-            const ev = {kind: "record", buffer: obj.bufferName, on: Number(a[0].v)};
-            rt.log(ev);
-            for (const f of rt.listeners.record) f(ev);
-            return;
-          }
-          throw new MaxError("record~: unexpected " + sel);
-        };
-        break;
-      }
-      case "groove~": case "sig~":
+      case "groove~":
         obj.receive = (inlet, sel, a) => {
           if (inlet === 0 && (sel === "int" || sel === "float")) { rt.log({kind: name, id: b.id, value: Number(a[0].v)}); return; }
           throw new MaxError(`${name}: unexpected ${sel}`);
@@ -364,12 +355,11 @@ class Runtime {
           out(0, "int", [{t: "i", v: rt.dspOn === false ? 0 : 1}]);
         };
         break;
-      case "transport":
-        obj.tempo = 120; obj.timesig = [4, 4];
+      case "transport":   // reports rt.transport, which the harness runs
         obj.receive = (inlet, sel) => {
           if (sel !== "bang") throw new MaxError("transport: unexpected " + sel);
-          out(5, "list", obj.timesig.map((v) => ({t: "i", v})));
-          out(4, "float", [{t: "f", v: obj.tempo}]);
+          out(5, "list", rt.transport.timesig.map((v) => ({t: "i", v})));
+          out(4, "float", [{t: "f", v: rt.transport.tempo}]);
         };
         break;
       case "line~":
@@ -402,9 +392,12 @@ class Runtime {
       case "live.thisdevice": case "snapshot~": case "metro": case "loadbang":
         obj.receive = (inlet, sel) => { throw new MaxError(`${name}: the harness drives it`); };
         break;
-      case "adc~": case "plugin~": case "ezdac~": case "dac~": case "plugout~": case "count~": case "poke~":
-      case "index~": case "+~": case "*~": case "!-~":
-        break;   // signal objects: the harness emulates the signal side
+      case "adc~": case "plugin~": case "ezdac~": case "dac~": case "plugout~":
+        break;   // the harness gives the input and takes the output
+      case "*~": case "+~": case "-~": case "!-~": case "%~": case "<~": case ">~": case "!=~": case "maximum~":
+      case "sig~": case "phasor~": case "delta~": case "sah~": case "edge~": case "poke~": case "index~":
+        signal.makers[name](rt, obj, out, plain, args);
+        break;
       default:
         throw new Error(`patch_runtime: no stand-in for ${name} (box ${b.id})`);
     }

@@ -94,10 +94,22 @@ NEWOBJ_IO = {
     "line~": lambda a: (2, 2),
     "delay~": lambda a: (2, 1),
     "!-~": lambda a: (2, 1),
+    # the clip path (Max 8 reference pages)
+    "phasor~": lambda a: (2, 1),
+    "-~": lambda a: (2, 1),
+    "%~": lambda a: (2, 1),
+    "<~": lambda a: (2, 1),
+    ">~": lambda a: (2, 1),
+    "!=~": lambda a: (2, 1),
+    "maximum~": lambda a: (2, 1),
+    "delta~": lambda a: (1, 1),
+    "sah~": lambda a: (2, 1),
+    "edge~": lambda a: (1, 2),
 }
 
 SIGNAL_OBJECTS = {"adc~", "plugin~", "plugout~", "count~", "poke~", "index~", "snapshot~", "record~", "sig~",
-                  "groove~", "+~", "*~", "ezdac~", "jit.catch~", "delay~", "!-~", "line~"}
+                  "groove~", "+~", "*~", "ezdac~", "jit.catch~", "delay~", "!-~", "line~", "phasor~", "-~",
+                  "%~", "<~", ">~", "!=~", "maximum~", "delta~", "sah~", "edge~"}
 
 
 def js_io(script: Path) -> tuple[int, int]:

@@ -135,10 +135,15 @@ def test_ui_is_filled_from_info_and_modes_work(protocol_run, tiny_model_dir, pre
     assert len(s["menus"]["obj-menu-morph"]) > 2
     assert set(p.stem for p in preset_dir.glob("*.yaml")) <= set(s["menus"]["obj-menu-preset"])
     audio = s["audio"]
-    # clip mode: recorded one bar, processed, loaded, started at a bar line and restarted a bar later
-    assert [e["on"] for e in audio if e["kind"] == "record"] == [1, 0]
-    assert {"kind": "sig~", "id": "obj-clip-speed", "value": 1} in audio
-    assert sum(1 for e in audio if e["kind"] == "groove~" and e["id"] == "obj-groove-clip") >= 2
+    # clip mode (timing to the sample: test_max_clip.py): armed, one bar recorded from a bar line,
+    # processed, loaded, played from the take's next cycle
+    m = s["clipMarks"]
+    bar = 44100   # 1 bar of 4/4 at 240 bpm
+    assert [v for _n, v in m["arm"]] == [1, 0] and [v for _n, v in m["gate"]] == [1, 0], m
+    (opened, _), (closed, _) = m["gate"]
+    assert opened % bar == 0 and closed - opened == bar == m["len"], m
+    assert m["play"] and m["play"][0][1] == 1 and (m["play"][0][0] - opened) % bar == 0, m
+    assert [e["value"] for e in audio if e["id"] == "obj-clip-arm"] == [0, 1, 0]
     buffers = [(b["buffer"], b["sel"]) for b in s["buffers"]]
     assert ("---bridge_rec", "writewave") in buffers and ("---bridge_clip", "replace") in buffers
     # one-shot: generated, loaded, played

@@ -64,8 +64,21 @@ def test_amxd_is_the_maxpat_with_live_io():
     assert lines(device) == lines(load_patch())
 
 
+def test_the_device_lists_its_scripts_in_the_project_block_max_writes():
+    """Issue 11: the ``project`` block (what Collect All and Save and Freeze gather), of the device's type."""
+    kind, device = build.read_amxd(AMXD.read_bytes())
+    pt = device["patcher"]
+    project = pt["project"]
+    assert project["amxdtype"] == int.from_bytes(kind, "big") == 1633771873      # 'aaaa': audio effect
+    scripts = sorted(x["text"].split()[1] for x in boxes(device).values()
+                     if x["maxclass"] == "newobj" and x["text"].startswith("js "))
+    assert sorted(project["contents"]["code"]) == scripts == sorted(d["name"] for d in pt["dependency_cache"])
+    assert scripts == sorted(p.name for p in SCRIPTS)
+    assert all(v == {"kind": "javascript", "local": 1} for v in project["contents"]["code"].values())
+
+
 AUDIO_OK = {"plugin~", "adc~", "plugout~", "ezdac~", "jit.catch~", "gate", "jit.net.send", "jit.net.recv",
-            "jit.release~", "jit.matrix", "delay~", "*~", "+~", "!-~", "line~", "groove~", "sig~", "record~",
+            "jit.release~", "jit.matrix", "delay~", "*~", "+~", "!-~", "line~", "groove~", "sig~", "index~",
             "metro", "t", "onebang"}
 
 
@@ -246,3 +259,40 @@ def test_the_stream_display_gets_numbers_not_strings_made_of_them():
     assert sorted(fed) == [0, 1, 2]
     shown = [b[d]["maxclass"] for targets in fed.values() for d in targets]
     assert len(shown) == 9 and set(shown) <= {"number", "flonum"}, shown
+
+
+def test_clip_mode_is_timed_by_a_transport_locked_ramp_not_by_messages():
+    """Where a take is written and where the clip is read come only from signal objects fed by one
+    ``phasor~ ... @lock 1`` (issue 11: no [metro] bar ticks, no re-trigger message to a player).
+
+    Walks back from every [poke~] index and [index~] inlet along all lines: each source is a signal
+    object, except the numbers set into their right inlets (len, N bars) and the [sig~] levels.
+    """
+    doc = load_patch()
+    b, ls = boxes(doc), lines(doc)
+    names = {i: maxlint.box_name(x) for i, x in b.items()}
+    back = {}
+    for src, o, dst, i in ls:
+        back.setdefault(dst, []).append((src, o, i))
+    ends = [(i, 1) for i, n in names.items() if n == "poke~"] + [(i, 0) for i, n in names.items() if n == "index~"]
+    assert len(ends) == 4
+    seen, ramps = set(), set()
+    todo = [src for dst, inlet in ends for src, _o, i in back.get(dst, []) if i == inlet]
+    while todo:
+        cur = todo.pop()
+        if cur in seen:
+            continue
+        seen.add(cur)
+        assert names[cur] in maxlint.SIGNAL_OBJECTS, f"{cur} ({names[cur]}) times the clip"
+        if names[cur] == "phasor~":
+            ramps.add(cur)
+            continue
+        # messages may set a level ([sig~]) or a factor (right inlets), not drive the left inlet of a ramp
+        todo += [src for src, o, i in back.get(cur, [])
+                 if b[src].get("outlettype", [""])[o] == "signal"]
+    assert len(ramps) == 1 and "@lock 1" in b[ramps.pop()]["text"]
+    assert "sah~" in {names[i] for i in seen}                       # gates sampled on the grid
+    assert not [i for i, n in names.items() if n in ("groove~", "record~") and "clip" in b[i].get("text", "") + i
+                or n == "record~"]
+    metros = [b[i]["text"] for i, n in names.items() if n == "metro"]
+    assert metros == [f"metro {build.SNAPSHOT_MS} @active 1"], metros  # the Jitter tick only: no bar clock
