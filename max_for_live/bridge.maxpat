@@ -2620,9 +2620,10 @@
 				"box": {
 					"id": "obj-route-ui",
 					"maxclass": "newobj",
-					"numinlets": 7,
-					"numoutlets": 7,
+					"numinlets": 8,
+					"numoutlets": 8,
 					"outlettype": [
+						"",
 						"",
 						"",
 						"",
@@ -2637,7 +2638,7 @@
 						360.0,
 						22.0
 					],
-					"text": "route status presetmenu targetmenu morphmenu genmenu dial"
+					"text": "route status presetmenu targetmenu morphmenu genmenu dial busy"
 				}
 			},
 			{
@@ -2701,13 +2702,64 @@
 			},
 			{
 				"box": {
+					"id": "obj-busy",
+					"maxclass": "flonum",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"bang"
+					],
+					"patching_rect": [
+						480.0,
+						620.0,
+						36.0,
+						22.0
+					],
+					"ignoreclick": 1,
+					"parameter_enable": 0,
+					"format": 6,
+					"numdecimalplaces": 1,
+					"presentation": 1,
+					"presentation_rect": [
+						268.0,
+						131.0,
+						36.0,
+						17.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-label-busy",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						472.0,
+						38.0,
+						20.0
+					],
+					"text": "busy %",
+					"presentation": 1,
+					"presentation_rect": [
+						230.0,
+						132.0,
+						38.0,
+						16.0
+					]
+				}
+			},
+			{
+				"box": {
 					"id": "obj-menu-preset-label",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						448.0,
+						496.0,
 						56.0,
 						20.0
 					],
@@ -2775,7 +2827,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						520.0,
+						568.0,
 						56.0,
 						20.0
 					],
@@ -2843,7 +2895,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						592.0,
+						40.0,
 						56.0,
 						20.0
 					],
@@ -3322,7 +3374,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						472.0,
+						520.0,
 						44.0,
 						20.0
 					],
@@ -3929,7 +3981,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						376.0,
+						424.0,
 						62.0,
 						20.0
 					],
@@ -3951,7 +4003,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						400.0,
+						448.0,
 						62.0,
 						20.0
 					],
@@ -3973,7 +4025,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						424.0,
+						472.0,
 						62.0,
 						20.0
 					],
@@ -3995,7 +4047,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						448.0,
+						496.0,
 						36.0,
 						20.0
 					],
@@ -4198,7 +4250,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						640.0,
+						700.0,
 						91.0,
 						22.0
 					],
@@ -4216,7 +4268,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						690.0,
+						750.0,
 						84.0,
 						22.0
 					],
@@ -4242,7 +4294,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						700.0,
+						760.0,
 						91.0,
 						22.0
 					],
@@ -4260,7 +4312,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						750.0,
+						810.0,
 						70.0,
 						22.0
 					],
@@ -4332,7 +4384,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						184.0,
+						232.0,
 						18.0,
 						20.0
 					],
@@ -4381,7 +4433,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						232.0,
+						280.0,
 						24.0,
 						20.0
 					],
@@ -4432,7 +4484,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						280.0,
+						328.0,
 						30.0,
 						20.0
 					],
@@ -4501,7 +4553,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						352.0,
+						400.0,
 						26.0,
 						20.0
 					],
@@ -4550,7 +4602,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						400.0,
+						448.0,
 						26.0,
 						20.0
 					],
@@ -4599,7 +4651,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						448.0,
+						496.0,
 						46.0,
 						20.0
 					],
@@ -4668,7 +4720,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						520.0,
+						568.0,
 						32.0,
 						20.0
 					],
@@ -4719,7 +4771,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						568.0,
+						616.0,
 						38.0,
 						20.0
 					],
@@ -4770,7 +4822,7 @@
 					"numoutlets": 0,
 					"patching_rect": [
 						1500.0,
-						616.0,
+						64.0,
 						40.0,
 						20.0
 					],
@@ -4831,7 +4883,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						550.0,
+						610.0,
 						91.0,
 						22.0
 					],
@@ -4849,7 +4901,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						600.0,
+						660.0,
 						300.0,
 						22.0
 					],
@@ -4875,7 +4927,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						610.0,
+						670.0,
 						91.0,
 						22.0
 					],
@@ -4893,7 +4945,7 @@
 					],
 					"patching_rect": [
 						1450.0,
-						660.0,
+						720.0,
 						300.0,
 						22.0
 					],
@@ -7677,7 +7729,7 @@
 				"patchline": {
 					"source": [
 						"obj-route-ui",
-						6
+						7
 					],
 					"destination": [
 						"obj-print-ui",
@@ -7705,6 +7757,18 @@
 					],
 					"destination": [
 						"obj-status",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-route-ui",
+						6
+					],
+					"destination": [
+						"obj-busy",
 						0
 					]
 				}

@@ -32,7 +32,6 @@ var provider = "";
 var providerNote = "";
 var presetLatencyMs = -1;
 var lastError = "";
-var busy = "";
 var models = [];
 var melOf = {};             // model -> "rate n_mels window hop" (from /bridge/info/model)
 var morphFor = null;       // the target the morph menu was filled for
@@ -192,7 +191,6 @@ function show() {
     var s;
     if (connected) {
         s = "connected: bridge " + version + " on " + String(provider).toUpperCase();
-        if (busy !== "") { s += ", busy " + busy + "%"; }
         if (presetLatencyMs >= 0) { s += ", preset latency " + fmt(presetLatencyMs) + " ms"; }
     } else {
         s = "no reply from " + host + ":" + daemonPort + " (start it: bridge serve; replies to port " + replyPort + ")";
@@ -330,11 +328,15 @@ function on_infoend(nModels, nPresets) {
     show();
 }
 
+// /bridge/status (about once a second): the load goes to a number box; the status line (a
+// string, so a symbol in Max's table each time it changes) is redrawn only when the provider does.
 function on_status(streams, queued, busyPct, lost, late, dup, lateReplies, malformed, errors, prov, job) {
     heard();
-    busy = fmt(Number(busyPct));
-    provider = String(prov);
-    show();
+    outlet(1, "busy", Math.round(Number(busyPct) * 10) / 10);
+    if (String(prov) !== provider) {
+        provider = String(prov);
+        show();
+    }
 }
 
 function on_param() {

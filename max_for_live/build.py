@@ -466,13 +466,17 @@ def build_patch() -> dict:
         return (ui_x + 160 * (i % 4), 40 + 90 * (i // 4))
 
     # control display and menus
-    ui_routes = ["status", "presetmenu", "targetmenu", "morphmenu", "genmenu", "dial"]
+    ui_routes = ["status", "presetmenu", "targetmenu", "morphmenu", "genmenu", "dial", "busy"]
     p.obj("obj-route-ui", "route " + " ".join(ui_routes), len(ui_routes) + 1, len(ui_routes) + 1, at=(480, 520),
           w=360)
     p.line("obj-js-control", 1, "obj-route-ui", 0)
     p.obj("obj-print-ui", "print bridge-ui", 1, 0, at=(860, 550))
     p.line("obj-route-ui", len(ui_routes), "obj-print-ui", 0)
     display("obj-status", 2, 2, 606, "obj-route-ui", 0)
+    p.ui("obj-busy", "flonum", 1, 2, ["", "bang"], at=(480, 620), size=(36, 22), ignoreclick=1, parameter_enable=0,
+         format=6, numdecimalplaces=1, **present(268, 131, 36, 17))
+    p.line("obj-route-ui", 6, "obj-busy", 0)
+    label("obj-label-busy", "busy %", 230, 132, 38)
 
     menus = [("obj-menu-preset", "preset", "prepend preset", 1), ("obj-menu-target", "target", "prepend target", 2),
              ("obj-menu-morph", "morph with", "prepend morphwith", 3)]

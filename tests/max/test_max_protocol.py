@@ -154,6 +154,9 @@ def test_ui_is_filled_from_info_and_modes_work(protocol_run, tiny_model_dir, pre
     # (the audio itself: test_max_jitter.py)
     n = s["numbers"]
     assert n["obj-late"] == 0 and n["obj-lost"] == 0 and n["obj-reopens"] >= 0, n
+    statuses = [r for r in s["received"] if r["address"] == "/bridge/status"]
+    assert statuses and n["obj-busy"] == pytest.approx(round(float(statuses[-1]["args"][2]), 1), abs=1e-6)
+    assert "busy" not in s["texts"]["obj-status"]
     # the latency shown is the one sent to Live, in samples and ms, as numbers (no new symbol per update)
     assert n["obj-latency-smp"] > 0 and n["obj-latency-ms"] == pytest.approx(1000 * n["obj-latency-smp"] / 44100, abs=0.06)
     assert s["texts"]["obj-state"] in ("streaming", "opening (dry)", "off (dry)"), s["texts"]["obj-state"]

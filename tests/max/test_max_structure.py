@@ -296,3 +296,20 @@ def test_clip_mode_is_timed_by_a_transport_locked_ramp_not_by_messages():
                 or n == "record~"]
     metros = [b[i]["text"] for i, n in names.items() if n == "metro"]
     assert metros == [f"metro {build.SNAPSHOT_MS} @active 1"], metros  # the Jitter tick only: no bar clock
+
+
+def test_the_daemons_load_is_a_number_and_the_status_line_is_not_redrawn_each_second():
+    """/bridge/status arrives about once a second: its busy % goes to a number box; the status string
+    (a symbol in Max's table per distinct text) is redrawn only when the provider changes."""
+    src = (M4L / "bridge_control.js").read_text()
+    body = src[src.index("function on_status("):]
+    body = body[:body.index("\n}\n")]
+    assert re.search(r'outlet\(1, "busy", [^";]*\)', body), body
+    assert re.search(r"if \(String\(prov\) !== provider\) \{[^}]*show\(\);", body), body
+    show = src[src.index("function show()"):]
+    assert "busy" not in show[:show.index("\n}\n")]
+    doc = load_patch()
+    b, ls = boxes(doc), lines(doc)
+    route = b["obj-route-ui"]["text"].split()[1:]
+    fed = [dst for src_id, o, dst, _ in ls if src_id == "obj-route-ui" and o == route.index("busy")]
+    assert [b[d]["maxclass"] for d in fed] == ["flonum"]
