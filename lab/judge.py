@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,9 +52,7 @@ class Judge:
         arrays.update({f"ref_{k}": v for k, v in self.reference.items()})
         arrays["report"] = np.array(json.dumps(self.report))
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
-        tmp.replace(path)
+        _save_atomically(path, arrays)
 
     @classmethod
     def load(cls, path: Path) -> "Judge":
@@ -132,10 +131,16 @@ def _font_features(work: Path, font: str, seconds: float, seed: int, retrain: bo
     out = {"X": np.concatenate(X), "X_aug": np.concatenate(Xa), "labels": np.array(labels),
            "groups": np.array(groups)}
     work.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, **out)
-    tmp.replace(cache)
+    _save_atomically(cache, out)
     return out
+
+
+def _save_atomically(path: Path, arrays: dict) -> None:
+    """Writes an .npz beside ``path`` under a name of this process's own, then renames it: two evals
+    sharing a work folder (two runs at a time on these machines) each finish with a whole file."""
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
 
 
 def _train_on(data: Sequence[dict], l2: float) -> Classifier:
