@@ -62,7 +62,7 @@ class Runtime {
     this.events = [];
     this.objects = new Map();
     this.outs = new Map();       // id -> [[{dst, inlet}], ...]
-    this.listeners = {oscOut: [], oscIn: [], record: []};
+    this.listeners = {oscOut: [], oscIn: []};
     this.sockets = [];
     this.closed = false;
     this.lowQueue = [];
