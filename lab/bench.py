@@ -107,8 +107,9 @@ def bench_offline(args, models) -> dict:
 
 
 def bench_students(models, lib, y, sr, seconds, repeats) -> list[dict]:
-    """For each target with a student: its preset with the teacher at its own steps and at 2, and
-    the student at 2 and 1, at the same strength, timed in turn (one run, side by side)."""
+    """For each target with a student: its preset with the teacher at 8 steps (what the students were
+    distilled from), at the preset's own steps and at 2, and the student at 2 and 1, at the same
+    strength, timed in turn (one run, side by side)."""
     from bridge import offline
     from bridge.model import pick_student
     from bridge.stream import Stream
@@ -123,17 +124,17 @@ def bench_students(models, lib, y, sr, seconds, repeats) -> list[dict]:
         base = max(presets, key=lambda p: p.sampler.steps)  # the target's full-quality preset
         if pick_student(models, base.with_params(steps=2, student=True), 2) is None:
             continue  # made from another file, or for fewer steps or other strengths: its rows would be the teacher's
-        cases = [("teacher", base.with_params(student=False)),
-                 ("teacher", base.with_params(steps=2, student=False)),
-                 ("student", base.with_params(steps=2, student=True)),
-                 ("student", base.with_params(steps=1, student=True))]
+        teacher_steps = sorted({8, base.sampler.steps, 2}, reverse=True)
+        cases = [("teacher", base.with_params(steps=n, student=False)) for n in teacher_steps] + [
+            ("student", base.with_params(steps=2, student=True)),
+            ("student", base.with_params(steps=1, student=True))]
         times: list[list[float]] = [[] for _ in cases]
         for _ in range(repeats):
             for k, (_, p) in enumerate(cases):
                 t0 = time.perf_counter()
                 offline.transfer(y, sr, models, p)
                 times[k].append(time.perf_counter() - t0)
-        teacher_rtf = statistics.median(times[0]) / seconds
+        teacher_rtf = statistics.median(times[teacher_steps.index(8)]) / seconds
         for (who, p), ts in zip(cases, times):
             probe = Stream(models, p, sr, 1)
             offline.run(probe, y[:, : sr * 2])
@@ -232,7 +233,7 @@ def print_offline(r: dict) -> None:
               f"{rtf['median']:.3f} | {rtf['min']:.3f}-{rtf['max']:.3f} | {p['latency_samples_48k']} samples "
               f"({p['latency_ms']:.1f} ms) | {p['calls_per_window']} |")
     if r.get("students"):
-        print("\n| preset | model | strength | steps | RTF median | RTF min-max | vs teacher at its steps | "
+        print("\n| preset | model | strength | steps | RTF median | RTF min-max | vs teacher at 8 steps | "
               "calls/window |\n|---|---|---|---|---|---|---|---|")
         for p in r["students"]:
             rtf = p["rtf"]

@@ -82,8 +82,8 @@ def test_models_and_presets_listing(tiny_model_dir):
     assert r.returncode == 0 and "violin" in r.stdout and "kick" in r.stdout
     r = bridge("presets")
     assert r.returncode == 0 and "guitar-to-violin" in r.stdout
-    r = bridge("presets", "low-latency")
-    assert "lookbehind: 0.5" in r.stdout
+    r = bridge("presets", "guitar-to-violin")
+    assert "lookbehind: 0.625" in r.stdout
 
 
 def test_help_is_quick_and_complete():

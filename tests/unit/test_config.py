@@ -24,7 +24,7 @@ def test_shipped_presets_load_and_round_trip(path):
 
 def test_shipped_preset_set():
     names = set(PresetLibrary([]).names())
-    assert {"guitar-to-violin", "violin-to-guitar", "voice-to-strings", "chorus-pair", "low-latency",
+    assert {"guitar-to-violin", "violin-to-guitar", "voice-to-strings", "chorus-pair", "live",
             "drum-one-shots"} <= names
 
 
