@@ -145,7 +145,8 @@ def test_corrupt_model_file_is_refused_and_the_daemon_lives(c, tiny_model_dir):
 
 def test_latency_get(c):
     samples, ms, rate, stream = c.request("/bridge/latency/get", reply="/bridge/latency")
-    assert stream == -1 and rate == 22050 and samples == 63 * 256 + 512
+    # the default preset: 32-frame windows, 20 of them past context, so 12 new frames at hop 256
+    assert stream == -1 and rate == 22050 and samples == (12 - 1) * 256 + 512
     c.request("/bridge/stream/open", 5, 44100, 1, reply="/bridge/stream/opened")
     s2, ms2, rate2, stream2 = c.request("/bridge/latency/get", 5, reply="/bridge/latency")
     assert (rate2, stream2) == (44100, 5) and s2 > samples * 2
