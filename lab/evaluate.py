@@ -30,6 +30,10 @@ transfer: ``bridge.offline.transfer`` at a strength and step count):
   ``FD feat`` in the full standardised feature space (97 dimensions: it also sees
   what the classifier ignores, such as inversion artefacts, but needs 100+ windows
   and is biased upward for small sets).
+* **note level** (:mod:`lab.envelope`) -- attack, decay, sustain, onset transient and
+  vibrato of every note (the notes are known), medians per system: what a static EQ
+  cannot change. The ``eq`` row is that baseline: the input through the EQ that gives it
+  the oracle's long-term spectrum; a judge that scores it as the target hears filters.
 
 The measures live in their own modules (:mod:`lab.features`, :mod:`lab.classifier`,
 :mod:`lab.frechet`, :mod:`lab.pitch`, :mod:`lab.phrases`, :mod:`lab.judge`,
@@ -50,6 +54,7 @@ import numpy as np
 from bridge.errors import ParameterError
 
 from .analysis import ANALYSIS_RATE, bar
+from .envelope import envelope_scores, matched_eq
 from .features import SILENCE_ABS_DB
 from .judge import Judge, build_judge
 from .phrases import MELODIC, make_phrases, shared_range
@@ -150,12 +155,16 @@ def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Ju
         b = bar(len(outputs), f"{label} score {system}", "phrase")
         row = {"pair": label, "source": source, "target": target, "system": system, **extra}
         row.update(judge.score(outputs, sr, target, ref_tracks, b.update))
+        row.update(envelope_scores(outputs, sr, [p.notes for p in phrases]))
         b.close()
         row["compute_s"] = round(seconds_used, 2)
         rows.append(row)
 
     add("identity", [p.input for p in phrases], {}, 0.0)
     add("oracle", [p.oracle for p in phrases], {}, 0.0)
+    eq = [matched_eq(p.input, p.oracle, sr) for p in phrases]
+    add("eq", eq, {}, 0.0)
+    pictures = {"input": phrases[0].input, "eq": eq[0]}
     for preset in presets:
         if preset.target != target:
             raise ParameterError(f"preset: targets {preset.target!r}, expected {target!r}")
@@ -169,13 +178,44 @@ def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Ju
         b.close()
         dt = time.perf_counter() - t
         used = pick_student(models, preset, s.steps)
+        name = f"transfer_{'student_' if used is not None else ''}s{s.strength:g}_n{s.steps}"
+        pictures[name] = outs[0]
         if audio_dir is not None:  # the model in the name: a student's take never replaces its teacher's
-            _write_phrases(audio_dir, f"transfer_{'student_' if used is not None else ''}s{s.strength:g}_n{s.steps}",
-                           outs, sr)
+            _write_phrases(audio_dir, name, outs, sr)
         add("transfer", outs, {"model": used.info.path.stem if used is not None else target,
                                "strength": s.strength, "steps": s.steps, "seed": s.seed, "preset": preset.name,
                                "rtf": round(dt / (n_phrases * (seconds + 1.0)), 3)}, dt)
+    if audio_dir is not None:
+        pictures["oracle"] = phrases[0].oracle
+        path = audio_dir / "spectrograms.png"
+        spectrogram_png(path, list(pictures.items()), sr, f"{label}, phrase 1")
+        for r in rows:
+            r["spectrograms"] = str(path)
     return rows
+
+
+def spectrogram_png(path: Path, panels: Sequence[tuple[str, np.ndarray]], sample_rate: int, title: str) -> None:
+    """Log-mel spectrograms side by side (input | eq | transfers | oracle), one PNG, for eyes and ears."""
+    import librosa
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.2), sharey=True)
+    for ax, (name, y) in zip(np.atleast_1d(axes), panels):
+        m = librosa.power_to_db(librosa.feature.melspectrogram(y=np.asarray(y, np.float32), sr=sample_rate,
+                                                               n_fft=1024, hop_length=256, n_mels=80), ref=1.0)
+        ax.imshow(m, origin="lower", aspect="auto", vmin=-80, vmax=0, cmap="magma",
+                  extent=(0, len(y) / sample_rate, 0, 80))
+        ax.set_title(name, fontsize=8)
+        ax.set_xlabel("s", fontsize=7)
+    np.atleast_1d(axes)[0].set_ylabel("mel band", fontsize=7)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def _write_phrases(folder: Path, stem: str, ys: Sequence[np.ndarray], sr: int) -> None:

@@ -21,13 +21,16 @@ def _fmt(v, digits: int = 3) -> str:
 def format_table(rows: Sequence[dict]) -> str:
     """The rows as a markdown table."""
     head = ["pair", "system", "model", "strength", "steps", "P(target)", "top-1", "pitch acc", "pitch|voiced", "chroma acc",
-            "voicing", "FD", "FD feat", "windows", "predicted"]
+            "voicing", "FD", "FD feat", "attack ms", "decay dB/s", "sustain dB", "transient dB", "vibrato c", "windows",
+            "predicted"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [r["pair"], r["system"], r.get("model") or "-", _fmt(r.get("strength"), 2), _fmt(r.get("steps")),
                  _fmt(r.get("target_prob")), _fmt(r.get("target_top1")), _fmt(r.get("pitch_accuracy")),
                  _fmt(r.get("pitch_given_voiced")), _fmt(r.get("chroma_accuracy")), _fmt(r.get("voicing_agreement")),
-                 _fmt(r.get("frechet"), 1), _fmt(r.get("frechet_features"), 1), _fmt(r.get("windows")),
+                 _fmt(r.get("frechet"), 1), _fmt(r.get("frechet_features"), 1), _fmt(r.get("attack_ms"), 0),
+                 _fmt(r.get("decay_db_s"), 1), _fmt(r.get("sustain_db"), 1), _fmt(r.get("transient_db"), 1),
+                 _fmt(r.get("vibrato_cents"), 1), _fmt(r.get("windows")),
                  _fmt(r.get("predicted"))]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -42,6 +45,7 @@ def aim_lines(rows: Sequence[dict]) -> list[str]:
     Adds ``target_vs_oracle`` (ratio of target probabilities) and ``pitch_ok`` to the rows.
     """
     oracle = {r["pair"]: r for r in rows if r["system"] == "oracle"}
+    identity = {r["pair"]: r for r in rows if r["system"] == "identity"}
     lines = []
     for r in rows:
         o = oracle.get(r["pair"])
@@ -53,7 +57,28 @@ def aim_lines(rows: Sequence[dict]) -> list[str]:
         lines.append(f"aim {r['pair']} s={r['strength']:g} n={r['steps']}: P(target) {r['target_prob']:.3f} = "
                      f"{ratio:.2f} x oracle's {o['target_prob']:.3f}; pitch accuracy "
                      f"{against(r['pitch_accuracy'], AIM_PITCH)} {'>=' if r['pitch_ok'] else '<'} {AIM_PITCH}")
+        source = identity.get(r["pair"])
+        if source is not None:
+            lines.append("    note level, share of the input->oracle gap closed: " + note_gaps(r, source, o))
     return lines
+
+
+AIM_NOTE_GAP = 0.75   # the issue: within 25% of the oracle's value, from the input's
+
+
+def note_gaps(row: dict, source: dict, oracle: dict) -> str:
+    """How far each note-level measure moved from the input's value towards the oracle's (1 = all the way)."""
+    from .envelope import MEASURES
+
+    parts = []
+    for m in MEASURES:
+        a, b, x = source.get(m), oracle.get(m), row.get(m)
+        if a is None or b is None or x is None or any(math.isnan(v) for v in (a, b, x)) or abs(b - a) < 1e-9:
+            continue
+        closed = 1.0 - abs(x - b) / abs(b - a)
+        row[f"{m}_gap_closed"] = closed
+        parts.append(f"{m} {closed:.0%}{'' if closed >= AIM_NOTE_GAP else ' (< 75%)'}")
+    return ", ".join(parts) or "-"
 
 
 def against(value: float, limit: float, digits: int = 3) -> str:

@@ -242,13 +242,17 @@ def test_evaluate_pair_scores_identity_oracle_and_transfer(tiny_models, tmp_path
     presets = ev.transfer_settings(Preset(target="violin"), [0.3], [2], 0)
     rows = ev.evaluate_pair("guitar", "violin", tiny_models, presets, judge, n_phrases=1, seconds=2.0,
                             audio_dir=tmp_path)
-    assert [r["system"] for r in rows] == ["identity", "oracle", "transfer"]
-    ident, oracle, tr = rows
+    assert [r["system"] for r in rows] == ["identity", "oracle", "eq", "transfer"]
+    ident, oracle, eq, tr = rows
     assert ident["pitch_accuracy"] == 1.0 and ident["voicing_agreement"] == 1.0
     assert oracle["pitch_accuracy"] > 0.5  # the same notes on another instrument
     assert (tr["strength"], tr["steps"]) == (0.3, 2)
     assert all(0.0 <= r["target_prob"] <= 1.0 and r["windows"] > 0 for r in rows)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["input_0.wav", "oracle_0.wav", "transfer_s0.3_n2_0.wav"]
+    # note level: the guitar's plucks decay, the violin's bow holds; the EQ'd guitar still decays like the guitar
+    assert ident["notes_measured"] > 0 and ident["decay_db_s"] < oracle["decay_db_s"]
+    assert abs(eq["decay_db_s"] - ident["decay_db_s"]) < abs(oracle["decay_db_s"] - ident["decay_db_s"]) / 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input_0.wav", "oracle_0.wav", "spectrograms.png",
+                                                          "transfer_s0.3_n2_0.wav"]
     json.dumps(json_safe(rows))
 
 
@@ -279,9 +283,19 @@ def test_eval_command_end_to_end_with_tiny_models(tiny_model_dir, tmp_path, monk
     text = capsys.readouterr().out
     assert "accuracy on unseen c: 0.500" in text and "| guitar->violin | transfer | violin | 0.60 | 2 |" in text
     result = json.loads(out.read_text())
-    assert [r["system"] for r in result["rows"]] == ["identity", "oracle", "transfer", "transfer"]
-    assert result["rows"][2]["preset"] == "guitar-to-violin"  # the shipped pair preset, strength overridden
+    assert [r["system"] for r in result["rows"]] == ["identity", "oracle", "eq", "transfer", "transfer"]
+    assert result["rows"][3]["preset"] == "guitar-to-violin"  # the shipped pair preset, strength overridden
     assert (tmp_path / "guitar-violin" / "transfer_s0.6_n2_0.wav").is_file()
+
+
+def test_note_level_gap_closed_from_the_input_towards_the_oracle():
+    rows = [{"pair": "v->g", "system": "identity", "target_prob": 0.1, "decay_db_s": 0.0, "attack_ms": 80.0},
+            {"pair": "v->g", "system": "oracle", "target_prob": 0.9, "decay_db_s": -20.0, "attack_ms": 5.0},
+            {"pair": "v->g", "system": "transfer", "strength": 0.5, "steps": 4, "target_prob": 0.5,
+             "pitch_accuracy": 0.9, "decay_db_s": -18.0, "attack_ms": 65.0}]
+    lines = aim_lines(rows)
+    assert rows[2]["decay_db_s_gap_closed"] == pytest.approx(0.9) and rows[2]["attack_ms_gap_closed"] == pytest.approx(0.2)
+    assert "decay_db_s 90%" in lines[1] and "attack_ms 20% (< 75%)" in lines[1]
 
 
 def test_a_value_just_under_the_aim_never_prints_as_the_aim():

@@ -1,0 +1,140 @@
+"""Note-level measures for ``bridge eval``: what a static EQ cannot change (issue 9).
+
+The test phrases are rendered from notes, so every note's start and length are known.
+For each note of a system's output, on its RMS envelope (frames of ``HOP`` samples,
+5.8 ms at 22,050 Hz):
+
+* **attack** (ms): from the note's start to the first frame within 3 dB of its peak
+  (the peak is looked for in the note's first 300 ms);
+* **decay** (dB/s): the slope of a line fitted to the envelope in dB from the peak to
+  the note's end (a plucked string falls, a bowed one holds);
+* **sustain** (dB): the median level of the note's second half against its peak;
+* **transient** (dB): energy above 3 kHz in the first 30 ms after the onset against the
+  note's middle (a pluck or a hammer clicks, a bow does not);
+* **vibrato** (cents): RMS of the pitch (YIN) around its own 400 ms moving median in
+  the note's middle.
+
+Notes shorter than ``MIN_NOTE_S`` or quieter than ``SILENT_DB`` are skipped; each
+measure is the median over a system's notes. :func:`matched_eq` is the baseline the
+measures are for: the input through the static EQ that gives it the oracle's long-term
+spectrum, i.e. the best a filter can do.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+HOP = 128
+MIN_NOTE_S = 0.15
+SILENT_DB = -60.0
+TRANSIENT_HZ = 3000.0
+MEASURES = ("attack_ms", "decay_db_s", "sustain_db", "transient_db", "vibrato_cents")
+
+
+def _frames_db(y: np.ndarray) -> np.ndarray:
+    n = len(y) // HOP
+    power = np.mean(y[: n * HOP].astype(np.float64).reshape(n, HOP) ** 2, axis=1)
+    return 10.0 * np.log10(power + 1e-12)
+
+
+def _hf_energy(y: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Energy above ``TRANSIENT_HZ`` per frame (a 2*HOP-sample Hann window every HOP samples)."""
+    n = len(y) // HOP
+    pad = np.concatenate([np.zeros(HOP // 2), y.astype(np.float64), np.zeros(2 * HOP)])
+    idx = np.arange(2 * HOP)[None, :] + HOP * np.arange(n)[:, None]
+    spec = np.abs(np.fft.rfft(pad[idx] * np.hanning(2 * HOP), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(2 * HOP, 1.0 / sample_rate)
+    return spec[:, freqs >= TRANSIENT_HZ].sum(axis=1)
+
+
+def _moving_median(x: np.ndarray, size: int) -> np.ndarray:
+    from scipy.ndimage import median_filter
+
+    return median_filter(x, size=size, mode="nearest")
+
+
+def note_measures(y: np.ndarray, sample_rate: int, notes: Sequence) -> dict[str, list[float]]:
+    """Every measure for every note of one signal: ``{measure: [value per note]}``.
+
+    ``notes``: ``(start_s, duration_s, ...)`` tuples in time order.
+    """
+    import librosa
+
+    y = np.asarray(y, np.float64)
+    env = _frames_db(y)
+    hf = _hf_energy(y, sample_rate)
+    f0 = librosa.yin(y, fmin=60.0, fmax=2000.0, sr=sample_rate, frame_length=1024, hop_length=HOP, center=True)
+    fps = sample_rate / HOP
+    n = len(env)
+    out: dict[str, list[float]] = {m: [] for m in MEASURES}
+    starts = [float(nt[0]) for nt in notes]
+    for k, nt in enumerate(notes):
+        start, dur = float(nt[0]), float(nt[1])
+        end = min(start + dur, starts[k + 1] if k + 1 < len(notes) else start + dur)
+        i0, i1 = int(round(start * fps)), min(n, int(round(end * fps)))
+        if (i1 - i0) / fps < MIN_NOTE_S:
+            continue
+        head = env[i0: min(i1, i0 + int(0.3 * fps))]
+        pk = i0 + int(np.argmax(head))
+        peak = float(env[pk])
+        if peak < SILENT_DB:
+            continue
+        first = i0 + int(np.argmax(env[i0: pk + 1] >= peak - 3.0))
+        out["attack_ms"].append(1000.0 * (first - i0) / fps)
+        tail_end = i1 - int(0.02 * fps)
+        if tail_end - pk >= 5:
+            t = np.arange(pk, tail_end) / fps
+            out["decay_db_s"].append(float(np.polyfit(t, env[pk:tail_end], 1)[0]))
+        out["sustain_db"].append(float(np.median(env[(i0 + i1) // 2: i1]) - peak))
+        mid0, onset_end = i0 + int(0.1 * fps), i0 + max(1, int(0.03 * fps))
+        if i1 - mid0 >= 3:
+            out["transient_db"].append(float(10.0 * np.log10((hf[i0:onset_end].mean() + 1e-12)
+                                                             / (hf[mid0:i1].mean() + 1e-12))))
+        v0, v1 = mid0, i1 - int(0.05 * fps)
+        if v1 - v0 >= 10:
+            f = f0[v0:v1]
+            cents = 1200.0 * np.log2(f / np.median(f))
+            dev = np.clip(cents - _moving_median(cents, max(3, int(0.4 * fps) | 1)), -100.0, 100.0)
+            out["vibrato_cents"].append(float(np.sqrt(np.mean(dev ** 2))))
+    return out
+
+
+def envelope_scores(outputs: Sequence[np.ndarray], sample_rate: int, notes: Sequence[Sequence]) -> dict:
+    """The median of each measure over the notes of all ``outputs`` (one notes list per output)."""
+    pooled: dict[str, list[float]] = {m: [] for m in MEASURES}
+    for y, ns in zip(outputs, notes):
+        for m, values in note_measures(y, sample_rate, ns).items():
+            pooled[m] += values
+    row = {m: (float(np.median(v)) if v else float("nan")) for m, v in pooled.items()}
+    row["notes_measured"] = len(pooled["attack_ms"])
+    return row
+
+
+def matched_eq(y: np.ndarray, reference: np.ndarray, sample_rate: int, n_fft: int = 2048,
+               max_gain_db: float = 40.0) -> np.ndarray:
+    """``y`` through the static EQ that gives it ``reference``'s long-term spectrum (third-octave smoothed).
+
+    What a filter can do, at best, to make the input sound like the target: the envelope
+    measures of the result stay the input's.
+    """
+    import librosa
+
+    Y = librosa.stft(np.asarray(y, np.float32), n_fft=n_fft, hop_length=n_fft // 4)
+    R = librosa.stft(np.asarray(reference, np.float32), n_fft=n_fft, hop_length=n_fft // 4)
+    py, pr = np.mean(np.abs(Y) ** 2, axis=1), np.mean(np.abs(R) ** 2, axis=1)
+    freqs = librosa.fft_frequencies(sr=sample_rate, n_fft=n_fft)
+
+    def third_octave(p):
+        out = np.empty_like(p)
+        for i, f in enumerate(freqs):
+            lo, hi = f * 2 ** (-1 / 6), f * 2 ** (1 / 6)
+            sel = (freqs >= lo) & (freqs <= hi) if f > 0 else slice(0, 2)
+            out[i] = np.mean(p[sel])
+        return out
+
+    gain_db = 10.0 * np.log10((third_octave(pr) + 1e-12) / (third_octave(py) + 1e-12))
+    gain = 10.0 ** (np.clip(gain_db, -max_gain_db, max_gain_db) / 20.0)
+    out = librosa.istft(Y * gain[:, None], hop_length=n_fft // 4, length=len(y))
+    return out.astype(np.float32)

@@ -1,0 +1,69 @@
+"""Note-level envelope measures (lab.envelope) on signals whose envelopes are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lab.envelope import envelope_scores, matched_eq, note_measures
+
+SR = 22050
+
+
+def partials(f0, t, vibrato_cents=0.0, rate=5.5):
+    cents = vibrato_cents * np.sqrt(2) * np.sin(2 * np.pi * rate * t)      # RMS = vibrato_cents
+    phase = 2 * np.pi * np.cumsum(f0 * 2 ** (cents / 1200)) / SR
+    return sum(np.sin(k * phase) / k for k in range(1, 8))
+
+
+def plucked(f0=330.0, seconds=1.0, decay_db_s=-24.0):
+    t = np.arange(int(seconds * SR)) / SR
+    y = partials(f0, t) * 10 ** (decay_db_s * t / 20)
+    click = np.zeros_like(t)
+    click[:66] = np.random.default_rng(0).standard_normal(66) * np.hanning(66) * 2.0   # 3 ms of noise
+    return (0.2 * (y + click)).astype(np.float32)
+
+
+def bowed(f0=330.0, seconds=1.0, attack_s=0.12, vibrato_cents=20.0):
+    t = np.arange(int(seconds * SR)) / SR
+    env = np.minimum(1.0, t / attack_s)
+    return (0.2 * env * partials(f0, t, vibrato_cents)).astype(np.float32)
+
+
+def test_a_pluck_and_a_bow_measure_as_they_were_made():
+    p = note_measures(plucked(), SR, [(0.0, 1.0)])
+    b = note_measures(bowed(), SR, [(0.0, 1.0)])
+    assert p["decay_db_s"][0] == pytest.approx(-24.0, abs=2.0)
+    assert abs(b["decay_db_s"][0]) < 2.0
+    assert p["attack_ms"][0] < 10.0
+    # a linear 120 ms ramp is within 3 dB of its peak at 0.707 of it: about 85 ms
+    assert b["attack_ms"][0] == pytest.approx(85.0, abs=12.0)
+    assert p["sustain_db"][0] < -9.0 and b["sustain_db"][0] > -1.0
+    assert p["transient_db"][0] > b["transient_db"][0] + 6.0
+    assert b["vibrato_cents"][0] == pytest.approx(20.0, abs=5.0)
+    assert p["vibrato_cents"][0] < 3.0
+
+
+def test_scores_are_medians_over_notes_and_skip_short_ones():
+    y = np.concatenate([plucked(seconds=0.5), plucked(seconds=0.1), plucked(seconds=0.5)])
+    s = envelope_scores([y], SR, [[(0.0, 0.5), (0.5, 0.1), (0.6, 0.5)]])
+    assert s["notes_measured"] == 2
+    assert s["decay_db_s"] == pytest.approx(-24.0, abs=3.0)
+
+
+def test_an_eq_moves_the_spectrum_but_not_the_envelope():
+    """The baseline the measures exist for: a pluck EQ'd to a bowed note's spectrum is still a pluck."""
+    p, b = plucked(f0=220.0), bowed(f0=220.0)
+    # the bowed note brightened (its 3rd-7th partials up) so that the EQ has work to do
+    b = b + 0.5 * np.diff(b, prepend=0).astype(np.float32) * 8
+    eq = matched_eq(p, b, SR)
+
+    def tilt(y):
+        s = np.abs(np.fft.rfft(y)) ** 2
+        f = np.fft.rfftfreq(len(y), 1 / SR)
+        return 10 * np.log10(s[(f > 1000) & (f < 4000)].sum() / s[(f > 100) & (f < 500)].sum())
+
+    assert abs(tilt(eq) - tilt(b)) < 2.0 < abs(tilt(p) - tilt(b))
+    before, after = note_measures(p, SR, [(0.0, 1.0)]), note_measures(eq, SR, [(0.0, 1.0)])
+    assert after["decay_db_s"][0] == pytest.approx(before["decay_db_s"][0], abs=3.0)
+    assert after["sustain_db"][0] < -9.0
