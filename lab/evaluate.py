@@ -30,6 +30,9 @@ transfer: ``bridge.offline.transfer`` at a strength and step count):
   ``FD feat`` in the full standardised feature space (97 dimensions: it also sees
   what the classifier ignores, such as inversion artefacts, but needs 100+ windows
   and is biased upward for small sets).
+* **P(target) CNN** (:mod:`lab.cnn_judge`) -- a small CNN on 1 s log-mel patches, trained
+  on the same two soundfonts under random EQ, tested on FluidR3: a judge that hears how
+  notes start, hold and decay. The logistic judge stays as the column beside it.
 * **note level** (:mod:`lab.envelope`) -- attack, decay, sustain, onset transient and
   vibrato of every note (the notes are known), medians per system: what a static EQ
   cannot change. The ``eq`` row is that baseline: the input through the EQ that gives it
@@ -54,6 +57,7 @@ import numpy as np
 from bridge.errors import ParameterError
 
 from .analysis import ANALYSIS_RATE, bar
+from .cnn_judge import cnn_summary
 from .envelope import envelope_scores, matched_eq
 from .features import SILENCE_ABS_DB
 from .judge import Judge, build_judge
@@ -119,7 +123,7 @@ def transfer_settings(preset, strengths: Sequence[float | None], steps: Sequence
 
 def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Judge, n_phrases: int = 4,
                   seconds: float = 10.0, melody_seed: int = 1, soundfont: str | None = None,
-                  audio_dir: Path | None = None) -> list[dict]:
+                  audio_dir: Path | None = None, cnn=None) -> list[dict]:
     """Renders test phrases for ``source -> target`` and scores identity, oracle and one transfer per preset.
 
     Returns one row (dict) per system. ``presets`` must target ``target``; the model
@@ -156,6 +160,8 @@ def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Ju
         row = {"pair": label, "source": source, "target": target, "system": system, **extra}
         row.update(judge.score(outputs, sr, target, ref_tracks, b.update))
         row.update(envelope_scores(outputs, sr, [p.notes for p in phrases]))
+        if cnn is not None:
+            row.update(cnn.score(outputs, sr, target))
         b.close()
         row["compute_s"] = round(seconds_used, 2)
         rows.append(row)
@@ -225,7 +231,7 @@ def _write_phrases(folder: Path, stem: str, ys: Sequence[np.ndarray], sr: int) -
         audio_io.write(Path(folder) / f"{stem}_{k}.wav", y, sr)
 
 
-def judge_file(path: str, target: str, judge: Judge, reference: str | None = None) -> dict:
+def judge_file(path: str, target: str, judge: Judge, reference: str | None = None, cnn=None) -> dict:
     """Scores one audio file as ``target`` (pitch scores against ``reference`` when given)."""
     from . import corpus
 
@@ -239,6 +245,8 @@ def judge_file(path: str, target: str, judge: Judge, reference: str | None = Non
         tracks = [pitch_track(corpus.read_audio(Path(reference), ANALYSIS_RATE), ANALYSIS_RATE)]
     row = {"pair": f"{Path(path).name}->{target}", "source": str(path), "target": target, "system": "file"}
     row.update(judge.score([y], ANALYSIS_RATE, target, tracks))
+    if cnn is not None:
+        row.update(cnn.score([y], ANALYSIS_RATE, target))
     if row["windows"] == 0:
         log.warning("%s: no window louder than %g dB; nothing to judge", path, SILENCE_ABS_DB)
     return row
@@ -275,16 +283,19 @@ def eval_command(args) -> int:
                                              args.students) for s, t in pairs}
     t = time.perf_counter()
     judge = build_judge(work, args.holdout, args.judge_seconds, 1, args.retrain)
+    cnn = _cnn_judge(work, judge.report["holdout_soundfont"], args.retrain)
     judge_s = time.perf_counter() - t
     print(classifier_summary(judge.report))
+    if cnn is not None:
+        print(cnn_summary(cnn.report))
     print()
     rows = []
     if args.input:
-        rows.append(judge_file(args.input, args.target, judge, args.reference))
+        rows.append(judge_file(args.input, args.target, judge, args.reference, cnn))
     for src, tgt in pairs:
         audio_dir = work / f"{src}-{tgt}" if args.write_audio else None
         rows += evaluate_pair(src, tgt, models, presets[(src, tgt)], judge, args.n_phrases, args.seconds,
-                              args.melody_seed, args.soundfont, audio_dir)
+                              args.melody_seed, args.soundfont, audio_dir, cnn)
     print(format_table(rows))
     aims = aim_lines(rows)
     if aims:
@@ -295,6 +306,7 @@ def eval_command(args) -> int:
           + (f", provider {models.provider}" if models is not None else "") + ")")
     result = {
         "classifier": {k: v for k, v in judge.report.items() if k != "features"},
+        "cnn_classifier": cnn.report if cnn is not None else None,
         "settings": {"pairs": [f"{s}:{t}" for s, t in pairs], "n_phrases": args.n_phrases, "seconds": args.seconds,
                      "melody_seed": args.melody_seed, "soundfont": args.soundfont or "FluidR3_GM.sf2",
                      "input": args.input, "target": args.target, "reference": args.reference,
@@ -311,6 +323,18 @@ def eval_command(args) -> int:
     out.write_text(json.dumps(json_safe(result), indent=1))
     print(f"wrote {out}")
     return 0
+
+
+def _cnn_judge(work: Path, holdout: str, retrain: bool):
+    """The CNN judge (:mod:`lab.cnn_judge`), or None without torch (said once)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        log.warning("no torch (the train extra): the CNN judge's column is left out")
+        return None
+    from .cnn_judge import build_cnn_judge
+
+    return build_cnn_judge(work, holdout, retrain=retrain)
 
 
 def sweep_judge(y: np.ndarray, sample_rate: int, target: str, args) -> Callable[[np.ndarray], dict]:

@@ -20,13 +20,13 @@ def _fmt(v, digits: int = 3) -> str:
 
 def format_table(rows: Sequence[dict]) -> str:
     """The rows as a markdown table."""
-    head = ["pair", "system", "model", "strength", "steps", "P(target)", "top-1", "pitch acc", "pitch|voiced", "chroma acc",
+    head = ["pair", "system", "model", "strength", "steps", "P(target) CNN", "P(target)", "top-1", "pitch acc", "pitch|voiced", "chroma acc",
             "voicing", "FD", "FD feat", "attack ms", "decay dB/s", "sustain dB", "transient dB", "vibrato c", "windows",
             "predicted"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [r["pair"], r["system"], r.get("model") or "-", _fmt(r.get("strength"), 2), _fmt(r.get("steps")),
-                 _fmt(r.get("target_prob")), _fmt(r.get("target_top1")), _fmt(r.get("pitch_accuracy")),
+                 _fmt(r.get("target_prob_cnn", float("nan"))), _fmt(r.get("target_prob")), _fmt(r.get("target_top1")), _fmt(r.get("pitch_accuracy")),
                  _fmt(r.get("pitch_given_voiced")), _fmt(r.get("chroma_accuracy")), _fmt(r.get("voicing_agreement")),
                  _fmt(r.get("frechet"), 1), _fmt(r.get("frechet_features"), 1), _fmt(r.get("attack_ms"), 0),
                  _fmt(r.get("decay_db_s"), 1), _fmt(r.get("sustain_db"), 1), _fmt(r.get("transient_db"), 1),
@@ -57,6 +57,10 @@ def aim_lines(rows: Sequence[dict]) -> list[str]:
         lines.append(f"aim {r['pair']} s={r['strength']:g} n={r['steps']}: P(target) {r['target_prob']:.3f} = "
                      f"{ratio:.2f} x oracle's {o['target_prob']:.3f}; pitch accuracy "
                      f"{against(r['pitch_accuracy'], AIM_PITCH)} {'>=' if r['pitch_ok'] else '<'} {AIM_PITCH}")
+        if not math.isnan(r.get("target_prob_cnn", float("nan"))) and o.get("target_prob_cnn", 0) > 0:
+            r["target_vs_oracle_cnn"] = r["target_prob_cnn"] / o["target_prob_cnn"]
+            lines.append(f"    CNN judge: P(target) {r['target_prob_cnn']:.3f} = {r['target_vs_oracle_cnn']:.2f} x "
+                         f"oracle's {o['target_prob_cnn']:.3f} (aim: 0.8)")
         source = identity.get(r["pair"])
         if source is not None:
             lines.append("    note level, share of the input->oracle gap closed: " + note_gaps(r, source, o))

@@ -275,6 +275,8 @@ def test_eval_command_end_to_end_with_tiny_models(tiny_model_dir, tmp_path, monk
                     "accuracy": 0.5, "windows": 10, "phrase_accuracy": 0.5, "phrases": 2,
                     "recall": {"violin": 0.5, "guitar": 0.5}}
     monkeypatch.setattr(ev, "build_judge", lambda *a, **k: judge)
+    toy_cnn = _toy_cnn()
+    monkeypatch.setattr(ev, "_cnn_judge", lambda *a, **k: toy_cnn)
     out = tmp_path / "r.json"
     rc = eval_main(["--pairs", "guitar:violin", "--n-phrases", "1", "--seconds", "2", "--strength", "0.3,0.6",
                     "--steps", "2", "--work", str(tmp_path), "--json", str(out), "--models", str(tiny_model_dir),
@@ -284,8 +286,20 @@ def test_eval_command_end_to_end_with_tiny_models(tiny_model_dir, tmp_path, monk
     assert "accuracy on unseen c: 0.500" in text and "| guitar->violin | transfer | violin | 0.60 | 2 |" in text
     result = json.loads(out.read_text())
     assert [r["system"] for r in result["rows"]] == ["identity", "oracle", "eq", "transfer", "transfer"]
+    assert all(0.0 <= r["target_prob_cnn"] <= 1.0 for r in result["rows"]) and "CNN judge: trained on" in text
     assert result["rows"][3]["preset"] == "guitar-to-violin"  # the shipped pair preset, strength overridden
     assert (tmp_path / "guitar-violin" / "transfer_s0.6_n2_0.wav").is_file()
+
+
+def _toy_cnn():
+    """The CNN judge's network untrained (its column and plumbing, not its accuracy)."""
+    import torch
+
+    from lab.cnn_judge import CnnJudge, _network
+
+    torch.manual_seed(0)
+    return CnnJudge(_network(), {"train_soundfonts": ["a.sf2", "b.sf2"], "holdout_soundfont": "c.sf2",
+                                 "accuracy": 0.5, "accuracy_under_random_eq": 0.4, "patches": 10})
 
 
 def test_note_level_gap_closed_from_the_input_towards_the_oracle():
