@@ -338,15 +338,20 @@ def _cnn_judge(work: Path, holdout: str, retrain: bool):
 
 
 def sweep_judge(y: np.ndarray, sample_rate: int, target: str, args) -> Callable[[np.ndarray], dict]:
-    """A scorer for ``bridge sweep``: each output's target probability, pitch accuracy against
-    the input's melody, and Fréchet distance to real renders of the target."""
-    judge = build_judge(Path(getattr(args, "work", "eval")))
+    """A scorer for ``bridge sweep``: each output's target probability (the CNN judge's, when torch
+    is there, and the logistic one's), pitch accuracy against the input's melody, and Fréchet
+    distance to real renders of the target."""
+    work = Path(getattr(args, "work", "eval"))
+    judge = build_judge(work)
     judge.classifier.index(target)  # a clear error now for a target the classifier does not know
+    cnn = _cnn_judge(work, judge.report.get("holdout_soundfont", "FluidR3_GM.sf2"), False)
     reference = pitch_track(np.asarray(y).mean(axis=0), sample_rate)
 
     def score(out: np.ndarray) -> dict:
-        row = judge.score([np.asarray(out).mean(axis=0)], sample_rate, target, [reference])
-        return {"target_prob": row["target_prob"], "pitch_accuracy": row["pitch_accuracy"],
-                "frechet": row["frechet"]}
+        mono = np.asarray(out).mean(axis=0)
+        row = judge.score([mono], sample_rate, target, [reference])
+        first = cnn.score([mono], sample_rate, target) if cnn is not None else {}
+        return {**({"target_prob_cnn": first["target_prob_cnn"]} if first else {}),
+                "target_prob": row["target_prob"], "pitch_accuracy": row["pitch_accuracy"], "frechet": row["frechet"]}
 
     return score

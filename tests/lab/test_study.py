@@ -11,11 +11,12 @@ from bridge.config import Preset
 from lab import evaluate as ev
 from lab import study
 from support import harmonic_tone
-from test_evaluate import _toy_judge
+from test_evaluate import _toy_cnn, _toy_judge
 
 
 def test_sweep_writes_a_cell_per_setting_baselines_and_heatmaps(tiny_models, tmp_path, monkeypatch):
     monkeypatch.setattr(ev, "build_judge", lambda *a, **k: _toy_judge())
+    monkeypatch.setattr(ev, "_cnn_judge", lambda *a, **k: _toy_cnn())
     sf.write(tmp_path / "in.wav", harmonic_tone(262.0, 2.0, 22050), 22050)
     sf.write(tmp_path / "oracle.wav", harmonic_tone(262.0, 2.0, 22050, n_harmonics=3), 22050)
     args = argparse.Namespace(input=str(tmp_path / "in.wav"), strengths="0.2,0.6", steps_list="2,4",
@@ -27,7 +28,8 @@ def test_sweep_writes_a_cell_per_setting_baselines_and_heatmaps(tiny_models, tmp
     assert "oracle (oracle.wav)" in data["baselines"]
     md = (tmp_path / "sweep" / "sweep.md").read_text()
     assert "| identity (output = input) |" in md and "## target_prob" in md
-    for key in ("target_prob", "pitch_accuracy", "frechet"):
+    assert "## target_prob_cnn" in md
+    for key in ("target_prob_cnn", "target_prob", "pitch_accuracy", "frechet"):
         assert (tmp_path / "sweep" / f"sweep_{key}.png").stat().st_size > 1000
 
 
