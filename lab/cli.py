@@ -19,7 +19,8 @@ def eval_parser() -> argparse.ArgumentParser:
     from .judge import DEFAULT_HOLDOUT
 
     p = argparse.ArgumentParser(prog="bridge eval",
-                                description="measure restyled audio: target probability (a CNN and a mel-statistics judge), melody kept, Frechet distance, note envelopes")
+                                description="measure restyled audio: target probability (a CNN and a "
+                                            "mel-statistics judge), melody kept, Frechet distance, note envelopes")
     p.add_argument("--pairs", default="guitar:violin,violin:guitar", metavar="SRC:TGT,...",
                    help="source:target instrument pairs to render, restyle and judge (default: %(default)s)")
     p.add_argument("--preset", help="preset name or .yaml path (default: SRC-to-TGT when it exists, else defaults)")

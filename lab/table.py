@@ -20,13 +20,14 @@ def _fmt(v, digits: int = 3) -> str:
 
 def format_table(rows: Sequence[dict]) -> str:
     """The rows as a markdown table."""
-    head = ["pair", "system", "model", "strength", "steps", "P(target) CNN", "P(target)", "top-1", "pitch acc", "pitch|voiced", "chroma acc",
-            "voicing", "FD", "FD feat", "attack ms", "decay dB/s", "sustain dB", "transient dB", "vibrato c", "windows",
+    head = ["pair", "system", "model", "strength", "steps", "P(target) CNN", "P(target)", "top-1", "pitch acc",
+            "pitch|voiced", "chroma acc", "voicing", "FD", "FD feat", "attack ms", "decay dB/s", "sustain dB", "transient dB", "vibrato c", "windows",
             "predicted"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [r["pair"], r["system"], r.get("model") or "-", _fmt(r.get("strength"), 2), _fmt(r.get("steps")),
-                 _fmt(r.get("target_prob_cnn", float("nan"))), _fmt(r.get("target_prob")), _fmt(r.get("target_top1")), _fmt(r.get("pitch_accuracy")),
+                 _fmt(r.get("target_prob_cnn", float("nan"))),
+                 _fmt(r.get("target_prob")), _fmt(r.get("target_top1")), _fmt(r.get("pitch_accuracy")),
                  _fmt(r.get("pitch_given_voiced")), _fmt(r.get("chroma_accuracy")), _fmt(r.get("voicing_agreement")),
                  _fmt(r.get("frechet"), 1), _fmt(r.get("frechet_features"), 1), _fmt(r.get("attack_ms"), 0),
                  _fmt(r.get("decay_db_s"), 1), _fmt(r.get("sustain_db"), 1), _fmt(r.get("transient_db"), 1),
