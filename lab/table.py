@@ -21,8 +21,8 @@ def _fmt(v, digits: int = 3) -> str:
 def format_table(rows: Sequence[dict]) -> str:
     """The rows as a markdown table."""
     head = ["pair", "system", "model", "strength", "steps", "P(target) CNN", "P(target)", "top-1", "pitch acc",
-            "pitch|voiced", "chroma acc", "voicing", "FD", "FD feat", "attack ms", "decay dB/s", "sustain dB", "transient dB", "vibrato c", "windows",
-            "predicted"]
+            "pitch|voiced", "chroma acc", "voicing", "FD", "FD feat", "attack ms", "decay dB/s", "sustain dB",
+            "transient dB", "vibrato c", "windows", "predicted"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [r["pair"], r["system"], r.get("model") or "-", _fmt(r.get("strength"), 2), _fmt(r.get("steps")),
