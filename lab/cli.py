@@ -45,6 +45,9 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument("--judge-seconds", type=float, default=120.0, dest="judge_seconds",
                    help="seconds rendered per instrument and soundfont for the classifier (default: 120)")
     p.add_argument("--retrain", action="store_true", help="re-render and retrain the classifier")
+    p.add_argument("--cnn", action=argparse.BooleanOptionalAction, default=True,
+                   help="also judge with the CNN (needs torch; built once, about 4 minutes on 2 cores; "
+                        "default: %(default)s)")
     p.add_argument("--no-audio", dest="write_audio", action="store_false",
                    help="do not write the rendered and restyled phrases to WORK")
     add_model_args(p)
@@ -86,6 +89,9 @@ def sweep_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="sweep", help="folder for the table and heatmap")
     p.add_argument("--work", default="eval", help="bridge eval's folder (its cached classifier is reused)")
     p.add_argument("--oracle", help="the same melody played on the target, scored as a baseline row")
+    p.add_argument("--cnn", action=argparse.BooleanOptionalAction, default=True,
+                   help="also judge with the CNN (needs torch; built once, about 4 minutes on 2 cores; "
+                        "default: %(default)s)")
     add_sampler_args(p)
     add_model_args(p)
     return p

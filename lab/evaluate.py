@@ -283,7 +283,7 @@ def eval_command(args) -> int:
                                              args.students) for s, t in pairs}
     t = time.perf_counter()
     judge = build_judge(work, args.holdout, args.judge_seconds, 1, args.retrain)
-    cnn = _cnn_judge(work, judge.report["holdout_soundfont"], args.retrain)
+    cnn = _cnn_judge(work, judge.report["holdout_soundfont"], args.retrain) if getattr(args, "cnn", True) else None
     judge_s = time.perf_counter() - t
     print(classifier_summary(judge.report))
     if cnn is not None:
@@ -344,7 +344,8 @@ def sweep_judge(y: np.ndarray, sample_rate: int, target: str, args) -> Callable[
     work = Path(getattr(args, "work", "eval"))
     judge = build_judge(work)
     judge.classifier.index(target)  # a clear error now for a target the classifier does not know
-    cnn = _cnn_judge(work, judge.report.get("holdout_soundfont", "FluidR3_GM.sf2"), False)
+    cnn = (_cnn_judge(work, judge.report.get("holdout_soundfont", "FluidR3_GM.sf2"), False)
+           if getattr(args, "cnn", True) else None)
     reference = pitch_track(np.asarray(y).mean(axis=0), sample_rate)
 
     def score(out: np.ndarray) -> dict:

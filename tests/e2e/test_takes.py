@@ -163,8 +163,9 @@ def test_long_commands_work_in_a_real_terminal(tmp_path, tiny_model_dir):
         "corpus": (("corpus", "--from-folder", str(tmp_path), "--name", "vox", "--minutes", "0.05", "-o",
                     str(tmp_path / "corpus")), [tmp_path / "corpus" / "vox" / "vox_00000.wav"]),
         # the first sweep builds its judge (FluidSynth renders and a classifier): the longest command here
+        # (--no-cnn: the CNN judge's build takes minutes more; tests/lab covers it)
         "sweep": (("sweep", str(vocal), "--to", "violin", "--strengths", "0.5", "--steps-list", "2", "-o",
-                   str(tmp_path / "sweep"), "--work", str(tmp_path / "work"), *models),
+                   str(tmp_path / "sweep"), "--work", str(tmp_path / "work"), "--no-cnn", *models),
                   [tmp_path / "sweep" / "sweep.json"]),
     }
     for name, (args, outputs) in cases.items():
