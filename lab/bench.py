@@ -438,10 +438,10 @@ def offline_beside(args, audio: np.ndarray, sample_rate: int, seconds: float) ->
     """
     from bridge import offline
     from bridge.model import ModelSet
-    from bridge.presets import PresetLibrary
+    from bridge.presets import PresetLibrary, resolve_preset
 
     models = ModelSet(args.models, args.provider, args.threads)
-    preset = PresetLibrary(getattr(args, "presets_dirs", []) or [])[args.preset]
+    preset = resolve_preset(args.preset, PresetLibrary(getattr(args, "presets_dirs", []) or []))
     y = audio[:, : int(seconds * sample_rate)]
     offline.transfer(y[:, :sample_rate], sample_rate, models, preset)  # loads and warms the models
     w0, c0 = time.perf_counter(), time.process_time()

@@ -63,7 +63,8 @@ def bench_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=None, help="input length (default 10; --serve: 60)")
     p.add_argument("--repeats", type=int, default=5, help="timed runs per preset (offline; default: %(default)s)")
     p.add_argument("--sample-rate", type=int, default=44100, help="input rate (offline; default: %(default)s)")
-    p.add_argument("--preset", default="guitar-to-violin", help="--serve: the daemon's preset (default: %(default)s)")
+    p.add_argument("--preset", default="guitar-to-violin",
+                   help="--serve: the daemon's preset, a name or a .yaml path (default: %(default)s)")
     p.add_argument("--frames", type=int, default=512, help="--serve: frames per chunk (default: %(default)s)")
     p.add_argument("--streams", type=int, default=1,
                    help="--serve: streams at once, one client each (default: %(default)s)")

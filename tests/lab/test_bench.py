@@ -9,11 +9,19 @@ from support import run_in_terminal
 
 @pytest.mark.slow
 def test_bench_serve_streams_several_clients_and_counts_every_chunk(tmp_path, tiny_model_dir):
+    import shutil
+
+    from bridge.presets import SHIPPED_DIRS
+
     out = tmp_path / "serve.json"
+    mine = tmp_path / "mine.yaml"   # a preset file being tried out, not in any preset folder
+    shutil.copy(next(d for d in SHIPPED_DIRS if d.is_dir()) / "guitar-to-violin.yaml", mine)
     code, text = run_in_terminal("bench", "--serve", "--streams", "3", "--seconds", "4", "--models",
-                                 str(tiny_model_dir), "--provider", "cpu", "--threads", "1", "--json", str(out))
+                                 str(tiny_model_dir), "--provider", "cpu", "--threads", "1", "--json", str(out),
+                                 "--preset", str(mine))
     assert code == 0, text
     r = json.loads(out.read_text())
+    assert r["preset"] == str(mine)
     n = 4 * 48000 // 512
     assert r["streams"] == 3 and r["chunks_sent"] == 3 * n
     assert r["chunks_returned"] == 3 * n and r["chunks_lost"] == 0, r
