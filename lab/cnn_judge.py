@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import time
 from pathlib import Path
 from typing import Sequence
@@ -140,7 +139,7 @@ def build_cnn_judge(work: Path, holdout: str, seed: int = 1, n_phrases: int = 8,
     """Loads the cached network, or renders, trains (about two minutes on 2 cores) and caches it."""
     import torch
 
-    from .judge import SOUNDFONTS, font_key
+    from .judge import SOUNDFONTS, font_key, save_atomically
 
     work = Path(work) / "judge"
     path = work / f"cnn-v{CNN_VERSION}-holdout-{font_key(holdout)}-{n_phrases}x15s-seed{seed}.pt"
@@ -188,10 +187,7 @@ def build_cnn_judge(work: Path, holdout: str, seed: int = 1, n_phrases: int = 8,
                     "train_soundfonts": [Path(f).name for f in train_fonts], "holdout_soundfont": Path(holdout).name,
                     "accuracy": acc, "accuracy_under_random_eq": acc_eq, "patches": int(len(Xt)),
                     "recall": recall, "epochs": epochs, "build_s": round(time.perf_counter() - t0, 1)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.pt")
-    torch.save({"state": net.state_dict(), "report": judge.report}, tmp)
-    tmp.replace(path)
+    save_atomically(path, lambda tmp: torch.save({"state": net.state_dict(), "report": judge.report}, tmp))
     log.info("cnn judge: %s", json.dumps({k: judge.report[k] for k in ("accuracy", "accuracy_under_random_eq")}))
     return judge
 

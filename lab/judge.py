@@ -51,8 +51,7 @@ class Judge:
         arrays = self.classifier.to_arrays()
         arrays.update({f"ref_{k}": v for k, v in self.reference.items()})
         arrays["report"] = np.array(json.dumps(self.report))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _save_atomically(path, arrays)
+        save_atomically(path, lambda tmp: np.savez_compressed(tmp, **arrays))
 
     @classmethod
     def load(cls, path: Path) -> "Judge":
@@ -130,16 +129,16 @@ def _font_features(work: Path, font: str, seconds: float, seed: int, retrain: bo
     progress.close()
     out = {"X": np.concatenate(X), "X_aug": np.concatenate(Xa), "labels": np.array(labels),
            "groups": np.array(groups)}
-    work.mkdir(parents=True, exist_ok=True)
-    _save_atomically(cache, out)
+    save_atomically(cache, lambda tmp: np.savez_compressed(tmp, **out))
     return out
 
 
-def _save_atomically(path: Path, arrays: dict) -> None:
-    """Writes an .npz beside ``path`` under a name of this process's own, then renames it: two evals
+def save_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """``write(tmp)`` beside ``path`` under a name of this process's own, then a rename: two evals
     sharing a work folder (two runs at a time on these machines) each finish with a whole file."""
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-    np.savez_compressed(tmp, **arrays)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp{path.suffix}")
+    write(tmp)
     tmp.replace(path)
 
 
