@@ -158,10 +158,7 @@ def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Ju
     def add(system: str, outputs, extra: dict, seconds_used: float):
         b = bar(len(outputs), f"{label} score {system}", "phrase")
         row = {"pair": label, "source": source, "target": target, "system": system, **extra}
-        row.update(judge.score(outputs, sr, target, ref_tracks, b.update))
-        row.update(envelope_scores(outputs, sr, [p.notes for p in phrases]))
-        if cnn is not None:
-            row.update(cnn.score(outputs, sr, target))
+        row.update(score_outputs(outputs, sr, target, phrases, ref_tracks, judge, cnn, b.update))
         b.close()
         row["compute_s"] = round(seconds_used, 2)
         rows.append(row)
@@ -198,6 +195,16 @@ def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Ju
         for r in rows:
             r["spectrograms"] = str(path)
     return rows
+
+
+def score_outputs(outputs, sample_rate: int, target: str, phrases, ref_tracks, judge: Judge, cnn=None,
+                  progress: Callable[[int], None] | None = None) -> dict:
+    """Every measure of one system's outputs (one per phrase): the judges, the melody, the notes."""
+    row = judge.score(outputs, sample_rate, target, ref_tracks, progress)
+    row.update(envelope_scores(outputs, sample_rate, [p.notes for p in phrases]))
+    if cnn is not None:
+        row.update(cnn.score(outputs, sample_rate, target))
+    return row
 
 
 def spectrogram_png(path: Path, panels: Sequence[tuple[str, np.ndarray]], sample_rate: int, title: str) -> None:

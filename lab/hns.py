@@ -68,15 +68,14 @@ def hns(y_in: np.ndarray, y_env: np.ndarray, sample_rate: int, noise: float = 0.
 
 
 def main(argv=None) -> int:
-    from bridge.model import ModelSet
     from bridge import offline
+    from bridge.model import ModelSet
 
     from .cnn_judge import build_cnn_judge
-    from .envelope import envelope_scores
-    from .evaluate import pair_preset
+    from .evaluate import pair_preset, score_outputs
     from .judge import build_judge
     from .phrases import make_phrases
-    from .pitch import pitch_counts, pitch_scores, pitch_track
+    from .pitch import pitch_track
 
     ap = argparse.ArgumentParser(prog="python -m lab.hns", description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", default="guitar:violin,violin:guitar")
@@ -97,13 +96,10 @@ def main(argv=None) -> int:
         refs = [pitch_track(p.input, sr) for p in phrases]
 
         def row(system, strength, outs):
-            j = judge.score(outs, sr, tgt)
-            c = cnn.score(outs, sr, tgt)
-            pa = pitch_scores([pitch_counts(r, pitch_track(o, sr)) for r, o in zip(refs, outs)])["pitch_accuracy"]
-            e = envelope_scores(outs, sr, [p.notes for p in phrases])
-            print(f"| {src}->{tgt} | {system} | {strength} | {c['target_prob_cnn']:.3f} | {j['target_prob']:.3f} | "
-                  f"{pa:.3f} | {e['attack_ms']:.0f} | {e['decay_db_s']:.1f} | {e['sustain_db']:.1f} | "
-                  f"{e['transient_db']:.1f} | {e['vibrato_cents']:.1f} |", flush=True)
+            r = score_outputs(outs, sr, tgt, phrases, refs, judge, cnn)
+            print(f"| {src}->{tgt} | {system} | {strength} | {r['target_prob_cnn']:.3f} | {r['target_prob']:.3f} | "
+                  f"{r['pitch_accuracy']:.3f} | {r['attack_ms']:.0f} | {r['decay_db_s']:.1f} | {r['sustain_db']:.1f} | "
+                  f"{r['transient_db']:.1f} | {r['vibrato_cents']:.1f} |", flush=True)
 
         row("input", "-", [p.input for p in phrases])
         row("oracle", "-", [p.oracle for p in phrases])
