@@ -47,7 +47,7 @@ function atomsOf(sel, args) {
 
 const text = (atoms) => atoms.map((a) => a.v).join(" ");
 
-class MaxError extends Error {}
+const {MaxError} = signal;   // one error class for what Max would refuse
 
 // ---------------------------------------------------------------- the runtime
 class Runtime {
