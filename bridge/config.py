@@ -128,6 +128,8 @@ class SamplerConfig:
     # Off by default: at 2 steps the students measured below their own teachers at the same steps
     # (P(violin) 0.578 vs 0.656 at strength 0.5; 0.463 vs 0.616 with the live preset; bridge eval, 4 phrases).
     student: bool = _f(False, doc="use the target's distilled few-step student when one fits these steps and strength")
+    controls: bool = _f(False, doc="condition the target on the input's pitch and note onsets (needs a model trained "
+                                   "with controls); off: the seed's pure cross-diffusion")
 
     @classmethod
     def from_dict(cls, data, where=""):
@@ -142,10 +144,12 @@ class RenderConfig:
     overlap: float = _f(0.25, lo=0.0, hi=0.5, doc="fraction of a window's output crossfaded with the next")
     lookbehind: float = _f(0.0, lo=0.0, hi=0.75,
                            doc="fraction of each window that is past context only (lower latency, more compute)")
-    inversion: str = _f("envelope", choices=("envelope", "pinv"),
-                        doc="envelope: the model's mel change applied to the input's STFT; pinv: pseudo-inverse")
+    inversion: str = _f("envelope", choices=("envelope", "pinv", "harmonic"),
+                        doc="envelope: the model's mel change applied to the input's STFT; pinv: pseudo-inverse; "
+                            "harmonic: the model's mel rendered as harmonics at the input's pitch plus noise")
     fill: float = _f(0.2, lo=0.0, hi=1.0,
-                     doc="envelope: share of the model's energy added where the input has none (bow noise, breath)")
+                     doc="envelope, harmonic: share of the model's energy added where the partials leave none "
+                         "(bow noise, breath)")
     griffin_lim_iters: int = _f(0, lo=0, hi=200, doc="Griffin-Lim iterations started from the input's phase")
     mix: float = _f(1.0, lo=0.0, hi=1.0, doc="0: dry only, 1: wet only")
     highpass_hz: float = _f(0.0, lo=0.0, hi=20000.0)

@@ -239,6 +239,50 @@ def fill_missing(S_out: np.ndarray, db_out: np.ndarray, S_in: np.ndarray, tf: Me
     return S_out + amount * shortfall * unit_phase(S_in)
 
 
+def harmonic_spectrum(f0_hz: np.ndarray, n_fft: int, sample_rate: int, max_harmonics: int = 60) -> np.ndarray:
+    """Magnitudes ``(1 + n_fft // 2, frames)`` of unit sinusoids at ``k * f0`` as a Hann STFT sees them.
+
+    Each partial is the window's main lobe (peak 1, zero two bins away) centred on its
+    exact frequency; partials stop below 0.95 Nyquist. Frames with ``f0 <= 0`` are silent.
+    """
+    f0 = np.asarray(f0_hz, dtype=np.float64)
+    n_bins = n_fft // 2 + 1
+    bin_hz = sample_rate / n_fft
+    k = np.arange(1, max_harmonics + 1)
+    centre = (f0[None, :] * k[:, None]) / bin_hz  # (K, frames) in bins
+    ok = (f0[None, :] > 0) & (centre * bin_hz < 0.95 * sample_rate / 2)
+    out = np.zeros((n_bins, len(f0)))
+    cols = np.broadcast_to(np.arange(len(f0)), centre.shape)
+    for offset in range(-2, 3):
+        b = np.floor(centre).astype(np.int64) + offset
+        d = b - centre
+        lobe = np.where(np.abs(np.abs(d) - 1.0) < 1e-9, 0.5, np.sinc(d) / np.where(np.abs(np.abs(d) - 1.0) < 1e-9,
+                                                                                 1.0, 1.0 - d * d))
+        use = ok & (b >= 0) & (b < n_bins) & (np.abs(d) < 2.0)
+        np.add.at(out, (b[use], cols[use]), np.abs(lobe[use]))
+    return out
+
+
+def harmonic_transfer(S_in: np.ndarray, f0_hz: np.ndarray, db_out: np.ndarray, tf: MelTransform,
+                      fill: float) -> np.ndarray:
+    """Renders the mel ``db_out`` as harmonics at ``f0_hz`` plus noise, on the phase of ``S_in``.
+
+    Where envelope transfer rescales the input's own partials (its pluck or its bow stays),
+    this builds new ones: sinusoids at ``k * f0`` of the input's pitch, shaped by the
+    model's spectral envelope and corrected band by band to its mel (a harmonic-plus-noise
+    model, as DDSP's, in the STFT domain). The energy the partials leave out is added with
+    the input's phase: all of it on unvoiced frames (``f0 = 0``), ``fill`` of it on voiced
+    ones. The input's phase keeps the partials continuous from window to window.
+    """
+    c = tf.config
+    envelope = db_to_magnitude(db_out, tf)
+    phase = unit_phase(S_in)
+    source = harmonic_spectrum(f0_hz, c.n_fft, c.sample_rate) * envelope * phase
+    S = envelope_transfer(source, mel_power_db(source, tf), db_out, tf)
+    amount = np.where(np.asarray(f0_hz) > 0, fill, 1.0)[None, :]
+    return S + amount * np.maximum(envelope - np.abs(S), 0.0) * phase
+
+
 def band_mask(n_fft: int, sample_rate: int, highpass_hz: float, lowpass_hz: float) -> np.ndarray | None:
     """A smooth spectral mask for the cleanup filters; ``None`` when both are off.
 

@@ -216,8 +216,13 @@ class Denoiser:
         m = self.info.mel
         self.predict(np.zeros((batch, 1, m.n_mels, m.window_frames), np.float32), np.zeros(batch, np.int64))
 
-    def predict(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """The network's raw output (v or eps, as ``info.prediction_type`` says)."""
+    def predict(self, x: np.ndarray, t: np.ndarray, cond: np.ndarray | None = None) -> np.ndarray:
+        """The network's raw output (v or eps, as ``info.prediction_type`` says).
+
+        ``cond``: a conditioned model's control planes ``(batch, channels, n_mels, frames)``
+        (bridge.controls); None (or all zero) runs it without controls. An unconditional
+        model ignores it.
+        """
         m = self.info.mel
         if x.ndim != 4 or x.shape[1] != 1 or x.shape[2] != m.n_mels:
             raise ParameterError(f"x: expected shape (batch, 1, {m.n_mels}, frames), got {x.shape}")
@@ -228,6 +233,14 @@ class Denoiser:
             raise ParameterError(f"t: expected shape ({x.shape[0]},), got {t.shape}")
         x = np.ascontiguousarray(x, dtype=np.float32)
         tf = t.astype(np.float32)
+        feeds = {self.info.inputs[0]: x, self.info.inputs[1]: tf}
+        n_cond = self.info.cond_channels
+        if n_cond:
+            if cond is None:
+                cond = np.zeros((x.shape[0], n_cond) + x.shape[2:], np.float32)
+            elif cond.shape != (x.shape[0], n_cond) + x.shape[2:]:
+                raise ParameterError(f"cond: expected shape {(x.shape[0], n_cond) + x.shape[2:]}, got {cond.shape}")
+            feeds[self.info.inputs[2]] = np.ascontiguousarray(cond, dtype=np.float32)
         if self.set_aside and time.monotonic() < self.aside_until:
             raise ModelError(self.set_aside)
         self.n_calls += 1
@@ -240,13 +253,12 @@ class Denoiser:
                 # CUDA: bind host arrays explicitly so onnxruntime copies once each way. One binding per
                 # call: sessions are shared between the stream worker and the background thread.
                 b = self.session.io_binding()
-                b.bind_cpu_input(self.info.inputs[0], x)
-                b.bind_cpu_input(self.info.inputs[1], tf)
+                for name, value in feeds.items():
+                    b.bind_cpu_input(name, value)
                 b.bind_output(self.info.output, "cpu")
                 self.session.run_with_iobinding(b, run_options)
                 return b.copy_outputs_to_cpu()[0]
-            return self.session.run([self.info.output], {self.info.inputs[0]: x, self.info.inputs[1]: tf},
-                                    run_options)[0]
+            return self.session.run([self.info.output], feeds, run_options)[0]
         except Exception as e:  # onnxruntime's own types (Fail, InvalidArgument, RuntimeException, ...)
             if run_options.terminate:  # the watchdog stopped it: this model does not finish
                 self.set_aside = (f"model {self.info.instrument}: set aside after a forward that ran over "
@@ -260,8 +272,8 @@ class Denoiser:
         finally:
             WATCHDOG.done(token)
 
-    def __call__(self, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        pred = self.predict(x, t)
+    def __call__(self, x: np.ndarray, t: np.ndarray, cond: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        pred = self.predict(x, t, cond)
         ab = alpha_bar_at(self.info.alpha_bar, t).astype(np.float32)
         if self.info.prediction_type == "v":
             return v_to_eps_x0(x, pred, ab)

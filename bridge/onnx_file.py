@@ -39,10 +39,16 @@ class ModelInfo:
     content_hash: str
     train: dict = field(default_factory=dict)
     unet: dict = field(default_factory=dict)
-    inputs: tuple[str, str] = ("x", "t")  # the state and the timestep, as the metadata names them
+    inputs: tuple[str, ...] = ("x", "t")  # the state, the timestep (and the control planes), as the metadata names them
     output: str = "pred"
     hash_scope: str = ""  # "graph": content_hash is the SHA-256 of the serialised graph, checked at load
     student: dict | None = None  # a few-step student (export.distill): its teacher, max_steps, strength_max
+    controls: dict | None = None  # a conditioned model: {"planes": bridge.controls.PLANES, "channels", "dropout"}
+
+    @property
+    def cond_channels(self) -> int:
+        """Control planes the model takes beside ``x`` (0: unconditional)."""
+        return int(self.controls["channels"]) if self.controls else 0
 
     @classmethod
     def from_metadata(cls, path: Path, meta: dict[str, str]) -> "ModelInfo":
@@ -79,12 +85,20 @@ class ModelInfo:
         if prediction not in ("v", "eps"):
             raise ModelError(f"{path.name}: prediction_type: expected 'v' or 'eps', got {prediction!r}")
         inputs, outputs = list(get("inputs")), list(get("outputs"))
-        if len(inputs) != 2 or len(outputs) != 1:
-            raise ModelError(f"{path.name}: inputs/outputs: expected two inputs (state, timestep) and one output, "
-                             f"got {inputs} and {outputs}")
+        controls = get("controls") if "controls" in meta else None
+        if len(inputs) != (3 if controls else 2) or len(outputs) != 1:
+            raise ModelError(f"{path.name}: inputs/outputs: expected {'three' if controls else 'two'} inputs (state, "
+                             f"timestep{', controls' if controls else ''}) and one output, got {inputs} and {outputs}")
+        if controls:
+            from .controls import CONTROL_CHANNELS, PLANES
+
+            if controls.get("planes") != PLANES or int(controls.get("channels", -1)) != CONTROL_CHANNELS:
+                raise ModelError(f"{path.name}: controls: expected planes {PLANES!r} with {CONTROL_CHANNELS} channels, "
+                                 f"got {controls.get('planes')!r} with {controls.get('channels')}; this bridge "
+                                 f"cannot build them: update bridge or re-export the model")
         return cls(
             path=path, instrument=str(get("instrument")), mel=mel, n_timesteps=n_timesteps,
-            inputs=(str(inputs[0]), str(inputs[1])), output=str(outputs[0]),
+            inputs=tuple(str(i) for i in inputs), output=str(outputs[0]), controls=controls,
             hash_scope=str(json.loads(meta["content_hash_of"])) if "content_hash_of" in meta else "",
             schedule=str(get("schedule")), alpha_bar=alpha_bar, prediction_type=prediction,
             params=int(get("params") or 0), content_hash=str(get("content_hash")), train=get("train") or {},
@@ -104,6 +118,7 @@ class ModelInfo:
             "corpus": t.get("soundfont") or t.get("corpus"), "corpus_seconds": t.get("corpus_seconds"),
             "hash": self.content_hash[:12],
             "student_of": (self.student or {}).get("teacher"),
+            "controls": bool(self.controls),
         }
 
 

@@ -6,7 +6,9 @@ Signal flow for one :class:`Stream` (client rate ``sr_c``, model rate ``sr_m``):
       -> window w ready -> lanes (mid or per channel; see window.analyse)
       -> STFT -> log-mel -> gain to loudness_db -> q_sample to t0                     (eq. 2.2)
       -> DDIM ticks (all in-flight windows, one batched call per tick)               (eq. 4.1)
-      -> envelope transfer onto the input STFT (or mel pseudo-inverse) -> Griffin-Lim -> cleanup -> loudness match
+         (a conditioned model also gets the window's pitch and onset planes, bridge.controls)
+      -> envelope transfer onto the input STFT (or harmonics at its pitch, or mel pseudo-inverse)
+      -> Griffin-Lim -> cleanup -> loudness match
       -> crossfade overlap-add -> soxr stream -> wet FIFO -> mix with the delayed dry signal
 
 Window ``w`` covers frames ``[w H, w H + W)`` (frame ``j`` centred on sample ``j hop``) and
@@ -28,7 +30,7 @@ from .config import Preset, check_stream
 from .errors import BridgeError, ModelError, ParameterError, StreamShapeError
 from .framing import Fifo, Geometry, Resampler
 from .model import pick_student
-from .window import Denoiser, Window, WindowSettings, analyse, render
+from .window import Denoiser, Window, WindowSettings, analyse, render, split_rows, step
 
 MAX_WINDOWS_IN_FLIGHT = 16
 # Input and output are bounded to +24 dBFS: audio beyond that is a broken client or model,
@@ -62,6 +64,9 @@ def check_preset(preset: Preset, models: Mapping[str, Denoiser]) -> Geometry:
         name = preset.param(what)
         if name and mel_of(name, what) != mel:
             raise ParameterError(f"{what}: {name} uses other mel settings than {preset.target}")
+    if preset.sampler.controls and not getattr(models[preset.target].info, "cond_channels", 0):
+        raise ParameterError(f"controls: the {preset.target} model was trained without controls; "
+                             f"set controls off or load a conditioned {preset.target} model")
     r = preset.render
     return Geometry.make(mel, r.window_frames, r.overlap, r.lookbehind)
 
@@ -169,13 +174,14 @@ class Stream:
             student = pick_student(self.models, p, self.effective_steps())
             if student is not None:
                 denoise, key = student, (p.target, "student")
+        use_controls = p.sampler.controls and denoise is target
         mask = dsp.band_mask(self.mel.n_fft, self.mel.sample_rate, p.render.highpass_hz, p.render.lowpass_hz)
         self._settings = WindowSettings(
             denoise=denoise, alpha_bar=alpha_bar, t_start=sampling.start_timestep(p.sampler.strength, len(alpha_bar)),
             steps=self.effective_steps(), eta=p.sampler.eta, seed=p.sampler.seed,
             griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, fill=p.render.fill,
             mask=mask, match_loudness=p.render.match_loudness,
-            silence_db=p.render.silence_db, key=key,
+            silence_db=p.render.silence_db, key=key, controls=use_controls,
         )
         return self._settings
 
@@ -390,19 +396,19 @@ def tick_streams(streams: list[Stream], max_calls: int | None = None, max_rows: 
         stream._start_ready_windows()
         for job in stream._jobs:
             if not job.done:
-                key = (job.settings.key, job.x.shape[-1], id(job.settings.denoise))
+                key = (job.settings.key, job.x.shape[-1], id(job.settings.denoise), job.cond is not None)
                 groups.setdefault(key, []).append((stream, job))
     calls = []
     for members in groups.values():
         owner = {id(job): stream for stream, job in members}
         jobs = sorted((job for _, job in members), key=lambda job: job.born)
-        calls += [(part, owner) for part in _split_rows(jobs, max_rows)]
+        calls += [(part, owner) for part in split_rows(jobs, max_rows)]
     if max_calls is not None:
         calls = sorted(calls, key=lambda call: call[0][0].born)[:max_calls]
     rows: dict[int, int] = {}  # id(stream) -> model rows evaluated for it this tick
     for part, owner in calls:
         try:
-            _step(part)
+            step(part)
         except Exception as e:  # one failed call silences its windows; the streams go on
             error = e if isinstance(e, BridgeError) else ModelError(f"model call failed: {type(e).__name__}: {e}")
             for job in part:
@@ -418,33 +424,3 @@ def tick_streams(streams: list[Stream], max_calls: int | None = None, max_rows: 
             stream.stats["model_rows"] += n
         stream._finish_done()
     return sum(rows.values())
-
-
-def _step(jobs: list[Window]) -> None:
-    """One model call for ``jobs`` (same denoiser, same shape): each job's sampler gets its rows back."""
-    x = np.concatenate([job.request[0] for job in jobs])
-    t = np.concatenate([np.full(job.request[0].shape[0], job.request[1], np.int64) for job in jobs])
-    eps, x0_pred = jobs[0].settings.denoise(x, t)
-    if not (np.isfinite(eps).all() and np.isfinite(x0_pred).all()):  # a broken model: its windows go silent
-        raise ModelError(f"model {'+'.join(map(str, jobs[0].settings.key[:2]))}: non-finite output (NaN or Inf) "
-                         f"for {x.shape[0]} window(s) at t={int(t[0])}")
-    i = 0
-    for job in jobs:
-        n = job.request[0].shape[0]
-        job.advance(eps[i : i + n], x0_pred[i : i + n])
-        i += n
-
-
-def _split_rows(jobs: list[Window], max_rows: int) -> list[list[Window]]:
-    """Groups jobs into calls of at most ``max_rows`` model rows (a job's lanes stay together)."""
-    parts, cur, n = [], [], 0
-    for job in jobs:
-        k = int(job.active.sum())
-        if cur and n + k > max_rows:
-            parts.append(cur)
-            cur, n = [], 0
-        cur.append(job)
-        n += k
-    if cur:
-        parts.append(cur)
-    return parts

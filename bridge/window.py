@@ -4,8 +4,10 @@
 gain to ``loudness_db``, noised to ``t_start`` in closed form (the report's eq. 2.2),
 with :func:`bridge.sampling.ddim` ready to run over its active lanes. The stream (or
 several, batched) drives that coroutine one model call at a time; :func:`render`
-inverts the result (envelope transfer onto the input's STFT, or the mel pseudo-inverse,
-then Griffin-Lim, cleanup and loudness match) to crossfade-weighted samples.
+inverts the result (envelope transfer onto the input's STFT, harmonics at the input's
+pitch, or the mel pseudo-inverse, then Griffin-Lim, cleanup and loudness match) to
+crossfade-weighted samples. A conditioned model also gets the window's control planes
+(the input's pitch and onsets, :mod:`bridge.controls`) with every call.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from typing import Callable, Generator
 
 import numpy as np
 
-from . import dsp, sampling
+from . import controls, dsp, sampling
 from .config import MelConfig
+from .errors import ModelError
 from .framing import Geometry
 
 Denoiser = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -42,6 +45,11 @@ class WindowSettings:
     silence_db: float
     key: tuple
     clip_x0: float | None = sampling.X0_CLIP
+    controls: bool = False  # condition the model on the input's pitch and onsets (bridge.controls)
+
+    @property
+    def tracks_pitch(self) -> bool:
+        return self.controls or self.inversion == "harmonic"
 
 
 @dataclass(eq=False)
@@ -60,6 +68,8 @@ class Window:
     request: tuple[np.ndarray, int] | None = None  # (x, t) the sampler waits on; None once done
     calls_left: int = 0  # model calls still to come (the worker plans steps from them)
     born: int = 0  # start order over all streams (oldest first when calls per tick are limited)
+    f0: np.ndarray | None = None  # (n_lanes, W) the input's pitch in Hz, 0 where unvoiced (when tracked)
+    cond: np.ndarray | None = None  # (n_active, channels, n_mels, W) control planes of the active lanes
 
     @property
     def done(self) -> bool:
@@ -102,12 +112,19 @@ def analyse(w: int, channels: np.ndarray, n_lanes: int, s: WindowSettings, g: Ge
     seen = np.zeros((n_lanes, mel.n_mels, W))
     gain = np.zeros(n_lanes)
     active = np.zeros(n_lanes, bool)
+    f0 = np.zeros((n_lanes, W)) if s.tracks_pitch else None
+    planes = np.zeros((n_lanes, controls.CONTROL_CHANNELS, mel.n_mels, W), np.float32) if s.controls else None
     for lane in range(n_lanes):
         S = dsp.stft(seg[lane], g.n_fft, g.hop_length, tf.window)
         db = dsp.mel_power_db(S, tf)
         if dsp.level_db(db) < s.silence_db:
             continue
         active[lane] = True
+        if f0 is not None:
+            track = controls.track(dsp.frame(np.ascontiguousarray(seg[lane]), g.n_fft, g.hop_length), mel.sample_rate)
+            f0[lane] = track[0]
+            if planes is not None:
+                planes[lane] = controls.planes(*track, mel)
         gain[lane] = dsp.window_gain_db(db, mel)
         x[lane, 0] = dsp.db_to_model(db, gain[lane], mel)
         seen[lane] = dsp.model_to_db(x[lane, 0], gain[lane], mel)
@@ -116,7 +133,8 @@ def analyse(w: int, channels: np.ndarray, n_lanes: int, s: WindowSettings, g: Ge
     # One draw shared by the lanes, so a centred source stays coherent in "dual" stereo.
     eps = rng.standard_normal(x.shape[1:]).astype(np.float32)
     x = sampling.q_sample(x, s.alpha_bar[s.t_start], eps[None]).astype(np.float32)  # the report's eq. (2.2)
-    job = Window(w, s, x, gain, spec, seen, dry_db, active)
+    job = Window(w, s, x, gain, spec, seen, dry_db, active, f0=f0,
+                 cond=planes[active] if planes is not None else None)
     if not active.any():
         return job
     timesteps = sampling.ddim_timesteps(s.t_start, s.steps)
@@ -140,6 +158,9 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
             S = dsp.envelope_transfer(job.spec[lane], job.seen[lane], db_out, tf)
             S = dsp.fill_missing(S, db_out, job.spec[lane], tf, s.fill)
             mag, angles = np.abs(S), dsp.unit_phase(S)
+        elif s.inversion == "harmonic":
+            S = dsp.harmonic_transfer(job.spec[lane], job.f0[lane], db_out, tf, s.fill)
+            mag, angles = np.abs(S), dsp.unit_phase(S)
         else:
             mag, angles = dsp.db_to_magnitude(db_out, tf), dsp.unit_phase(job.spec[lane])
         if s.mask is not None:
@@ -158,3 +179,36 @@ def loudness_gain(dry_db: float, wet: np.ndarray) -> float:
     if not (math.isfinite(d) and math.isfinite(w)):
         return 1.0
     return dsp.db_to_amplitude(float(np.clip(d - w, -LOUDNESS_MATCH_LIMIT_DB, LOUDNESS_MATCH_LIMIT_DB)))
+
+
+def step(jobs: list[Window]) -> None:
+    """One model call for ``jobs`` (same denoiser, same shape): each job's sampler gets its rows back."""
+    x = np.concatenate([job.request[0] for job in jobs])
+    t = np.concatenate([np.full(job.request[0].shape[0], job.request[1], np.int64) for job in jobs])
+    if jobs[0].cond is not None:
+        eps, x0_pred = jobs[0].settings.denoise(x, t, np.concatenate([job.cond for job in jobs]))
+    else:
+        eps, x0_pred = jobs[0].settings.denoise(x, t)
+    if not (np.isfinite(eps).all() and np.isfinite(x0_pred).all()):  # a broken model: its windows go silent
+        raise ModelError(f"model {'+'.join(map(str, jobs[0].settings.key[:2]))}: non-finite output (NaN or Inf) "
+                         f"for {x.shape[0]} window(s) at t={int(t[0])}")
+    i = 0
+    for job in jobs:
+        n = job.request[0].shape[0]
+        job.advance(eps[i : i + n], x0_pred[i : i + n])
+        i += n
+
+
+def split_rows(jobs: list[Window], max_rows: int) -> list[list[Window]]:
+    """Groups jobs into calls of at most ``max_rows`` model rows (a job's lanes stay together)."""
+    parts, cur, n = [], [], 0
+    for job in jobs:
+        k = int(job.active.sum())
+        if cur and n + k > max_rows:
+            parts.append(cur)
+            cur, n = [], 0
+        cur.append(job)
+        n += k
+    if cur:
+        parts.append(cur)
+    return parts

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge import dsp
+from bridge import controls, dsp
 from bridge.config import MelConfig
 from lab.corpus import AUDIO_SUFFIXES, read_audio
 from bridge.errors import AudioFileError
@@ -40,10 +40,14 @@ def content_key(config: MelConfig, folder: Path, files: list[Path]) -> str:
 class MelCorpus:
     """All files of one instrument's corpus as log-mel arrays on the absolute frame grid."""
 
-    def __init__(self, mels: list[np.ndarray], config: MelConfig, one_shots: bool, manifest: dict):
+    def __init__(self, mels: list[np.ndarray], config: MelConfig, one_shots: bool, manifest: dict,
+                 tracks: list[np.ndarray] | None = None):
         if not mels:
             raise ValueError("corpus: no audio files")
+        if tracks is not None and [t.shape[1] for t in tracks] != [m.shape[1] for m in mels]:
+            raise ValueError("corpus: the pitch tracks do not match the mel frames; delete the cache")
         self.mels = mels
+        self.tracks = tracks  # per file (3, frames): f0 Hz (0 unvoiced), voiced, onset (bridge.controls)
         self.config = config
         self.one_shots = one_shots
         self.manifest = manifest
@@ -54,7 +58,8 @@ class MelCorpus:
         return float(self.lengths.sum() * self.config.hop_length / self.config.sample_rate)
 
     @classmethod
-    def load(cls, folder: Path, config: MelConfig, progress: bool = True, cache_dir: Path | None = None) -> "MelCorpus":
+    def load(cls, folder: Path, config: MelConfig, progress: bool = True, cache_dir: Path | None = None,
+             with_controls: bool = False) -> "MelCorpus":
         """Analyses every audio file under ``folder``, cached in ``cache_dir`` (default ``~/.cache/bridge/mel``).
 
         The cache is keyed on the files' contents, so a take replaced by another of the
@@ -67,7 +72,10 @@ class MelCorpus:
         """
         folder = Path(folder)
         if folder.suffix == ".npz" and folder.is_file():
-            return cls.load_packed(folder, config)
+            corpus = cls.load_packed(folder, config)
+            if with_controls and corpus.tracks is None:
+                raise ValueError(f"{folder}: packed without pitch tracks; pack it again with --controls")
+            return corpus
         if not folder.is_dir():
             raise FileNotFoundError(f"{folder}: not a folder; render a corpus with `bridge corpus`")
         manifest_path = folder / "corpus.json"
@@ -78,10 +86,11 @@ class MelCorpus:
                                     f"render a corpus with `bridge corpus`")
         cache = Path(cache_dir or CACHE_DIR) / f"mel_{content_key(config, folder, files)}.npz"
         one_shots = manifest.get("source") == "fluidsynth" and all("note" in f for f in manifest.get("files", [{}]))
+        tracks = _tracks(folder, files, config, cache, progress) if with_controls else None
         if cache.is_file():
             data = np.load(cache)
             mels = [data[k] for k in sorted(data.files)]
-            return cls(mels, config, one_shots, manifest)
+            return cls(mels, config, one_shots, manifest, tracks)
         tf = dsp.mel_transform(config)
         from tqdm import tqdm
 
@@ -99,7 +108,7 @@ class MelCorpus:
         tmp = cache.with_name(cache.name + ".part.npz")
         np.savez(tmp, **{f"m{i:06d}": m for i, m in enumerate(mels)})
         os.replace(tmp, cache)
-        return cls(mels, config, one_shots, manifest)
+        return cls(mels, config, one_shots, manifest, tracks)
 
     def save_packed(self, path: Path) -> None:
         """Writes the analysed corpus as one ``.npz`` (mel dB in float16, the mel settings and manifest).
@@ -109,7 +118,9 @@ class MelCorpus:
         """
         meta = json.dumps({"mel": asdict(self.config), "one_shots": self.one_shots, "manifest": self.manifest})
         tmp = Path(path).with_name(Path(path).name + ".part.npz")
-        np.savez(tmp, meta=np.array(meta), **{f"m{i:06d}": m.astype(np.float16) for i, m in enumerate(self.mels)})
+        tracks = {f"t{i:06d}": t for i, t in enumerate(self.tracks or [])}
+        np.savez(tmp, meta=np.array(meta), **{f"m{i:06d}": m.astype(np.float16) for i, m in enumerate(self.mels)},
+                 **tracks)
         os.replace(tmp, path)
 
     @classmethod
@@ -123,11 +134,16 @@ class MelCorpus:
             raise ValueError(f"{path}: analysed at {packed.sample_rate} Hz, n_fft {packed.n_fft}, hop "
                              f"{packed.hop_length}, {packed.n_mels} mels; training wants {config.sample_rate}, "
                              f"{config.n_fft}, {config.hop_length}, {config.n_mels}: pack the corpus again")
-        mels = [data[k].astype(np.float32) for k in sorted(data.files) if k != "meta"]
-        return cls(mels, config, bool(meta["one_shots"]), meta["manifest"])
+        mels = [data[k].astype(np.float32) for k in sorted(data.files) if k.startswith("m") and k != "meta"]
+        tracks = [data[k] for k in sorted(data.files) if k.startswith("t")] or None
+        return cls(mels, config, bool(meta["one_shots"]), meta["manifest"], tracks)
 
-    def sample(self, rng: np.random.Generator, batch: int, n_frames: int, silence_db: float = -70.0) -> np.ndarray:
+    def sample(self, rng: np.random.Generator, batch: int, n_frames: int, silence_db: float = -70.0,
+               with_controls: bool = False):
         """Draws ``batch`` normalised windows ``(batch, 1, n_mels, n_frames)`` in [-1, 1].
+
+        With ``with_controls`` returns ``(windows, planes)``: also each window's control
+        planes ``(batch, 4, n_mels, n_frames)`` from its own pitch track (bridge.controls).
 
         Melodic corpora: uniform random crops (files weighted by length), quiet
         windows redrawn. One-shot corpora: the window starts at the hit, jittered
@@ -135,6 +151,7 @@ class MelCorpus:
         """
         c = self.config
         out = np.empty((batch, 1, c.n_mels, n_frames), dtype=np.float32)
+        cond = np.zeros((batch, controls.CONTROL_CHANNELS, c.n_mels, n_frames), np.float32) if with_controls else None
         weights = np.maximum(self.lengths - n_frames + 1, 1).astype(np.float64)
         weights /= weights.sum()
         i = 0
@@ -153,8 +170,34 @@ class MelCorpus:
             if dsp.level_db(w) < silence_db and tries < 50 * batch:
                 continue
             out[i, 0] = dsp.db_to_model(w, dsp.window_gain_db(w, c), c)
+            if cond is not None:
+                f0, voiced, onset = self.tracks[k][:, start : start + n_frames]
+                cond[i, :, :, : len(f0)] = controls.planes(f0, voiced > 0, onset, c)
             i += 1
-        return out
+        return out if cond is None else (out, cond)
+
+
+def _tracks(folder: Path, files: list[Path], config: MelConfig, mel_cache: Path, progress: bool) -> list[np.ndarray]:
+    """Each file's pitch track ``(3, frames)`` (bridge.controls.track_signal), cached beside the mels."""
+    cache = mel_cache.with_name(mel_cache.name.replace("mel_", "ctl_"))
+    if cache.is_file():
+        data = np.load(cache)
+        return [data[k] for k in sorted(data.files)]
+    from tqdm import tqdm
+
+    tracks = []
+    for f in tqdm(files, desc=f"pitch {folder.name}", unit="file", disable=not progress):
+        try:
+            y = read_audio(f, config.sample_rate)
+        except AudioFileError:
+            continue  # skipped by the mel analysis too
+        f0, voiced, onset = controls.track_signal(y, config)
+        tracks.append(np.stack([f0, voiced.astype(np.float32), onset]).astype(np.float32))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_name(cache.name + ".part.npz")
+    np.savez(tmp, **{f"t{i:06d}": t for i, t in enumerate(tracks)})
+    os.replace(tmp, cache)
+    return tracks
 
 
 def main(argv=None) -> int:
@@ -164,10 +207,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m export.data", description=main.__doc__.splitlines()[0])
     p.add_argument("corpus", help="one instrument's corpus folder (bridge corpus writes CORPUS/NAME)")
     p.add_argument("out", help="the .npz to write")
+    p.add_argument("--controls", action="store_true", help="also pack the pitch tracks (for conditioned models)")
     a = p.parse_args(argv)
     if not a.out.endswith(".npz"):
         raise SystemExit(f"out: expected a name ending in .npz, got {a.out!r}")
-    corpus = MelCorpus.load(Path(a.corpus), MelConfig(), progress=sys.stderr.isatty())
+    corpus = MelCorpus.load(Path(a.corpus), MelConfig(), progress=sys.stderr.isatty(), with_controls=a.controls)
     corpus.save_packed(Path(a.out))
     print(f"packed {len(corpus.mels)} files, {corpus.seconds:.0f} s, into {a.out} "
           f"({Path(a.out).stat().st_size / 1e6:.1f} MB)")

@@ -44,6 +44,12 @@ def _onnx_bytes(model: UNet, n_mels: int, n_frames: int) -> bytes:
     buf = io.BytesIO()
     x = torch.zeros(1, 1, n_mels, n_frames)
     t = torch.zeros(1)
+    n_cond = model.config.cond_channels
+    args, names = ((x, t), ["x", "t"]) if not n_cond else ((x, t, torch.zeros(1, n_cond, n_mels, n_frames)),
+                                                            ["x", "t", "cond"])
+    axes = {"x": {0: "batch", 3: "frames"}, "t": {0: "batch"}, "pred": {0: "batch", 3: "frames"}}
+    if n_cond:
+        axes["cond"] = {0: "batch", 3: "frames"}
     # The legacy exporter on purpose: it writes one self-contained file (the dynamo exporter writes
     # weights to a separate .onnx.data unless told otherwise) and runs at the same speed in onnxruntime.
     # Its deprecation notices, and GroupNorm's trace-time shape check, are expected here.
@@ -51,8 +57,7 @@ def _onnx_bytes(model: UNet, n_mels: int, n_frames: int) -> bytes:
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         torch.onnx.export(
-            model, (x, t), buf, input_names=["x", "t"], output_names=["pred"],
-            dynamic_axes={"x": {0: "batch", 3: "frames"}, "t": {0: "batch"}, "pred": {0: "batch", 3: "frames"}},
+            model, args, buf, input_names=names, output_names=["pred"], dynamic_axes=axes,
             opset_version=17, dynamo=False,
         )
     return buf.getvalue()
@@ -70,7 +75,8 @@ def metadata_for(cfg: TrainConfig, state: dict, command: str | None) -> dict[str
         "schedule": cfg.schedule,
         "alpha_bar": [float(f"{a:.9g}") for a in alpha_bar],
         "prediction_type": cfg.prediction_type,
-        "inputs": {"x": ["batch", 1, cfg.mel.n_mels, "frames"], "t": ["batch"]},
+        "inputs": {"x": ["batch", 1, cfg.mel.n_mels, "frames"], "t": ["batch"]} | (
+            {"cond": ["batch", cfg.unet.cond_channels, cfg.mel.n_mels, "frames"]} if cfg.unet.cond_channels else {}),
         "outputs": {"pred": ["batch", 1, cfg.mel.n_mels, "frames"]},
         "unet": cfg.unet.to_dict(),
         "params": None,
@@ -88,6 +94,11 @@ def metadata_for(cfg: TrainConfig, state: dict, command: str | None) -> dict[str
             "command": command,
         },
     }
+    if cfg.unet.cond_channels:
+        from bridge.controls import PLANES
+
+        meta["controls"] = {"planes": PLANES, "channels": cfg.unet.cond_channels, "dropout": cfg.control_dropout,
+                            "init_from": Path(cfg.init_from).name if cfg.init_from else None}
     return {k: json.dumps(v) for k, v in meta.items()}
 
 
@@ -103,9 +114,12 @@ def check_parity(model: UNet, onnx_bytes: bytes, n_mels: int, frames: list[int],
         for t in (0, n_timesteps // 4, n_timesteps // 2, 3 * n_timesteps // 4, n_timesteps - 1):
             x = rng.standard_normal((2, 1, n_mels, n_frames)).astype(np.float32)
             tt = np.full(2, t, dtype=np.float32)
+            feeds = {"x": x, "t": tt}
+            if model.config.cond_channels:  # planes in [0, 1], as bridge.controls makes them
+                feeds["cond"] = rng.random((2, model.config.cond_channels, n_mels, n_frames)).astype(np.float32)
             with torch.no_grad():
-                ref = model(torch.from_numpy(x), torch.from_numpy(tt)).numpy()
-            got = sess.run(["pred"], {"x": x, "t": tt})[0]
+                ref = model(*(torch.from_numpy(v) for v in feeds.values())).numpy()
+            got = sess.run(["pred"], feeds)[0]
             worst = max(worst, float(np.max(np.abs(ref - got))))
     if not worst < atol:
         raise ExportError(f"onnxruntime differs from torch by {worst:.3g} (allowed {atol:g}); not exported")

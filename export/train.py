@@ -60,6 +60,8 @@ class TrainConfig:
     threads: int = 0
     ckpt_every: int = 250
     grad_clip: float = 1.0
+    control_dropout: float = 0.25  # conditioned models: share of windows trained without controls
+    init_from: str | None = None  # warm start: weights of an exported model (.onnx) or a checkpoint
     unet: UNetConfig = field(default_factory=UNetConfig)
     mel: MelConfig = field(default_factory=MelConfig)
 
@@ -130,6 +132,45 @@ def plot_losses(history: list[tuple[int, float]], path: Path, title: str) -> Non
     plt.close(fig)
 
 
+def warm_start(model: UNet, path: Path) -> int:
+    """Loads the weights of an exported model (or a checkpoint's EMA) into ``model``; returns how many tensors.
+
+    A conditioned model started from an unconditional one gets the extra input channels
+    of ``conv_in`` at zero: it begins as exactly that model and learns to use the controls.
+    """
+    path = Path(path)
+    if path.suffix == ".onnx":
+        import onnx
+        from onnx import numpy_helper
+
+        graph = onnx.load(str(path)).graph
+        weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+        # The exporter writes GroupNorm as InstanceNormalization then Mul (weight) and Add (bias)
+        # by constants named onnx::Mul_N / onnx::Add_N; the node's scope names the module.
+        for node in graph.node:
+            const = [i for i in node.input if i.startswith("onnx::") and i in weights]
+            if node.op_type in ("Mul", "Add") and const and "/norm" in node.name:
+                module = node.name.strip("/").rsplit("/", 1)[0].replace("/", ".")
+                weights[f"{module}.{'weight' if node.op_type == 'Mul' else 'bias'}"] = weights[const[0]].reshape(-1)
+    else:
+        weights = torch.load(path, map_location="cpu", weights_only=True)["ema"]
+    own = model.state_dict()
+    loaded = 0
+    for name, value in own.items():
+        w = weights.get(name)
+        if w is None:
+            raise ValueError(f"--init-from {path}: has no weight {name!r}; it was trained with another network")
+        if w.shape != value.shape:
+            if name == "conv_in.weight" and w.shape[1] <= value.shape[1] and w.shape[0] == value.shape[0]:
+                w = torch.cat([w, torch.zeros(value.shape[0], value.shape[1] - w.shape[1], *value.shape[2:])], dim=1)
+            else:
+                raise ValueError(f"--init-from {path}: {name} is {tuple(w.shape)}, this network wants {tuple(value.shape)}")
+        own[name] = w.to(value.dtype)
+        loaded += 1
+    model.load_state_dict(own)
+    return loaded
+
+
 def train(cfg: TrainConfig, progress: bool = True, stop_at: int | None = None, command: str | None = None) -> dict:
     """Runs (or resumes) training; returns a summary with final loss, steps and wall time.
 
@@ -147,7 +188,8 @@ def train(cfg: TrainConfig, progress: bool = True, stop_at: int | None = None, c
         raise ValueError(f"batch_size: expected a multiple of the {world} processes, got {cfg.batch_size}")
     per_rank = cfg.batch_size // world
 
-    corpus = MelCorpus.load(Path(cfg.corpus), cfg.mel, progress=progress and rank == 0)
+    corpus = MelCorpus.load(Path(cfg.corpus), cfg.mel, progress=progress and rank == 0,
+                            with_controls=cfg.unet.cond_channels > 0)
     alpha_bar = torch.tensor(SCHEDULES[cfg.schedule](cfg.n_timesteps), dtype=torch.float32, device=device)
 
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
@@ -170,7 +212,13 @@ def train(cfg: TrainConfig, progress: bool = True, stop_at: int | None = None, c
         if rank == 0:
             log.info("resumed %s at step %d", cfg.instrument, step)
     else:
+        if cfg.init_from:
+            n = warm_start(model, Path(cfg.init_from))
+            ema.load_state_dict(model.state_dict())
+            if rank == 0:
+                log.info("%s: %d weight tensors from %s", cfg.instrument, n, cfg.init_from)
         torch.manual_seed(cfg.seed + 1 + rank)
+    with_controls = cfg.unet.cond_channels > 0
     net: nn.Module = model
     if world > 1:
         net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -196,7 +244,13 @@ def train(cfg: TrainConfig, progress: bool = True, stop_at: int | None = None, c
 
     while step < stop:
         width = int(data_rng.choice(cfg.widths, p=probs)) if not corpus.one_shots else max(cfg.widths)
-        x0 = torch.from_numpy(corpus.sample(data_rng, per_rank, width)).to(device)
+        cond = None
+        if with_controls:
+            x0, planes = corpus.sample(data_rng, per_rank, width, with_controls=True)
+            planes[data_rng.random(per_rank) < cfg.control_dropout] = 0.0  # "no controls" = the seed's model
+            x0, cond = torch.from_numpy(x0).to(device), torch.from_numpy(planes).to(device)
+        else:
+            x0 = torch.from_numpy(corpus.sample(data_rng, per_rank, width)).to(device)
         t = torch.randint(0, cfg.n_timesteps, (per_rank,), device=device)
         eps = torch.randn_like(x0)
         ab = alpha_bar[t].view(-1, 1, 1, 1)
@@ -205,7 +259,7 @@ def train(cfg: TrainConfig, progress: bool = True, stop_at: int | None = None, c
         for g in opt.param_groups:
             g["lr"] = lr_at(step, cfg)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-            pred = net(x_t, t.float())
+            pred = net(x_t, t.float(), cond)
         err = pred.float() - target
         loss = err.abs().mean() if cfg.loss == "l1" else err.pow(2).mean()
         opt.zero_grad(set_to_none=True)
@@ -267,6 +321,11 @@ def build_parser(p: argparse.ArgumentParser | None = None) -> argparse.ArgumentP
     p.add_argument("--channels", default=",".join(map(str, d.unet.channels)), help="U-Net channels per level")
     p.add_argument("--blocks-per-level", type=int, default=d.unet.blocks_per_level,
                    help=f"residual blocks per U-Net level (default {d.unet.blocks_per_level})")
+    p.add_argument("--controls", action="store_true",
+                   help="condition on the pitch and onset planes of bridge.controls (dropped out part of the time)")
+    p.add_argument("--control-dropout", type=float, default=d.control_dropout,
+                   help=f"share of windows trained without controls (default {d.control_dropout})")
+    p.add_argument("--init-from", help="start from the weights of an exported model (.onnx) or checkpoint")
     p.add_argument("--widths", default=",".join(map(str, d.widths)), help="window widths in frames to train on")
     p.add_argument("--stop-at", type=int, help="pause after this many steps (the schedule still spans --steps)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -279,7 +338,12 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
     widths = tuple(int(w) for w in a.widths.split(","))
     probs = TrainConfig("x", "x", "x").width_probs
     probs = probs[: len(widths)] if len(widths) <= len(probs) else (1.0,) * len(widths)
-    unet = UNetConfig(channels=tuple(int(c) for c in a.channels.split(",")), blocks_per_level=a.blocks_per_level)
+    from bridge.controls import CONTROL_CHANNELS
+
+    unet = UNetConfig(channels=tuple(int(c) for c in a.channels.split(",")), blocks_per_level=a.blocks_per_level,
+                      cond_channels=CONTROL_CHANNELS if a.controls else 0)
+    if not 0.0 <= a.control_dropout <= 1.0:
+        raise SystemExit(f"--control-dropout: expected in [0, 1], got {a.control_dropout}")
     for w in widths:
         if w % unet.frame_multiple:
             raise SystemExit(f"--widths: {w} is not a multiple of {unet.frame_multiple}")
@@ -287,7 +351,8 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         instrument=name, corpus=str(corpus), out=a.out or f"runs/{name}", steps=a.steps, batch_size=a.batch_size,
         lr=a.lr, warmup_steps=a.warmup_steps, loss=a.loss, prediction_type=a.prediction_type, schedule=a.schedule,
         ema_decay=a.ema_decay, widths=widths, width_probs=probs, seed=a.seed, precision=a.precision,
-        threads=a.threads, ckpt_every=a.ckpt_every, unet=unet,
+        threads=a.threads, ckpt_every=a.ckpt_every, unet=unet, control_dropout=a.control_dropout,
+        init_from=a.init_from,
         mel=replace(MelConfig(), window_frames=max(widths), frame_multiple=unet.frame_multiple),
     )
 

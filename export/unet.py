@@ -25,11 +25,13 @@ class UNetConfig:
     time_dim: int = 128
     groups: int = 8
     mid_attention: bool = False
+    cond_channels: int = 0  # control planes stacked on the input (bridge.controls); 0: unconditional
 
     @classmethod
     def from_dict(cls, d: dict) -> "UNetConfig":
         d = dict(d)
         d["channels"] = tuple(d["channels"])
+        d.setdefault("cond_channels", 0)
         return cls(**d)
 
     def to_dict(self) -> dict:
@@ -84,7 +86,8 @@ class Attention(nn.Module):
 class UNet(nn.Module):
     """Predicts the diffusion target (v or eps) for a noisy window ``x`` at timestep ``t``.
 
-    x: (batch, 1, n_mels, n_frames); t: (batch,) float timesteps in [0, T).
+    x: (batch, 1, n_mels, n_frames); t: (batch,) float timesteps in [0, T); with
+    ``cond_channels``, cond: (batch, cond_channels, n_mels, n_frames), all zero for "no controls".
     """
 
     def __init__(self, config: UNetConfig = UNetConfig()):
@@ -92,7 +95,7 @@ class UNet(nn.Module):
         self.config = config
         ch, td, g = config.channels, config.time_dim, config.groups
         self.time_mlp = nn.Sequential(nn.Linear(td, td), nn.SiLU(), nn.Linear(td, td))
-        self.conv_in = nn.Conv2d(1, ch[0], 3, padding=1)
+        self.conv_in = nn.Conv2d(1 + config.cond_channels, ch[0], 3, padding=1)
         self.down = nn.ModuleList()
         self.downsample = nn.ModuleList()
         skips = [ch[0]]
@@ -125,8 +128,12 @@ class UNet(nn.Module):
         nn.init.zeros_(self.conv_out.weight)
         nn.init.zeros_(self.conv_out.bias)
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
         emb = self.time_mlp(timestep_embedding(t, self.config.time_dim))
+        if self.config.cond_channels:
+            if cond is None:
+                cond = x.new_zeros((x.shape[0], self.config.cond_channels) + tuple(x.shape[2:]))
+            x = torch.cat([x, cond], dim=1)
         h = self.conv_in(x)
         hs = [h]
         for i, level in enumerate(self.down):

@@ -27,6 +27,9 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument("--strength", help="strength, or a comma list for several transfer rows (default: the preset's)")
     p.add_argument("--steps", help="DDIM steps, or a comma list (default: the preset's)")
     p.add_argument("--seed", type=int, help="sampler seed (default: the preset's)")
+    p.add_argument("--controls", help="on, off, or on,off for a row each: condition the target on the input's pitch "
+                                      "and onsets (off: the seed's pure cross-diffusion; default: the preset's)")
+    p.add_argument("--inversion", help="envelope, harmonic, pinv, or a comma list for a row each (default: the preset's)")
     p.add_argument("--students", action=argparse.BooleanOptionalAction, default=None,
                    help="let rows use the target's few-step student where it fits, or not (default: as the "
                         "preset says, off unless it sets student: true; the table's model column says which ran)")

@@ -116,9 +116,27 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
 
 
 def transfer_settings(preset, strengths: Sequence[float | None], steps: Sequence[int | None],
-                      seed: int | None, students: bool | None = None) -> list:
-    """The presets of the transfer rows: every strength x steps combination (None: the preset's)."""
-    return [preset.with_params(strength=s, steps=n, seed=seed, student=students) for s in strengths for n in steps]
+                      seed: int | None, students: bool | None = None, controls: Sequence[bool | None] = (None,),
+                      inversions: Sequence[str | None] = (None,)) -> list:
+    """The presets of the transfer rows: every controls x inversion x strength x steps combination (None: the preset's)."""
+    return [preset.with_params(controls=c, inversion=i, strength=s, steps=n, seed=seed, student=students)
+            for c in controls for i in inversions for s in strengths for n in steps]
+
+
+def parse_switches(text: str | None, name: str) -> list[bool | None]:
+    """``on``, ``off`` or a comma list of them (``on,off``: a row each); None: the preset's."""
+    if text is None or text == "":
+        return [None]
+    words = [w.strip() for w in str(text).split(",")]
+    bad = [w for w in words if w not in ("on", "off")]
+    if bad:
+        raise ParameterError(f"--{name}: expected on, off or on,off, got {text!r}")
+    return [w == "on" for w in words]
+
+
+def method_label(preset) -> str:
+    """How a transfer row was made: conditioned on the input's pitch or the seed's pure cross-diffusion, and the inversion."""
+    return f"{'controls' if preset.sampler.controls else 'seed'}/{preset.render.inversion}"
 
 
 def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Judge, n_phrases: int = 4,
@@ -181,12 +199,15 @@ def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Ju
         b.close()
         dt = time.perf_counter() - t
         used = pick_student(models, preset, s.steps)
-        name = f"transfer_{'student_' if used is not None else ''}s{s.strength:g}_n{s.steps}"
+        method = method_label(preset)
+        name = (f"transfer_{'student_' if used is not None else ''}s{s.strength:g}_n{s.steps}"
+                f"{'' if method == 'seed/envelope' else '_' + method.replace('/', '_')}")
         pictures[name] = outs[0]
         if audio_dir is not None:  # the model in the name: a student's take never replaces its teacher's
             _write_phrases(audio_dir, name, outs, sr)
         add("transfer", outs, {"model": used.info.path.stem if used is not None else target,
                                "strength": s.strength, "steps": s.steps, "seed": s.seed, "preset": preset.name,
+                               "method": method,
                                "rtf": round(dt / (n_phrases * (seconds + 1.0)), 3)}, dt)
     if audio_dir is not None:
         pictures["oracle"] = phrases[0].oracle
@@ -286,8 +307,15 @@ def eval_command(args) -> int:
         models = ModelSet(args.models, args.provider, args.threads)
         for _, tgt in pairs:  # fail before any rendering when a target model is missing
             models[tgt]
+        switches = parse_switches(getattr(args, "controls", None), "controls")
+        inversions = _parse_list(getattr(args, "inversion", None), str, "inversion")
         presets = {(s, t): transfer_settings(pair_preset(s, t, args.preset), strengths, steps, args.seed,
-                                             args.students) for s, t in pairs}
+                                             args.students, switches, inversions) for s, t in pairs}
+        from bridge.stream import check_preset
+
+        for (s, t), ps in presets.items():  # a row that cannot run fails here, before any rendering
+            for p in ps:
+                check_preset(p, {t: models[t]})
     t = time.perf_counter()
     judge = build_judge(work, args.holdout, args.judge_seconds, 1, args.retrain)
     cnn = _cnn_judge(work, judge.report["holdout_soundfont"], args.retrain) if getattr(args, "cnn", True) else None

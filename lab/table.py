@@ -20,12 +20,12 @@ def _fmt(v, digits: int = 3) -> str:
 
 def format_table(rows: Sequence[dict]) -> str:
     """The rows as a markdown table."""
-    head = ["pair", "system", "model", "strength", "steps", "P(target) CNN", "P(target)", "top-1", "pitch acc",
+    head = ["pair", "system", "model", "method", "strength", "steps", "P(target) CNN", "P(target)", "top-1", "pitch acc",
             "pitch|voiced", "chroma acc", "voicing", "FD", "FD feat", "attack ms", "decay dB/s", "sustain dB",
             "transient dB", "vibrato c", "windows", "predicted"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [r["pair"], r["system"], r.get("model") or "-", _fmt(r.get("strength"), 2), _fmt(r.get("steps")),
+        cells = [r["pair"], r["system"], r.get("model") or "-", r.get("method") or "-", _fmt(r.get("strength"), 2), _fmt(r.get("steps")),
                  _fmt(r.get("target_prob_cnn", float("nan"))),
                  _fmt(r.get("target_prob")), _fmt(r.get("target_top1")), _fmt(r.get("pitch_accuracy")),
                  _fmt(r.get("pitch_given_voiced")), _fmt(r.get("chroma_accuracy")), _fmt(r.get("voicing_agreement")),
@@ -55,7 +55,7 @@ def aim_lines(rows: Sequence[dict]) -> list[str]:
         ratio = r["target_prob"] / o["target_prob"] if o["target_prob"] > 0 else float("nan")
         r["target_vs_oracle"] = ratio
         r["pitch_ok"] = bool(r.get("pitch_accuracy", float("nan")) >= AIM_PITCH)
-        lines.append(f"aim {r['pair']} s={r['strength']:g} n={r['steps']}: P(target) {r['target_prob']:.3f} = "
+        lines.append(f"aim {r['pair']} {r.get('method', '')} s={r['strength']:g} n={r['steps']}: P(target) {r['target_prob']:.3f} = "
                      f"{ratio:.2f} x oracle's {o['target_prob']:.3f}; pitch accuracy "
                      f"{against(r['pitch_accuracy'], AIM_PITCH)} {'>=' if r['pitch_ok'] else '<'} {AIM_PITCH}")
         if not math.isnan(r.get("target_prob_cnn", float("nan"))) and o.get("target_prob_cnn", 0) > 0:

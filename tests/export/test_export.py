@@ -232,3 +232,46 @@ def test_the_gpu_sweep_trains_each_size_to_its_budget_and_exports_it(corpus, tmp
         assert x["steps"] > 4 and x["max_abs_diff"] < 1e-4  # the second leg ran, and the export checked itself
         info = read_metadata(tmp_path / "sweep" / x["file"])
         assert info.instrument == "violin" and info.unet["blocks_per_level"] == int(x["size"][-1])
+
+
+@pytest.mark.slow
+def test_a_conditioned_model_trains_from_an_unconditional_one_and_hears_its_controls(corpus, tmp_path):
+    """--controls: warm start from an exported model, export with a cond input, controls change the output."""
+    from dataclasses import replace
+
+    from bridge import controls
+    from bridge.config import Preset
+    from bridge.errors import ParameterError
+    from bridge.stream import check_preset
+    from export.train import warm_start
+    from export.unet import UNet
+
+    train(config(corpus, tmp_path / "plain", 4), progress=False)
+    export_onnx(tmp_path / "plain" / "ckpt.pt", tmp_path / "plain.onnx", command="pytest")
+    # The warm start reproduces the exported model exactly (GroupNorm's weights included), controls off.
+    net = UNet(replace(TINY_NET, cond_channels=controls.CONTROL_CHANNELS))
+    assert warm_start(net, tmp_path / "plain.onnx") == len(net.state_dict())
+    plain = Denoiser.load(tmp_path / "plain.onnx", providers=("cpu",))
+    x = np.random.default_rng(0).standard_normal((2, 1, 80, 16)).astype(np.float32)
+    t = np.array([100, 700])
+    with torch.no_grad():
+        ours = net(torch.from_numpy(x), torch.from_numpy(t.astype(np.float32))).numpy()
+    assert np.abs(ours - plain.predict(x, t)).max() < 1e-5
+
+    cfg = replace(config(corpus, tmp_path / "cond", 6), unet=net.config, init_from=str(tmp_path / "plain.onnx"))
+    assert train(cfg, progress=False)["steps"] == 6
+    export_onnx(tmp_path / "cond" / "ckpt.pt", tmp_path / "violin.onnx", command="pytest")
+    den = Denoiser.load(tmp_path / "violin.onnx", providers=("cpu",))
+    assert den.info.inputs == ("x", "t", "cond") and den.info.cond_channels == controls.CONTROL_CHANNELS
+    assert den.info.controls["planes"] == controls.PLANES and den.info.controls["init_from"] == "plain.onnx"
+    zeros = np.zeros((2, controls.CONTROL_CHANNELS, 80, 16), np.float32)
+    planes = np.ones_like(zeros)
+    assert np.array_equal(den.predict(x, t), den.predict(x, t, zeros))  # None means "no controls"
+    assert np.abs(den.predict(x, t, planes) - den.predict(x, t, zeros)).max() > 1e-4
+    with pytest.raises(ParameterError, match=r"cond: expected shape \(2, 4, 80, 16\)"):
+        den.predict(x, t, zeros[:, :2])
+    # A preset asking for controls from a model without them is refused, naming the fix.
+    on = Preset(target="violin").with_param("controls", True)
+    with pytest.raises(ParameterError, match="controls: the violin model was trained without controls"):
+        check_preset(on, {"violin": plain})
+    check_preset(on, {"violin": den})

@@ -1,0 +1,166 @@
+"""Structure controls: what carries the melody and not the timbre, per mel frame.
+
+A conditioned model (``cond_channels`` in its metadata) sees, beside the noisy mel, four
+planes of the same shape built from the *input's* pitch and note starts:
+
+0. the fundamental: a Gaussian bump along the mel axis at the bin of f0 (voiced frames);
+1. the harmonics 2..12 of f0 as bumps (where the partials of that note would lie);
+2. note onsets: 1 on a frame where a note starts, 0.5 on the next;
+3. presence: 1 everywhere when controls are given, 0 when dropped.
+
+All zero is "no controls": the model then does the seed's pure cross-diffusion. Training
+drops the controls part of the time, so one model does both.
+
+Pitch is YIN (de Cheveigne & Kawahara 2002) on the frames the mel analysis uses (frame
+``j`` centred on sample ``j * hop``, zero outside the signal), so training, offline
+and streamed analysis agree frame for frame. Numpy only: the daemon imports no librosa.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import dsp
+from .config import MelConfig
+
+CONTROL_CHANNELS = 4
+PLANES = "bridge.controls/1"  # written into conditioned models; change it when the planes change
+FMIN_HZ = 61.7  # B1, under the lowest melodic range (cello C2)
+FMAX_HZ = 2093.0  # C7, over the highest (flute A6)
+YIN_THRESHOLD = 0.15
+VOICED_APERIODICITY = 0.3
+VOICED_MIN_DB = -60.0
+ONSET_CENTS = 70.0
+ONSET_RISE_DB = 6.0
+ONSET_GAP = 4  # frames (46 ms): closer candidates belong to the same attack
+N_HARMONICS = 12
+BUMP_BINS = 0.8
+
+
+def yin(frames: np.ndarray, sample_rate: int, fmin_hz: float = FMIN_HZ, fmax_hz: float = FMAX_HZ,
+        threshold: float = YIN_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+    """f0 per frame by YIN: (f0_hz, aperiodicity), both ``(n_frames,)``.
+
+    Parameters
+    ----------
+    frames : np.ndarray [shape=(n_frames, n)], the integration window is ``n // 2``.
+    Returns the first dip of the cumulative mean normalised difference under
+    ``threshold`` (its local minimum, refined by a parabola), else the deepest dip;
+    the aperiodicity is the normalised difference there (0: periodic, ~1: noise).
+    """
+    x = np.asarray(frames, dtype=np.float64)
+    n_frames, n = x.shape
+    w = n // 2
+    tau_min = max(2, int(np.floor(sample_rate / fmax_hz)))
+    tau_max = min(w - 2, int(np.ceil(sample_rate / fmin_hz)))
+    if tau_max <= tau_min + 2:
+        raise ValueError(f"frames of {n} samples at {sample_rate} Hz cannot hold a period of {fmin_hz} Hz")
+    spec = np.fft.rfft(x, n=2 * n, axis=1)
+    head = np.fft.rfft(x[:, :w], n=2 * n, axis=1)
+    r = np.fft.irfft(spec * np.conj(head), n=2 * n, axis=1)[:, :w]
+    cs = np.concatenate([np.zeros((n_frames, 1)), np.cumsum(x * x, axis=1)], axis=1)
+    taus = np.arange(w)
+    energy = cs[:, taus + w] - cs[:, taus]
+    d = np.maximum(cs[:, w:w + 1] + energy - 2.0 * r, 0.0)
+    d[:, 0] = 0.0
+    running = np.cumsum(d[:, 1:], axis=1)
+    cmnd = np.ones_like(d)
+    np.divide(d[:, 1:] * taus[1:], running, out=cmnd[:, 1:], where=running > 1e-12)
+    band = cmnd[:, tau_min:tau_max + 1]
+    local_min = np.ones_like(band, dtype=bool)
+    local_min[:, :-1] = band[:, :-1] <= band[:, 1:]
+    below = band < threshold
+    first_below = np.where(below.any(axis=1), below.argmax(axis=1), band.shape[1])
+    after = np.arange(band.shape[1])[None, :] >= first_below[:, None]
+    pick = after & local_min
+    idx = np.where(pick.any(axis=1), pick.argmax(axis=1), band.argmin(axis=1))
+    tau = idx + tau_min
+    rows = np.arange(n_frames)
+    a, b, c = cmnd[rows, tau - 1], cmnd[rows, tau], cmnd[rows, np.minimum(tau + 1, w - 1)]
+    denom = a - 2.0 * b + c
+    shift = np.where(np.abs(denom) > 1e-12, 0.5 * (a - c) / np.where(denom == 0, 1.0, denom), 0.0)
+    shift = np.clip(shift, -1.0, 1.0)
+    return sample_rate / (tau + shift), b
+
+
+def frame_db(frames: np.ndarray) -> np.ndarray:
+    """RMS level of each frame in dBFS."""
+    power = np.mean(np.asarray(frames, dtype=np.float64) ** 2, axis=1)
+    return 10.0 * np.log10(np.maximum(power, dsp.EPS_POWER))
+
+
+def note_onsets(f0_hz: np.ndarray, voiced: np.ndarray, level_db: np.ndarray) -> np.ndarray:
+    """1.0 where a note starts (voicing begins, the pitch jumps, or the level rises fast), else 0.
+
+    Causal: frame ``j`` looks at frames ``j - 2 .. j`` (and at the onsets of the last
+    ``ONSET_GAP`` frames) only, so a stream decides it as the frame arrives.
+    """
+    voiced = np.asarray(voiced, bool)
+    cents = 1200.0 * np.log2(np.maximum(f0_hz, 1.0))
+    prev_v = np.concatenate([[False], voiced[:-1]])
+    prev_c = np.concatenate([cents[:1], cents[:-1]])
+    jump = np.abs(cents - prev_c) > ONSET_CENTS
+    lvl = np.asarray(level_db, dtype=np.float64)
+    floor = np.minimum(np.concatenate([lvl[:1], lvl[:-1]]), np.concatenate([lvl[:2], lvl[:-2]])[: len(lvl)])
+    rise = lvl - floor > ONSET_RISE_DB
+    candidate = voiced & (~prev_v | (prev_v & jump) | rise)
+    # One event per note: a candidate within ONSET_GAP frames of the last onset is the same attack.
+    onset = np.zeros(len(candidate), np.float32)
+    last = -ONSET_GAP - 1
+    for j in np.flatnonzero(candidate):
+        if j - last > ONSET_GAP:
+            onset[j] = 1.0
+            last = j
+    return onset
+
+
+def track(frames: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(f0_hz, voiced, onset) per frame of ``frames`` ``(n_frames, n_fft)``; f0 is 0 where unvoiced."""
+    f0, aperiodicity = yin(frames, sample_rate)
+    level = frame_db(frames)
+    voiced = (aperiodicity < VOICED_APERIODICITY) & (level > VOICED_MIN_DB)
+    return np.where(voiced, f0, 0.0).astype(np.float32), voiced, note_onsets(f0, voiced, level)
+
+
+def track_signal(y: np.ndarray, config: MelConfig, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`track` over a whole signal on the absolute frame grid (as ``dsp.melspectrogram_db``)."""
+    padded = dsp.pad_centered(np.asarray(y, dtype=np.float64), config.n_fft, config.hop_length)
+    frames = dsp.frame(padded, config.n_fft, config.hop_length)
+    parts = [track(frames[i:i + chunk + 2], config.sample_rate) for i in range(0, len(frames), chunk)]
+    # Each chunk carries two frames of history into the next one's onset decision.
+    f0 = np.concatenate([p[0][: chunk] for p in parts])
+    voiced = np.concatenate([p[1][: chunk] for p in parts])
+    level = frame_db(frames)
+    return f0, voiced, note_onsets(np.where(voiced, f0, 0.0), voiced, level)
+
+
+def mel_position(f_hz: np.ndarray, config: MelConfig) -> np.ndarray:
+    """Fractional mel-bin index of frequencies (bin ``i`` peaks at the ``i``-th filter's centre)."""
+    lo, hi = dsp.hz_to_mel(config.fmin_hz), dsp.hz_to_mel(config.fmax_hz)
+    step = (hi - lo) / (config.n_mels + 1)
+    return (dsp.hz_to_mel(f_hz) - lo) / step - 1.0
+
+
+def planes(f0_hz: np.ndarray, voiced: np.ndarray, onset: np.ndarray, config: MelConfig) -> np.ndarray:
+    """The four control planes ``(4, n_mels, n_frames)`` float32 for per-frame pitch and onsets."""
+    f0 = np.asarray(f0_hz, dtype=np.float64)
+    v = np.asarray(voiced, bool) & (f0 > 0)
+    n = len(f0)
+    out = np.zeros((CONTROL_CHANNELS, config.n_mels, n), np.float32)
+    bins = np.arange(config.n_mels, dtype=np.float64)
+    k = np.arange(1, N_HARMONICS + 1, dtype=np.float64)
+    hz = np.where(v, f0, 1.0)[:, None] * k[None, :]  # (n, K)
+    pos = np.where(hz < config.fmax_hz, mel_position(hz, config), -1e3)
+    bumps = np.exp(-0.5 * ((bins[None, None, :] - pos[:, :, None]) / BUMP_BINS) ** 2) * v[:, None, None]
+    out[0] = bumps[:, 0].T
+    out[1] = bumps[:, 1:].max(axis=1).T
+    on = np.asarray(onset, dtype=np.float32)
+    out[2] = np.maximum(on, 0.5 * np.concatenate([[0.0], on[:-1]]))[None, :]
+    out[3] = 1.0
+    return out
+
+
+def segment_planes(segment: np.ndarray, config: MelConfig) -> np.ndarray:
+    """Control planes for a segment whose first frame starts at sample 0 (as ``dsp.stft``)."""
+    frames = dsp.frame(np.ascontiguousarray(segment, dtype=np.float64), config.n_fft, config.hop_length)
+    return planes(*track(frames, config.sample_rate), config)

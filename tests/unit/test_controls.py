@@ -1,0 +1,104 @@
+"""Pitch, onsets and control planes (bridge.controls), and the harmonic inversion (bridge.dsp)."""
+
+import numpy as np
+import pytest
+
+from bridge import controls, dsp
+from bridge.config import MelConfig
+
+MEL = MelConfig()
+SR = MEL.sample_rate
+
+
+def tone(f0_hz: float, seconds: float, n_harmonics: int = 8, amp: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return sum(amp / k * np.sin(2 * np.pi * f0_hz * k * t + k) for k in range(1, n_harmonics + 1))
+
+
+@pytest.mark.parametrize("f0", [82.4, 196.0, 440.0, 987.8, 1760.0])
+def test_yin_finds_the_pitch_of_a_harmonic_tone_within_a_few_cents(f0):
+    f, voiced, _ = controls.track_signal(tone(f0, 1.0), MEL)
+    inner = slice(8, -8)  # away from the zero padding at both ends
+    assert voiced[inner].all()
+    cents = 1200 * np.log2(f[inner] / f0)
+    assert np.abs(cents).max() < 5.0
+
+
+def test_noise_and_silence_are_unvoiced():
+    rng = np.random.default_rng(0)
+    f, voiced, onset = controls.track_signal(np.concatenate([0.3 * rng.standard_normal(SR), np.zeros(SR)]), MEL)
+    assert voiced.mean() < 0.05 and (f[~voiced] == 0).all()
+    assert onset.sum() <= 2
+
+
+def test_onsets_mark_note_starts_by_pitch_change_and_by_a_new_attack_on_the_same_pitch():
+    notes = [(220.0, 0.5), (330.0, 0.5), (330.0, 0.5)]  # the third re-attacks the same pitch
+    parts = []
+    for f0, sec in notes:
+        y = tone(f0, sec)
+        y *= np.minimum(1.0, np.arange(len(y)) / 64) * np.exp(-np.arange(len(y)) / (0.15 * SR))  # a pluck
+        parts.append(y)
+    _, voiced, onset = controls.track_signal(np.concatenate([np.zeros(SR // 4)] + parts), MEL)
+    starts = [SR // 4 + int(i * 0.5 * SR) for i in range(3)]
+    found = np.flatnonzero(onset) * MEL.hop_length
+    for s in starts:
+        assert np.any(np.abs(found - s) <= 3 * MEL.hop_length), (s, found)
+    assert len(found) <= 6  # a few frames at most per note, none in between
+
+
+def test_a_segment_tracks_its_frames_as_the_whole_signal_does():
+    """The stream's windows (frames from sample 0 of a segment) see the same pitch as training's analysis."""
+    y = np.concatenate([tone(261.6, 0.4), tone(392.0, 0.4)])
+    whole = controls.track_signal(y, MEL)
+    padded = dsp.pad_centered(y, MEL.n_fft, MEL.hop_length)
+    j0, W = 10, 32  # window from frame 10: its segment starts at (10 * hop) in the padded signal
+    seg = padded[j0 * MEL.hop_length : j0 * MEL.hop_length + (W - 1) * MEL.hop_length + MEL.n_fft]
+    part = controls.track(dsp.frame(seg, MEL.n_fft, MEL.hop_length), SR)
+    assert np.array_equal(part[0], whole[0][j0 : j0 + W])
+    assert np.array_equal(part[1], whole[1][j0 : j0 + W])
+    assert np.array_equal(part[2][2:], whole[2][j0 + 2 : j0 + W])  # onsets look two frames back
+
+
+def test_planes_put_the_fundamental_and_its_harmonics_on_their_mel_bins():
+    f0 = np.array([220.0, 220.0, 0.0, 440.0])
+    voiced = f0 > 0
+    onset = np.array([1.0, 0.0, 0.0, 1.0])
+    p = controls.planes(f0, voiced, onset, MEL)
+    assert p.shape == (controls.CONTROL_CHANNELS, MEL.n_mels, 4) and p.dtype == np.float32
+    assert np.argmax(p[0, :, 0]) == int(round(float(controls.mel_position(220.0, MEL))))
+    assert np.argmax(p[0, :, 3]) == int(round(float(controls.mel_position(440.0, MEL))))
+    h2 = int(round(float(controls.mel_position(440.0, MEL))))
+    assert p[1, h2, 0] > 0.9  # harmonic 2 of 220 Hz
+    assert p[0, :, 2].max() == 0 and p[1, :, 2].max() == 0  # unvoiced: no pitch
+    assert list(p[2, 0]) == [1.0, 0.5, 0.0, 1.0] and (p[3] == 1).all()
+
+
+def test_harmonic_spectrum_is_what_a_hann_stft_of_the_tone_shows():
+    y = tone(220.0, 1.0, n_harmonics=6, amp=1.0)
+    tf = dsp.mel_transform(MEL)
+    S = dsp.stft(dsp.pad_centered(y, MEL.n_fft, MEL.hop_length), MEL.n_fft, MEL.hop_length, tf.window)
+    j = 40
+    model = dsp.harmonic_spectrum(np.array([220.0]), MEL.n_fft, SR, max_harmonics=6)[:, 0]
+    amps = np.zeros_like(model)
+    for k in range(1, 7):  # partial k has amplitude 1/k
+        one = dsp.harmonic_spectrum(np.array([220.0 * k]), MEL.n_fft, SR, max_harmonics=1)[:, 0]
+        amps += one / k
+    assert np.abs(np.abs(S[:, j]) - amps).max() < 0.03  # the main lobes; side lobes are -31 dB
+    assert model.max() == pytest.approx(1.0, abs=0.02)
+
+
+def test_harmonic_transfer_renders_the_mel_it_is_given_at_the_input_pitch():
+    tf = dsp.mel_transform(MEL)
+    y = tone(220.0, 1.0)
+    S = dsp.stft(dsp.pad_centered(y, MEL.n_fft, MEL.hop_length), MEL.n_fft, MEL.hop_length, tf.window)
+    db_in = dsp.mel_power_db(S, tf)
+    target = db_in.copy()
+    target[20:, :] -= 12.0  # a darker tone: the upper bands 12 dB down
+    f0 = np.full(S.shape[1], 220.0)
+    out = dsp.mel_power_db(dsp.harmonic_transfer(S, f0, target, tf, fill=0.0), tf)
+    loud = target[:, 40] > target[:, 40].max() - 30
+    assert np.median(np.abs(out[loud, 40] - target[loud, 40])) < 1.5
+    # Unvoiced frames come from the noise part only: energy where the mel asks for it.
+    silent = dsp.harmonic_transfer(S, np.zeros_like(f0), target, tf, fill=0.0)
+    assert np.abs(silent[:, 40]).sum() > 0
+    assert np.median(np.abs(dsp.mel_power_db(silent, tf)[loud, 40] - target[loud, 40])) < 6.0
