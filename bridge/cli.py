@@ -59,12 +59,17 @@ def add_sampler_args(p: argparse.ArgumentParser) -> None:
                    help="phase-refinement iterations after inversion (0 keeps the input's phase)")
     p.add_argument("--fill", type=float, help="0..1: add the model's energy where the input has none (bow noise, breath)")
     p.add_argument("--stereo", choices=("mid", "dual"), help="mid: restyle the mono sum; dual: each channel")
+    p.add_argument("--controls", action=argparse.BooleanOptionalAction, default=None,
+                   help="condition the target on the input's pitch and onsets (a model trained with controls)")
+    p.add_argument("--inversion", choices=("envelope", "harmonic", "pinv"),
+                   help="envelope: rescale the input's partials; harmonic: new partials at its pitch; pinv")
     p.add_argument("--no-match-loudness", dest="match_loudness", action="store_const", const=False,
                    help="keep the model's loudness instead of each window's input loudness")
 
 
 SAMPLER_KEYS = ("strength", "steps", "seed", "eta", "mix", "highpass_hz", "lowpass_hz", "morph_with", "morph",
-                "window_frames", "lookbehind", "griffin_lim_iters", "fill", "stereo", "match_loudness")
+                "window_frames", "lookbehind", "griffin_lim_iters", "fill", "stereo", "match_loudness", "controls",
+                "inversion")
 
 
 def preset_from_args(args, target: str | None = None):

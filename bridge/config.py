@@ -155,6 +155,9 @@ class RenderConfig:
     highpass_hz: float = _f(0.0, lo=0.0, hi=20000.0)
     lowpass_hz: float = _f(0.0, lo=0.0, hi=48000.0, doc="0: no lowpass")
     match_loudness: bool = _f(True)
+    loudness: str = _f("span", choices=("span", "note"),
+                       doc="match_loudness: span: each hop at the input's loudness; note: held at each note's peak "
+                           "until the next note or the input's silence (the target's own sustain)")
     stereo: str = _f("mid", choices=("mid", "dual"), doc="mid: restyle the mono sum; dual: each channel")
     morph_with: str = _f("", doc="a second target model; empty: none")
     morph: float = _f(0.0, lo=0.0, hi=1.0, doc="weight of morph_with's prediction")

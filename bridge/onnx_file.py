@@ -118,7 +118,7 @@ class ModelInfo:
             "corpus": t.get("soundfont") or t.get("corpus"), "corpus_seconds": t.get("corpus_seconds"),
             "hash": self.content_hash[:12],
             "student_of": (self.student or {}).get("teacher"),
-            "controls": bool(self.controls),
+            "controls": self.controls,
         }
 
 

@@ -123,6 +123,7 @@ class Stream:
         self._done: set[int] = set()
         self._first_incomplete = self.geometry.first_window
         self._wet = Fifo(self.n_lanes, self.latency_samples)
+        self._held_db = np.full(self.n_lanes, -np.inf)  # loudness: note
         self._dry = Fifo(n_channels, self.latency_samples)
 
     # -- settings ---------------------------------------------------------------------
@@ -181,6 +182,7 @@ class Stream:
             steps=self.effective_steps(), eta=p.sampler.eta, seed=p.sampler.seed,
             griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, fill=p.render.fill,
             mask=mask, match_loudness=p.render.match_loudness,
+            note_loudness=p.render.match_loudness and p.render.loudness == "note",
             silence_db=p.render.silence_db, key=key, controls=use_controls,
         )
         return self._settings
@@ -236,6 +238,8 @@ class Stream:
         s = self._window_settings()
         job = analyse(w, self._segment(g.begin(w), g.need(w)), self.n_lanes, s, g, self.mel, self.tf)
         job.born = next(_started)
+        if s.note_loudness:
+            self._hold_note_level(job)
         self.stats["windows"] += 1
         self.stats["window_steps"] += s.steps
         if s.steps < self._preset.sampler.steps:
@@ -243,6 +247,27 @@ class Stream:
         if not job.active.any():
             self.stats["silent_windows"] += 1
         return job
+
+    def _hold_note_level(self, job: Window) -> None:
+        """``loudness: note``: the window's loudness target is the level held since its note started.
+
+        Over the frames of the window's output span, in order: a note start, a louder frame or an
+        unvoiced one (the note has ended) sets the held level; otherwise it stays, so a plucked
+        input's decay does not decay a bowed target. Windows start in order, so the held level
+        depends on the input only (offline and streamed agree).
+        """
+        g = self.geometry
+        first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
+        span = slice(first, first + g.out_frames)
+        for lane in np.flatnonzero(job.active):
+            level, voiced, onset = job.notes[lane][:, span]
+            held, out = self._held_db[lane], []
+            for lv, v, on in zip(level, voiced, onset):
+                held = lv if (on or not v or lv > held) else held
+                out.append(held)
+            self._held_db[lane] = held
+            power = lambda db: float(np.mean(np.power(10.0, np.asarray(db) / 10.0)))  # noqa: E731
+            job.dry_db[lane] += 10.0 * np.log10(power(out) / max(power(level), 1e-30))
 
     def tick(self) -> int:
         """Starts ready windows, advances every in-flight window by one DDIM step, finishes completed ones.

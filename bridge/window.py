@@ -46,10 +46,11 @@ class WindowSettings:
     key: tuple
     clip_x0: float | None = sampling.X0_CLIP
     controls: bool = False  # condition the model on the input's pitch and onsets (bridge.controls)
+    note_loudness: bool = False  # match the loudness held since each note's start (the stream holds it)
 
     @property
     def tracks_pitch(self) -> bool:
-        return self.controls or self.inversion == "harmonic"
+        return self.controls or self.inversion == "harmonic" or self.note_loudness
 
 
 @dataclass(eq=False)
@@ -69,6 +70,7 @@ class Window:
     calls_left: int = 0  # model calls still to come (the worker plans steps from them)
     born: int = 0  # start order over all streams (oldest first when calls per tick are limited)
     f0: np.ndarray | None = None  # (n_lanes, W) the input's pitch in Hz, 0 where unvoiced (when tracked)
+    notes: np.ndarray | None = None  # (n_lanes, 3, W) frame level dB, voiced, onset (when tracked)
     cond: np.ndarray | None = None  # (n_active, channels, n_mels, W) control planes of the active lanes
 
     @property
@@ -113,6 +115,7 @@ def analyse(w: int, channels: np.ndarray, n_lanes: int, s: WindowSettings, g: Ge
     gain = np.zeros(n_lanes)
     active = np.zeros(n_lanes, bool)
     f0 = np.zeros((n_lanes, W)) if s.tracks_pitch else None
+    notes = np.zeros((n_lanes, 3, W)) if s.tracks_pitch else None
     planes = np.zeros((n_lanes, controls.CONTROL_CHANNELS, mel.n_mels, W), np.float32) if s.controls else None
     for lane in range(n_lanes):
         S = dsp.stft(seg[lane], g.n_fft, g.hop_length, tf.window)
@@ -121,8 +124,10 @@ def analyse(w: int, channels: np.ndarray, n_lanes: int, s: WindowSettings, g: Ge
             continue
         active[lane] = True
         if f0 is not None:
-            track = controls.track(dsp.frame(np.ascontiguousarray(seg[lane]), g.n_fft, g.hop_length), mel.sample_rate)
+            frames = dsp.frame(np.ascontiguousarray(seg[lane]), g.n_fft, g.hop_length)
+            track = controls.track(frames, mel.sample_rate)
             f0[lane] = track[0]
+            notes[lane] = controls.frame_db(frames), track[1], track[2]
             if planes is not None:
                 planes[lane] = controls.planes(*track, mel)
         gain[lane] = dsp.window_gain_db(db, mel)
@@ -133,7 +138,7 @@ def analyse(w: int, channels: np.ndarray, n_lanes: int, s: WindowSettings, g: Ge
     # One draw shared by the lanes, so a centred source stays coherent in "dual" stereo.
     eps = rng.standard_normal(x.shape[1:]).astype(np.float32)
     x = sampling.q_sample(x, s.alpha_bar[s.t_start], eps[None]).astype(np.float32)  # the report's eq. (2.2)
-    job = Window(w, s, x, gain, spec, seen, dry_db, active, f0=f0,
+    job = Window(w, s, x, gain, spec, seen, dry_db, active, f0=f0, notes=notes,
                  cond=planes[active] if planes is not None else None)
     if not active.any():
         return job

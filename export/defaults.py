@@ -23,11 +23,17 @@ DRUMS = ("kick", "snare", "hihat")
 
 def card(summary: dict, info: dict, command: str, corpus_manifest: dict) -> str:
     """The model card: what the model is, what it was trained on, how to remake it."""
+    kind = "Unconditional DDPM" if not info.get("controls") else (
+        "DDPM conditioned on the input's pitch and note onsets (bridge.controls planes, dropped out "
+        f"{info['controls']['dropout']:.0%} of the time, so it also runs without them)")
+    start = "" if not info.get("controls", {}).get("init_from") else (
+        f"\nStarted from the weights of the previous `{info['controls']['init_from']}` (unconditional; "
+        "its controls input at zero), so the steps below are a fine-tune.\n")
     return f"""# {summary['instrument']}
 
-Unconditional DDPM (v-prediction, cosine schedule, T={info['n_timesteps']}) on normalised log-mel
+{kind} (v-prediction, cosine schedule, T={info['n_timesteps']}) on normalised log-mel
 windows ({info['n_mels']} mels, {info['sample_rate']} Hz, hop {info['hop_length']}, window {info['window_frames']} frames).
-
+{start}
 | | |
 |---|---|
 | file size | {summary['bytes'] / 1e6:.2f} MB |

@@ -33,7 +33,7 @@ from bridge.sampling import cosine_alpha_bar  # noqa: E402
 def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, seed: int = 0,
                      n_timesteps: int = 1000, prediction_type: str = "v", fixed_frames: int | None = None,
                      slow: int = 0, nan_output: bool = False, hang: str | None = None,
-                     student: dict | None = None) -> Path:
+                     student: dict | None = None, controls: bool = False) -> Path:
     """Writes a small real ONNX denoiser (a fixed 3x3 conv plus a t term) with bridge metadata.
 
     Built with onnx.helper, no torch: pred = 0.3 * conv3x3(x) + 1e-4 * t. ``fixed_frames``
@@ -43,7 +43,8 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
     adds 0/0 to every prediction: a model that runs and answers NaN. ``hang`` adds a Loop of
     10^15 iterations: "always", or "after-warmup" (its trip count is t x 10^12, so the
     warm-up at t = 0 returns and every later call never does). ``student`` is written as the
-    ``student`` metadata of a distilled model (export.distill).
+    ``student`` metadata of a distilled model (export.distill). ``controls``: a conditioned
+    model (input ``cond``, bridge.controls' planes) whose prediction adds 0.05 x their sum.
     """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -111,10 +112,22 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
                   helper.make_node("Mul", ["spun", "nil"], ["spun0"]),
                   helper.make_node("Add", ["pre_hang", "spun0"], ["pred"])]
     frames = "frames" if fixed_frames is None else fixed_frames
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, mel.n_mels, frames]),
+              helper.make_tensor_value_info("t", TensorProto.FLOAT, ["batch"])]
+    if controls:
+        from bridge.controls import CONTROL_CHANNELS
+
+        inputs.append(helper.make_tensor_value_info("cond", TensorProto.FLOAT,
+                                                    ["batch", CONTROL_CHANNELS, mel.n_mels, frames]))
+        inits += [numpy_helper.from_array(np.array([1], np.int64), "c_axis"),
+                  numpy_helper.from_array(np.array(0.05, np.float32), "c_k")]
+        next(n for n in nodes if "pred" in n.output).output[0] = "pre_cond"
+        nodes += [helper.make_node("ReduceSum", ["cond", "c_axis"], ["c_sum"], keepdims=1),
+                  helper.make_node("Mul", ["c_sum", "c_k"], ["c_term"]),
+                  helper.make_node("Add", ["pre_cond", "c_term"], ["pred"])]
     graph = helper.make_graph(
         nodes, f"tiny_{instrument}",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, mel.n_mels, frames]),
-         helper.make_tensor_value_info("t", TensorProto.FLOAT, ["batch"])],
+        inputs,
         [helper.make_tensor_value_info("pred", TensorProto.FLOAT, ["batch", 1, mel.n_mels, "frames"])],
         inits,
     )
@@ -134,6 +147,11 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
     }
     if student is not None:
         meta["student"] = student
+    if controls:
+        from bridge.controls import CONTROL_CHANNELS, PLANES
+
+        meta["inputs"]["cond"] = ["batch", CONTROL_CHANNELS, mel.n_mels, "frames"]
+        meta["controls"] = {"planes": PLANES, "channels": CONTROL_CHANNELS, "dropout": 0.25, "init_from": None}
     for k, v in meta.items():
         e = model.metadata_props.add()
         e.key, e.value = k, json.dumps(v)

@@ -391,3 +391,47 @@ def test_the_stream_takes_the_targets_student_only_where_it_was_distilled_for(tm
     build_tiny_model(tmp_path / "violin.student.onnx", "violin", seed=9, student=dict(fits, teacher_hash="other"))
     models.load("violin.student")  # distilled from another file: never used for this one
     assert used(live) is models["violin"]
+
+
+@pytest.fixture(scope="module")
+def conditioned(tmp_path_factory):
+    d = tmp_path_factory.mktemp("conditioned")
+    build_tiny_model(d / "violin.onnx", "violin", controls=True)
+    return ModelSet([d], "cpu", threads=1)
+
+
+CONTROLLED = PRESET.with_params(controls=True, strength=0.9)
+
+
+@pytest.mark.parametrize("block", [1, 65, 8193])
+@pytest.mark.parametrize("settings", [{}, {"inversion": "harmonic", "loudness": "note", "lookbehind": 0.625,
+                                           "window_frames": 32},
+                                      {"inversion": "harmonic", "stereo": "dual"}])
+def test_controls_harmonics_and_held_notes_do_not_depend_on_the_block_size(conditioned, block, settings):
+    preset = CONTROLLED.with_params(**settings)
+    y = stereo_phrase(22050, 1.5)[: 2 if preset.render.stereo == "dual" else 1]
+    ref = offline.transfer(y, 22050, conditioned, preset)
+    np.testing.assert_allclose(run_blocks(conditioned, preset, y, 22050, block), ref, atol=1e-6)
+    assert np.abs(ref).max() > 0.01
+
+
+def test_the_controls_reach_a_conditioned_model_and_only_when_asked(conditioned, tiny_models):
+    y = stereo_phrase(22050, 1.5)[:1]
+    on = offline.transfer(y, 22050, conditioned, CONTROLLED)
+    off = offline.transfer(y, 22050, conditioned, CONTROLLED.with_params(controls=False))
+    assert np.abs(on - off).max() > 1e-3
+    with pytest.raises(ParameterError, match="controls: the violin model was trained without controls"):
+        stream.Stream(tiny_models, CONTROLLED, 22050, 1)
+
+
+def test_note_loudness_holds_a_plucked_note_where_span_loudness_lets_it_decay(tiny_models):
+    sr = 22050
+    note = harmonic_tone(220.0, 1.5, sr, amp=0.5) * np.exp(-np.arange(int(1.5 * sr)) / (0.25 * sr))
+    y = np.concatenate([np.zeros(sr // 4), note]).astype(np.float32)[None]
+    held = offline.transfer(y, sr, tiny_models, PRESET.with_params(loudness="note", window_frames=32, lookbehind=0.625))
+    span = offline.transfer(y, sr, tiny_models, PRESET.with_params(window_frames=32, lookbehind=0.625))
+    early, late = slice(sr // 4 + sr // 10, sr // 4 + sr // 3), slice(sr // 4 + sr, sr // 4 + int(1.3 * sr))
+    drop = lambda z: dsp.rms_db(z[0, early]) - dsp.rms_db(z[0, late])  # noqa: E731
+    assert drop(y) > 12  # the input decays (0.25 s time constant)
+    assert drop(span) > 10  # span loudness follows it
+    assert drop(held) < 3  # note loudness holds the note
