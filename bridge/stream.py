@@ -30,7 +30,7 @@ from .config import Preset, check_stream
 from .errors import BridgeError, ModelError, ParameterError, StreamShapeError
 from .framing import Fifo, Geometry, Resampler
 from .model import pick_student
-from .window import Denoiser, Window, WindowSettings, analyse, render, split_rows, step
+from .window import Denoiser, Window, WindowSettings, analyse, hold_note_level, render, split_rows, step
 
 MAX_WINDOWS_IN_FLIGHT = 16
 # Input and output are bounded to +24 dBFS: audio beyond that is a broken client or model,
@@ -239,7 +239,7 @@ class Stream:
         job = analyse(w, self._segment(g.begin(w), g.need(w)), self.n_lanes, s, g, self.mel, self.tf)
         job.born = next(_started)
         if s.note_loudness:
-            self._hold_note_level(job)
+            self._held_db = hold_note_level(job, self.geometry, self._held_db)
         self.stats["windows"] += 1
         self.stats["window_steps"] += s.steps
         if s.steps < self._preset.sampler.steps:
@@ -247,27 +247,6 @@ class Stream:
         if not job.active.any():
             self.stats["silent_windows"] += 1
         return job
-
-    def _hold_note_level(self, job: Window) -> None:
-        """``loudness: note``: the window's loudness target is the level held since its note started.
-
-        Over the frames of the window's output span, in order: a note start, a louder frame or an
-        unvoiced one (the note has ended) sets the held level; otherwise it stays, so a plucked
-        input's decay does not decay a bowed target. Windows start in order, so the held level
-        depends on the input only (offline and streamed agree).
-        """
-        g = self.geometry
-        first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
-        span = slice(first, first + g.out_frames)
-        for lane in np.flatnonzero(job.active):
-            level, voiced, onset = job.notes[lane][:, span]
-            held, out = self._held_db[lane], []
-            for lv, v, on in zip(level, voiced, onset):
-                held = lv if (on or not v or lv > held) else held
-                out.append(held)
-            self._held_db[lane] = held
-            power = lambda db: float(np.mean(np.power(10.0, np.asarray(db) / 10.0)))  # noqa: E731
-            job.dry_db[lane] += 10.0 * np.log10(power(out) / max(power(level), 1e-30))
 
     def tick(self) -> int:
         """Starts ready windows, advances every in-flight window by one DDIM step, finishes completed ones.

@@ -178,6 +178,30 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
     return out
 
 
+def hold_note_level(job: Window, g: Geometry, held_db: np.ndarray) -> np.ndarray:
+    """``loudness: note``: sets the window's loudness target to the level held since its note started.
+
+    Over the frames of the window's output span, in order: a note start, a louder frame or an
+    unvoiced one (the note has ended) sets the held level; otherwise it stays, so a plucked
+    input's decay does not decay a bowed target. Returns the held level per lane after this
+    window: the stream carries it to the next, and windows start in order, so it depends on
+    the input only (offline and streamed output agree).
+    """
+    first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
+    span = slice(first, first + g.out_frames)
+    held_db = held_db.copy()
+    for lane in np.flatnonzero(job.active):
+        level, voiced, onset = job.notes[lane][:, span]
+        held, out = held_db[lane], []
+        for lv, v, on in zip(level, voiced, onset):
+            held = lv if (on or not v or lv > held) else held
+            out.append(held)
+        held_db[lane] = held
+        boost = np.mean(np.power(10.0, np.asarray(out) / 10.0)) / max(np.mean(np.power(10.0, level / 10.0)), 1e-30)
+        job.dry_db[lane] += 10.0 * np.log10(boost)
+    return held_db
+
+
 def loudness_gain(dry_db: float, wet: np.ndarray) -> float:
     """Gain that brings ``wet`` to ``dry_db`` RMS, limited to +-24 dB."""
     d, w = dry_db, dsp.rms_db(wet)
