@@ -124,6 +124,7 @@ class Stream:
         self._first_incomplete = self.geometry.first_window
         self._wet = Fifo(self.n_lanes, self.latency_samples)
         self._held_db = np.full(self.n_lanes, -np.inf)  # loudness: note
+        self._held_age = np.zeros(self.n_lanes, np.int64)
         self._dry = Fifo(n_channels, self.latency_samples)
 
     # -- settings ---------------------------------------------------------------------
@@ -183,6 +184,7 @@ class Stream:
             griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, fill=p.render.fill,
             mask=mask, match_loudness=p.render.match_loudness,
             note_loudness=p.render.match_loudness and p.render.loudness == "note",
+            note_decay_db_s=float((getattr(target.info, "controls", None) or {}).get("note_decay_db_s") or 0.0),
             silence_db=p.render.silence_db, key=key, controls=use_controls,
         )
         return self._settings
@@ -239,7 +241,8 @@ class Stream:
         job = analyse(w, self._segment(g.begin(w), g.need(w)), self.n_lanes, s, g, self.mel, self.tf)
         job.born = next(_started)
         if s.note_loudness:
-            self._held_db = hold_note_level(job, self.geometry, self._held_db)
+            self._held_db, self._held_age = hold_note_level(job, self.geometry, self._held_db, self._held_age,
+                                                            s.note_decay_db_s * self.mel.hop_length / self.model_rate)
         self.stats["windows"] += 1
         self.stats["window_steps"] += s.steps
         if s.steps < self._preset.sampler.steps:

@@ -47,6 +47,7 @@ class WindowSettings:
     clip_x0: float | None = sampling.X0_CLIP
     controls: bool = False  # condition the model on the input's pitch and onsets (bridge.controls)
     note_loudness: bool = False  # match the loudness held since each note's start (the stream holds it)
+    note_decay_db_s: float = 0.0  # with note_loudness: the target's level slope after a note starts
 
     @property
     def tracks_pitch(self) -> bool:
@@ -178,36 +179,52 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
     return out
 
 
-def hold_note_level(job: Window, g: Geometry, held_db: np.ndarray) -> np.ndarray:
-    """``loudness: note``: sets the window's loudness target to the level held since its note started.
+NOTE_ATTACK_FRAMES = 8  # frames after a note start in which a louder input frame still raises the held level
 
-    Over the frames of the window's output span, in order: a note start, a louder frame or an
-    unvoiced one (the note has ended) sets the held level; otherwise it stays, so a plucked
-    input's decay does not decay a bowed target. Returns the held level per lane after this
-    window: the stream carries it to the next, and windows start in order, so it depends on
-    the input only (offline and streamed output agree).
+
+def hold_note_level(job: Window, g: Geometry, held: np.ndarray, age: np.ndarray, decay_db_frame: float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """``loudness: note``: sets the window's loudness target to the note's level, not the input's hop by hop.
+
+    Over the frames of the window's output span, in order: a note start sets the held level to
+    the input's; during the attack (``NOTE_ATTACK_FRAMES``) a louder frame raises it; after it
+    the level follows the *target's* decay (``decay_db_frame`` per frame, measured on its training
+    audio and written in the model; never rising), so a plucked input does not decay a bowed target and
+    a bowed input decays like a plucked one. An unvoiced frame (the note has ended) follows the
+    input. Returns the held level and note age per lane: the stream carries them to the next
+    window, and windows start in order, so they depend on the input only.
     """
     first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
     span = slice(first, first + g.out_frames)
-    held_db = held_db.copy()
+    step = min(decay_db_frame, 0.0)
+    held, age = held.copy(), age.copy()
     for lane in np.flatnonzero(job.active):
         level, voiced, onset = job.notes[lane][:, span]
-        held, out = held_db[lane], []
-        for lv, v, on in zip(level, voiced, onset):
-            held = lv if (on or not v or lv > held) else held
-            out.append(held)
-        held_db[lane] = held
+        h, a, out = held[lane], age[lane], []
+        for i, (lv, v, on) in enumerate(zip(level, voiced, onset)):
+            if i == g.hop_frames:  # the next window's span starts here: it goes on from this state
+                held[lane], age[lane] = h, a
+            if on or not v:
+                h, a = lv, (0 if on else NOTE_ATTACK_FRAMES)
+            elif a < NOTE_ATTACK_FRAMES:
+                h, a = max(h, lv), a + 1
+            else:
+                h = h + step
+            out.append(h)
+        if g.hop_frames >= len(level):  # no overlap: the next span starts after this one
+            held[lane], age[lane] = h, a
         boost = np.mean(np.power(10.0, np.asarray(out) / 10.0)) / max(np.mean(np.power(10.0, level / 10.0)), 1e-30)
         job.dry_db[lane] += 10.0 * np.log10(boost)
-    return held_db
+    return held, age
 
 
 def loudness_gain(dry_db: float, wet: np.ndarray) -> float:
-    """Gain that brings ``wet`` to ``dry_db`` RMS, limited to +-24 dB."""
+    """Gain that brings ``wet`` to ``dry_db`` RMS: at most +24 dB (a near-silent window is not blown up into
+    noise), and any cut (a held note decays as far as the target's decay takes it)."""
     d, w = dry_db, dsp.rms_db(wet)
     if not (math.isfinite(d) and math.isfinite(w)):
         return 1.0
-    return dsp.db_to_amplitude(float(np.clip(d - w, -LOUDNESS_MATCH_LIMIT_DB, LOUDNESS_MATCH_LIMIT_DB)))
+    return dsp.db_to_amplitude(float(min(d - w, LOUDNESS_MATCH_LIMIT_DB)))
 
 
 def step(jobs: list[Window]) -> None:

@@ -435,3 +435,18 @@ def test_note_loudness_holds_a_plucked_note_where_span_loudness_lets_it_decay(ti
     assert drop(y) > 12  # the input decays (0.25 s time constant)
     assert drop(span) > 10  # span loudness follows it
     assert drop(held) < 3  # note loudness holds the note
+
+
+def test_note_loudness_plays_the_targets_decay_on_a_sustained_input(tmp_path):
+    """A bowed (flat) note into a target that decays at -30 dB/s comes out decaying at about that rate."""
+    build_tiny_model(tmp_path / "guitar.onnx", "guitar", controls=True, note_decay_db_s=-30.0)
+    models = ModelSet([tmp_path], "cpu", threads=1)
+    sr = 22050
+    y = np.concatenate([np.zeros(sr // 4), harmonic_tone(220.0, 1.5, sr, amp=0.3)]).astype(np.float32)[None]
+    preset = Preset(target="guitar").with_params(strength=0.5, steps=2, window_frames=32, lookbehind=0.625)
+    flat = offline.transfer(y, sr, models, preset.with_params(loudness="note"))  # no controls: still the model's decay
+    span = offline.transfer(y, sr, models, preset)
+    a, b = slice(sr // 4 + sr // 4, sr // 4 + sr // 4 + sr // 10), slice(sr // 4 + sr, sr // 4 + sr + sr // 10)
+    drop = lambda z: dsp.rms_db(z[0, a]) - dsp.rms_db(z[0, b])  # noqa: E731  0.75 s apart
+    assert abs(drop(span)) < 6  # span loudness: about as flat as the input
+    assert 22.5 * 0.75 < drop(flat) < 37.5 * 0.75  # -30 dB/s within 25%
