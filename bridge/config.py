@@ -147,6 +147,9 @@ class RenderConfig:
     inversion: str = _f("envelope", choices=("envelope", "pinv", "harmonic"),
                         doc="envelope: the model's mel change applied to the input's STFT; pinv: pseudo-inverse; "
                             "harmonic: the model's mel rendered as harmonics at the input's pitch plus noise")
+    pitch: str = _f("input", choices=("input", "semitone"),
+                    doc="harmonic: input: partials follow your pitch (vibrato, slides); semitone: each note steady "
+                        "on its nearest semitone (a fretted or keyed target)")
     fill: float = _f(0.2, lo=0.0, hi=1.0,
                      doc="envelope, harmonic: share of the model's energy added where the partials leave none "
                          "(bow noise, breath)")

@@ -93,11 +93,12 @@ def note_onsets(f0_hz: np.ndarray, voiced: np.ndarray, level_db: np.ndarray) -> 
     """1.0 where a note starts (voicing begins, the pitch jumps, or the level rises fast), else 0.
 
     Causal: frame ``j`` looks at frames ``j - 2 .. j`` (and at the onsets of the last
-    ``ONSET_GAP`` frames) only, so a stream decides it as the frame arrives.
+    ``ONSET_GAP`` frames) only, so a stream decides it as the frame arrives. The first frame
+    of a segment is never an onset: a window cut inside a note must not start a new one.
     """
     voiced = np.asarray(voiced, bool)
     cents = 1200.0 * np.log2(np.maximum(f0_hz, 1.0))
-    prev_v = np.concatenate([[False], voiced[:-1]])
+    prev_v = np.concatenate([voiced[:1], voiced[:-1]])  # frame 0 has no past: a note there began before it
     prev_c = np.concatenate([cents[:1], cents[:-1]])
     jump = np.abs(cents - prev_c) > ONSET_CENTS
     lvl = np.asarray(level_db, dtype=np.float64)
@@ -132,6 +133,27 @@ def track_signal(y: np.ndarray, config: MelConfig, chunk: int = 4096) -> tuple[n
     voiced = np.concatenate([p[1][: chunk] for p in parts])
     level = frame_db(frames)
     return f0, voiced, note_onsets(np.where(voiced, f0, 0.0), voiced, level)
+
+
+def steady_pitch(f0_hz: np.ndarray, onset: np.ndarray, frames: int = 16) -> np.ndarray:
+    """Each note on one equal-tempered pitch (A4 = 440 Hz): vibrato and slides removed.
+
+    Per voiced frame, the semitone nearest the median pitch of the note so far (its last
+    ``frames`` frames, from its onset on): causal, so a stream decides it as the frame
+    arrives; a vibrato of a few cents stays on one semitone. 0 where unvoiced.
+    """
+    f0 = np.asarray(f0_hz, dtype=np.float64)
+    cents = 1200.0 * np.log2(np.maximum(f0, 1e-9) / 440.0)
+    out = np.zeros(len(f0))
+    start = 0
+    for j in range(len(f0)):
+        if onset[j] or f0[j] <= 0:
+            start = j
+        if f0[j] <= 0:
+            continue
+        recent = cents[max(start, j - frames + 1) : j + 1][f0[max(start, j - frames + 1) : j + 1] > 0]
+        out[j] = 440.0 * 2.0 ** (round(float(np.median(recent)) / 100.0) / 12.0)
+    return out
 
 
 def mel_position(f_hz: np.ndarray, config: MelConfig) -> np.ndarray:

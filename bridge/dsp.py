@@ -263,8 +263,37 @@ def harmonic_spectrum(f0_hz: np.ndarray, n_fft: int, sample_rate: int, max_harmo
     return out
 
 
+def harmonic_phase(f0_hz: np.ndarray, starts: np.ndarray, n_fft: int, sample_rate: int,
+                   max_harmonics: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """The STFT phase of steady partials at ``k * f0`` whose phase is ``2 pi k f0 t`` at absolute time t.
+
+    ``starts``: each frame's first sample (absolute). Returns ``(angles, near)``: unit phases
+    ``(n_bins, frames)`` over each partial's main lobe (theta at the frame start plus
+    ``pi (c - b)``, the Hann window's centre shift for a partial at fractional bin c seen at
+    bin b) and where they apply. A function of absolute time, so overlapping windows render
+    the same partials in phase and a crossfade between them does not comb.
+    """
+    f0 = np.asarray(f0_hz, dtype=np.float64)
+    n_bins = n_fft // 2 + 1
+    bin_hz = sample_rate / n_fft
+    k = np.arange(1, max_harmonics + 1)[:, None]
+    centre = f0[None, :] * k / bin_hz
+    ok = (f0[None, :] > 0) & (centre * bin_hz < 0.95 * sample_rate / 2)
+    cycles = np.mod(k * (f0[None, :] * np.asarray(starts, dtype=np.float64)[None, :] / sample_rate), 1.0)
+    angles = np.ones((n_bins, len(f0)), complex)
+    near = np.zeros((n_bins, len(f0)), bool)
+    cols = np.broadcast_to(np.arange(len(f0)), centre.shape)
+    for offset in range(-2, 3):
+        b = np.floor(centre).astype(np.int64) + offset
+        use = ok & (b >= 0) & (b < n_bins) & (np.abs(b - centre) < 2.0)
+        theta = 2.0 * np.pi * cycles + np.pi * (centre - b)
+        angles[b[use], cols[use]] = np.exp(1j * theta[use])
+        near[b[use], cols[use]] = True
+    return angles, near
+
+
 def harmonic_transfer(S_in: np.ndarray, f0_hz: np.ndarray, db_out: np.ndarray, tf: MelTransform,
-                      fill: float) -> np.ndarray:
+                      fill: float, steady: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Renders the mel ``db_out`` as harmonics at ``f0_hz`` plus noise, on the phase of ``S_in``.
 
     Where envelope transfer rescales the input's own partials (its pluck or its bow stays),
@@ -272,11 +301,14 @@ def harmonic_transfer(S_in: np.ndarray, f0_hz: np.ndarray, db_out: np.ndarray, t
     model's spectral envelope and corrected band by band to its mel (a harmonic-plus-noise
     model, as DDSP's, in the STFT domain). The energy the partials leave out is added with
     the input's phase: all of it on unvoiced frames (``f0 = 0``), ``fill`` of it on voiced
-    ones. The input's phase keeps the partials continuous from window to window.
+    ones. The input's phase keeps the partials continuous from window to window; ``steady``
+    (:func:`harmonic_phase`'s result for a steady pitch) replaces it on the partials.
     """
     c = tf.config
     envelope = db_to_magnitude(db_out, tf)
     phase = unit_phase(S_in)
+    if steady is not None:
+        phase = np.where(steady[1], steady[0], phase)
     source = harmonic_spectrum(f0_hz, c.n_fft, c.sample_rate) * envelope * phase
     S = envelope_transfer(source, mel_power_db(source, tf), db_out, tf)
     amount = np.where(np.asarray(f0_hz) > 0, fill, 1.0)[None, :]

@@ -184,6 +184,7 @@ class Stream:
             griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, fill=p.render.fill,
             mask=mask, match_loudness=p.render.match_loudness,
             note_loudness=p.render.match_loudness and p.render.loudness == "note",
+            steady_pitch=p.render.inversion == "harmonic" and p.render.pitch == "semitone",
             note_decay_db_s=float((getattr(target.info, "controls", None) or {}).get("note_decay_db_s") or 0.0),
             silence_db=p.render.silence_db, key=key, controls=use_controls,
         )

@@ -48,6 +48,7 @@ class WindowSettings:
     controls: bool = False  # condition the model on the input's pitch and onsets (bridge.controls)
     note_loudness: bool = False  # match the loudness held since each note's start (the stream holds it)
     note_decay_db_s: float = 0.0  # with note_loudness: the target's level slope after a note starts
+    steady_pitch: bool = False  # harmonic inversion: each note on its semitone, phase from absolute time
 
     @property
     def tracks_pitch(self) -> bool:
@@ -165,7 +166,12 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
             S = dsp.fill_missing(S, db_out, job.spec[lane], tf, s.fill)
             mag, angles = np.abs(S), dsp.unit_phase(S)
         elif s.inversion == "harmonic":
-            S = dsp.harmonic_transfer(job.spec[lane], job.f0[lane], db_out, tf, s.fill)
+            f0, steady = job.f0[lane], None
+            if s.steady_pitch:
+                f0 = controls.steady_pitch(f0, job.notes[lane][2])
+                starts = (g.first_frame(job.index) + np.arange(len(f0))) * g.hop_length - g.n_fft // 2
+                steady = dsp.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate)
+            S = dsp.harmonic_transfer(job.spec[lane], f0, db_out, tf, s.fill, steady)
             mag, angles = np.abs(S), dsp.unit_phase(S)
         else:
             mag, angles = dsp.db_to_magnitude(db_out, tf), dsp.unit_phase(job.spec[lane])

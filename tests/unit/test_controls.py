@@ -102,3 +102,37 @@ def test_harmonic_transfer_renders_the_mel_it_is_given_at_the_input_pitch():
     silent = dsp.harmonic_transfer(S, np.zeros_like(f0), target, tf, fill=0.0)
     assert np.abs(silent[:, 40]).sum() > 0
     assert np.median(np.abs(dsp.mel_power_db(silent, tf)[loud, 40] - target[loud, 40])) < 6.0
+
+
+def test_a_window_cut_inside_a_note_does_not_start_a_new_one():
+    y = tone(330.0, 1.0)
+    frames = dsp.frame(np.ascontiguousarray(y[5000:5000 + 31 * MEL.hop_length + MEL.n_fft]), MEL.n_fft, MEL.hop_length)
+    _, voiced, onset = controls.track(frames, SR)
+    assert voiced.all() and onset.sum() == 0
+
+
+def test_harmonic_phase_is_the_stft_phase_of_steady_partials_at_absolute_time():
+    f0 = 440.0 * 2 ** (-5 / 12)  # E4, on the grid
+    start = 123_456  # absolute sample of the segment's first frame
+    t = (start + np.arange(40 * MEL.hop_length + MEL.n_fft)) / SR
+    y = sum(np.cos(2 * np.pi * k * f0 * t) / k for k in range(1, 5))
+    tf = dsp.mel_transform(MEL)
+    S = dsp.stft(y, MEL.n_fft, MEL.hop_length, tf.window)
+    starts = start + np.arange(S.shape[1]) * MEL.hop_length
+    angles, near = dsp.harmonic_phase(np.full(S.shape[1], f0), starts, MEL.n_fft, SR, max_harmonics=4)
+    peaks = [int(round(k * f0 * MEL.n_fft / SR)) for k in range(1, 5)]
+    for b in peaks:
+        assert near[b].all()
+        err = np.angle(angles[b] * np.conj(S[b]))
+        assert np.abs(err).max() < 0.05  # radians
+
+
+def test_steady_pitch_holds_each_note_on_its_semitone_through_vibrato():
+    frames = 60
+    vib = 15.0 * np.sin(2 * np.pi * 5.5 * np.arange(frames) * MEL.hop_length / SR)  # +-15 cents
+    f0 = np.concatenate([np.full(30, 220.0), np.full(30, 246.94)]) * 2 ** (vib / 1200)
+    onset = np.zeros(frames)
+    onset[[0, 30]] = 1
+    out = controls.steady_pitch(f0, onset)
+    assert set(np.round(out[:30], 2)) == {220.0} and set(np.round(out[30:], 2)) == {246.94}
+    assert (controls.steady_pitch(np.where(np.arange(frames) % 10 == 0, 0.0, f0), onset)[::10] == 0).all()

@@ -406,7 +406,7 @@ CONTROLLED = PRESET.with_params(controls=True, strength=0.9)
 @pytest.mark.parametrize("block", [1, 65, 8193])
 @pytest.mark.parametrize("settings", [{}, {"inversion": "harmonic", "loudness": "note", "lookbehind": 0.625,
                                            "window_frames": 32},
-                                      {"inversion": "harmonic", "stereo": "dual"}])
+                                      {"inversion": "harmonic", "stereo": "dual", "pitch": "semitone"}])
 def test_controls_harmonics_and_held_notes_do_not_depend_on_the_block_size(conditioned, block, settings):
     preset = CONTROLLED.with_params(**settings)
     y = stereo_phrase(22050, 1.5)[: 2 if preset.render.stereo == "dual" else 1]
