@@ -177,6 +177,7 @@ class Stream:
             if student is not None:
                 denoise, key = student, (p.target, "student")
         use_controls = p.sampler.controls and denoise is target
+        envelope = getattr(target.info, "controls", None) or {}
         mask = dsp.band_mask(self.mel.n_fft, self.mel.sample_rate, p.render.highpass_hz, p.render.lowpass_hz)
         self._settings = WindowSettings(
             denoise=denoise, alpha_bar=alpha_bar, t_start=sampling.start_timestep(p.sampler.strength, len(alpha_bar)),
@@ -185,7 +186,8 @@ class Stream:
             mask=mask, match_loudness=p.render.match_loudness,
             note_loudness=p.render.match_loudness and p.render.loudness == "note",
             steady_pitch=p.render.inversion == "harmonic" and p.render.pitch == "semitone",
-            note_decay_db_s=float((getattr(target.info, "controls", None) or {}).get("note_decay_db_s") or 0.0),
+            note_decay_db_s=float(envelope.get("note_decay_db_s") or 0.0),
+            note_attack_s=float(envelope.get("note_attack_s") or 0.0),
             silence_db=p.render.silence_db, key=key, controls=use_controls,
         )
         return self._settings
@@ -242,8 +244,9 @@ class Stream:
         job = analyse(w, self._segment(g.begin(w), g.need(w)), self.n_lanes, s, g, self.mel, self.tf)
         job.born = next(_started)
         if s.note_loudness:
+            frame_s = self.mel.hop_length / self.model_rate
             self._held_db, self._held_age = hold_note_level(job, self.geometry, self._held_db, self._held_age,
-                                                            s.note_decay_db_s * self.mel.hop_length / self.model_rate)
+                                                            s.note_decay_db_s * frame_s, s.note_attack_s / frame_s)
         self.stats["windows"] += 1
         self.stats["window_steps"] += s.steps
         if s.steps < self._preset.sampler.steps:

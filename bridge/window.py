@@ -48,6 +48,7 @@ class WindowSettings:
     controls: bool = False  # condition the model on the input's pitch and onsets (bridge.controls)
     note_loudness: bool = False  # match the loudness held since each note's start (the stream holds it)
     note_decay_db_s: float = 0.0  # with note_loudness: the target's level slope after a note starts
+    note_attack_s: float = 0.0  # with note_loudness: the target's time from a note start to its peak
     steady_pitch: bool = False  # harmonic inversion: each note on its semitone, phase from absolute time
 
     @property
@@ -188,21 +189,24 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
 NOTE_ATTACK_FRAMES = 8  # frames after a note start in which a louder input frame still raises the held level
 
 
-def hold_note_level(job: Window, g: Geometry, held: np.ndarray, age: np.ndarray, decay_db_frame: float
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def hold_note_level(job: Window, g: Geometry, held: np.ndarray, age: np.ndarray, decay_db_frame: float,
+                    attack_frames: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``loudness: note``: sets the window's loudness target to the note's level, not the input's hop by hop.
 
     Over the frames of the window's output span, in order: a note start sets the held level to
-    the input's; during the attack (``NOTE_ATTACK_FRAMES``) a louder frame raises it; after it
-    the level follows the *target's* decay (``decay_db_frame`` per frame, measured on its training
-    audio and written in the model; never rising), so a plucked input does not decay a bowed target and
-    a bowed input decays like a plucked one. An unvoiced frame (the note has ended) follows the
-    input. Returns the held level and note age per lane: the stream carries them to the next
-    window, and windows start in order, so they depend on the input only.
+    the input's; during the attack a louder frame raises it; the target *rises* over its own
+    attack (``attack_frames``, linear in amplitude) and afterwards follows its own decay
+    (``decay_db_frame`` per frame, never rising); both are measured on the target's training
+    audio and written in the model. So a plucked input does not decay a bowed target, a bowed
+    one decays like a plucked one, and a pluck swells like a bow. An unvoiced frame (the note
+    has ended) follows the input. Returns the held level and note age per lane where the next
+    window's span starts: the stream carries them to it, and windows start in order, so they
+    depend on the input only (offline and streamed output agree).
     """
     first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
     span = slice(first, first + g.out_frames)
     step = min(decay_db_frame, 0.0)
+    catch = max(NOTE_ATTACK_FRAMES, int(np.ceil(attack_frames)))
     held, age = held.copy(), age.copy()
     for lane in np.flatnonzero(job.active):
         level, voiced, onset = job.notes[lane][:, span]
@@ -211,12 +215,13 @@ def hold_note_level(job: Window, g: Geometry, held: np.ndarray, age: np.ndarray,
             if i == g.hop_frames:  # the next window's span starts here: it goes on from this state
                 held[lane], age[lane] = h, a
             if on or not v:
-                h, a = lv, (0 if on else NOTE_ATTACK_FRAMES)
-            elif a < NOTE_ATTACK_FRAMES:
+                h, a = lv, (0 if on else catch)
+            elif a < catch:
                 h, a = max(h, lv), a + 1
             else:
                 h = h + step
-            out.append(h)
+            rise = 20.0 * np.log10(min(1.0, (a + 1) / (attack_frames + 1))) if a < attack_frames else 0.0
+            out.append(h + rise)
         if g.hop_frames >= len(level):  # no overlap: the next span starts after this one
             held[lane], age[lane] = h, a
         boost = np.mean(np.power(10.0, np.asarray(out) / 10.0)) / max(np.mean(np.power(10.0, level / 10.0)), 1e-30)

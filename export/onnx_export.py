@@ -99,21 +99,20 @@ def metadata_for(cfg: TrainConfig, state: dict, command: str | None) -> dict[str
 
         meta["controls"] = {"planes": PLANES, "channels": cfg.unet.cond_channels, "dropout": cfg.control_dropout,
                             "init_from": Path(cfg.init_from).name if cfg.init_from else None,
-                            "note_decay_db_s": _note_decay(cfg)}
+                            **_note_envelope(cfg)}
     return {k: json.dumps(v) for k, v in meta.items()}
 
 
-def _note_decay(cfg: TrainConfig) -> float | None:
-    """The corpus's level slope after note starts (``loudness: note`` plays it), when the corpus is at hand."""
-    from export.data import MelCorpus, note_decay_db_s
+def _note_envelope(cfg: TrainConfig) -> dict:
+    """The corpus's note attack and decay (``loudness: note`` plays them), when the corpus is at hand."""
+    from export.data import MelCorpus, note_envelope
 
     try:
         corpus = MelCorpus.load(Path(cfg.corpus), cfg.mel, progress=False, with_controls=True)
     except (OSError, ValueError) as e:
-        print(f"bridge export: note decay not measured ({e}); loudness: note will hold notes flat", file=sys.stderr)
-        return None
-    decay = note_decay_db_s(corpus)
-    return None if decay is None else round(decay, 2)
+        print(f"bridge export: note envelope not measured ({e}); loudness: note will hold notes flat", file=sys.stderr)
+        return {}
+    return note_envelope(corpus) or {}
 
 
 def check_parity(model: UNet, onnx_bytes: bytes, n_mels: int, frames: list[int], n_timesteps: int,

@@ -450,3 +450,18 @@ def test_note_loudness_plays_the_targets_decay_on_a_sustained_input(tmp_path):
     drop = lambda z: dsp.rms_db(z[0, a]) - dsp.rms_db(z[0, b])  # noqa: E731  0.75 s apart
     assert abs(drop(span)) < 6  # span loudness: about as flat as the input
     assert 22.5 * 0.75 < drop(flat) < 37.5 * 0.75  # -30 dB/s within 25%
+
+
+def test_note_loudness_swells_a_plucked_input_over_the_targets_attack(tmp_path):
+    build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True, note_decay_db_s=-1.0, note_attack_s=0.3)
+    models = ModelSet([tmp_path], "cpu", threads=1)
+    sr = 22050
+    pluck = harmonic_tone(220.0, 1.5, sr, amp=0.5) * np.exp(-np.arange(int(1.5 * sr)) / (0.4 * sr))
+    y = np.concatenate([np.zeros(sr // 4), pluck]).astype(np.float32)[None]
+    preset = Preset(target="violin").with_params(strength=0.5, steps=2, window_frames=32, lookbehind=0.625)
+    note = offline.transfer(y, sr, models, preset.with_params(loudness="note"))
+    span = offline.transfer(y, sr, models, preset)
+    first, later = slice(sr // 4, sr // 4 + sr // 20), slice(sr // 4 + int(0.3 * sr), sr // 4 + int(0.35 * sr))
+    rise = lambda z: dsp.rms_db(z[0, later]) - dsp.rms_db(z[0, first])  # noqa: E731
+    assert rise(span) < 0  # the input's own shape: loudest at the pluck
+    assert rise(note) > 6  # the target's 0.3 s attack: it swells
