@@ -123,8 +123,7 @@ class Stream:
         self._done: set[int] = set()
         self._first_incomplete = self.geometry.first_window
         self._wet = Fifo(self.n_lanes, self.latency_samples)
-        self._held_db = np.full(self.n_lanes, -np.inf)  # loudness: note
-        self._held_age = np.zeros(self.n_lanes, np.int64)
+        self._note_state = np.tile([[-np.inf], [0.0], [-np.inf], [99.0]], self.n_lanes)  # see hold_note_level
         self._dry = Fifo(n_channels, self.latency_samples)
 
     # -- settings ---------------------------------------------------------------------
@@ -245,8 +244,8 @@ class Stream:
         job.born = next(_started)
         if s.note_loudness:
             frame_s = self.mel.hop_length / self.model_rate
-            self._held_db, self._held_age = hold_note_level(job, self.geometry, self._held_db, self._held_age,
-                                                            s.note_decay_db_s * frame_s, s.note_attack_s / frame_s)
+            self._note_state = hold_note_level(job, self.geometry, self._note_state, s.note_decay_db_s * frame_s,
+                                               s.note_attack_s / frame_s)
         self.stats["windows"] += 1
         self.stats["window_steps"] += s.steps
         if s.steps < self._preset.sampler.steps:

@@ -74,6 +74,7 @@ class Window:
     born: int = 0  # start order over all streams (oldest first when calls per tick are limited)
     f0: np.ndarray | None = None  # (n_lanes, W) the input's pitch in Hz, 0 where unvoiced (when tracked)
     notes: np.ndarray | None = None  # (n_lanes, 3, W) frame level dB, voiced, onset (when tracked)
+    level_db: np.ndarray | None = None  # (n_lanes, out_frames) loudness: note's target per span frame
     cond: np.ndarray | None = None  # (n_active, channels, n_mels, W) control planes of the active lanes
 
     @property
@@ -180,53 +181,81 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
             mag *= s.mask[:, None]
         y = dsp.griffin_lim(mag, angles, s.griffin_lim_iters, g.n_fft, g.hop_length, tf.window)
         seg = y[g.out_offset : g.out_offset + g.span_samples]
-        if s.match_loudness:
+        if job.level_db is not None:
+            seg = seg * level_curve(job.level_db[lane], seg, g)
+        elif s.match_loudness:
             seg = seg * loudness_gain(job.dry_db[lane], seg)
         out[lane] = seg * weights
     return out
 
 
 NOTE_ATTACK_FRAMES = 8  # frames after a note start in which a louder input frame still raises the held level
+NOTE_GAP_FRAMES = 4  # unvoiced frames (46 ms) a note rides through (a bow change, a slide) before it ends
 
 
-def hold_note_level(job: Window, g: Geometry, held: np.ndarray, age: np.ndarray, decay_db_frame: float,
-                    attack_frames: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """``loudness: note``: sets the window's loudness target to the note's level, not the input's hop by hop.
+def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame: float,
+                    attack_frames: float = 0.0) -> np.ndarray:
+    """``loudness: note``: the window's loudness per frame follows the note, not the input hop by hop.
 
     Over the frames of the window's output span, in order: a note start sets the held level to
-    the input's; during the attack a louder frame raises it; the target *rises* over its own
-    attack (``attack_frames``, linear in amplitude) and afterwards follows its own decay
+    the input's, or to the last note's peak (less 1 dB) when that is louder, so a slow bowed
+    swell does not slow a pluck; during the attack a louder frame raises it; the target rises
+    over its own attack (``attack_frames``, linear in amplitude) and then follows its own decay
     (``decay_db_frame`` per frame, never rising); both are measured on the target's training
-    audio and written in the model. So a plucked input does not decay a bowed target, a bowed
-    one decays like a plucked one, and a pluck swells like a bow. An unvoiced frame (the note
-    has ended) follows the input. Returns the held level and note age per lane where the next
-    window's span starts: the stream carries them to it, and windows start in order, so they
-    depend on the input only (offline and streamed output agree).
+    audio and written in the model. So a plucked input does not decay a bowed target and a
+    bowed one decays like a plucked one. After ``NOTE_GAP_FRAMES`` unvoiced frames the note has
+    ended and the level follows the input. ``state`` (held dB, note age, last peak dB, unvoiced
+    frames; per lane) is where the next window's span
+    starts: the stream carries it, and windows start in order, so it depends on the input only.
     """
     first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
     span = slice(first, first + g.out_frames)
     step = min(decay_db_frame, 0.0)
     catch = max(NOTE_ATTACK_FRAMES, int(np.ceil(attack_frames)))
-    held, age = held.copy(), age.copy()
+    state = state.copy()
+    job.level_db = np.full((job.x.shape[0], g.out_frames), -np.inf)
     for lane in np.flatnonzero(job.active):
         level, voiced, onset = job.notes[lane][:, span]
-        h, a, out = held[lane], age[lane], []
+        h, a, peak, gap = state[:, lane]
+        out = []
         for i, (lv, v, on) in enumerate(zip(level, voiced, onset)):
             if i == g.hop_frames:  # the next window's span starts here: it goes on from this state
-                held[lane], age[lane] = h, a
-            if on or not v:
-                h, a = lv, (0 if on else catch)
+                state[:, lane] = h, a, peak, gap
+            gap = 0 if v else gap + 1
+            if on:
+                h, a = max(lv, peak - 1.0), 0
+            elif gap > NOTE_GAP_FRAMES:
+                h, a = lv, catch
+            elif not v:
+                h = h + step
             elif a < catch:
                 h, a = max(h, lv), a + 1
+                peak = h
             else:
                 h = h + step
             rise = 20.0 * np.log10(min(1.0, (a + 1) / (attack_frames + 1))) if a < attack_frames else 0.0
             out.append(h + rise)
         if g.hop_frames >= len(level):  # no overlap: the next span starts after this one
-            held[lane], age[lane] = h, a
-        boost = np.mean(np.power(10.0, np.asarray(out) / 10.0)) / max(np.mean(np.power(10.0, level / 10.0)), 1e-30)
-        job.dry_db[lane] += 10.0 * np.log10(boost)
-    return held, age
+            state[:, lane] = h, a, peak, gap
+        # Frame by frame, in the units of dry_db (a mid lane's loudness is its channels', see analyse).
+        offset = job.dry_db[lane] - 10.0 * np.log10(max(np.mean(np.power(10.0, level / 10.0)), 1e-30))
+        job.level_db[lane] = np.asarray(out) + offset
+    return state
+
+
+def level_curve(target_db: np.ndarray, wet: np.ndarray, g: Geometry) -> np.ndarray:
+    """Per-sample gain bringing ``wet`` (a span) to ``target_db`` per frame (the held note's level).
+
+    Each frame's wet level is its hop of samples; the gain (at most +24 dB, any cut) is
+    smoothed over three frames and interpolated between frame centres.
+    """
+    n = len(target_db)
+    wet_db = np.array([dsp.rms_db(wet[j * g.hop_length : (j + 1) * g.hop_length]) for j in range(n)])
+    ok = np.isfinite(wet_db) & np.isfinite(target_db)
+    gain = np.where(ok, np.minimum(np.where(ok, target_db - wet_db, 0.0), LOUDNESS_MATCH_LIMIT_DB), -120.0)
+    gain = np.convolve(np.pad(gain, 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
+    centres = (np.arange(n) + 0.5) * g.hop_length
+    return np.power(10.0, np.interp(np.arange(len(wet)), centres, gain) / 20.0)
 
 
 def loudness_gain(dry_db: float, wet: np.ndarray) -> float:
