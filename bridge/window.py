@@ -200,7 +200,7 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
     Over the frames of the window's output span, in order: a note start sets the held level to
     the input's, or to the last note's peak (less 1 dB) when that is louder, so a slow bowed
     swell does not slow a pluck; during the attack a louder frame raises it; the target rises
-    over its own attack (``attack_frames``, linear in amplitude) and then follows its own decay
+    over its own attack (linear in amplitude, reaching -3 dB after ``attack_frames``) and then follows its own decay
     (``decay_db_frame`` per frame, never rising); both are measured on the target's training
     audio and written in the model. So a plucked input does not decay a bowed target and a
     bowed one decays like a plucked one. After ``NOTE_GAP_FRAMES`` unvoiced frames the note has
@@ -211,6 +211,7 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
     first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
     span = slice(first, first + g.out_frames)
     step = min(decay_db_frame, 0.0)
+    attack_frames = attack_frames / 10.0 ** (-3.0 / 20.0)  # the ramp's full length
     catch = max(NOTE_ATTACK_FRAMES, int(np.ceil(attack_frames)))
     state = state.copy()
     job.level_db = np.full((job.x.shape[0], g.out_frames), -np.inf)

@@ -181,10 +181,10 @@ def note_envelope(corpus: "MelCorpus", attack_frames: int = 4, frames: int = 40)
     """The instrument's typical note envelope: attack time and level slope after it (medians over its notes).
 
     Per note (bridge.controls onsets), on the frame level (summed mel power):
-    ``note_attack_s``, the time from the onset to the loudest frame in the next 0.3 s (or
-    the next onset); ``note_decay_db_s``, a line fitted from ``attack_frames`` after the onset
+    ``note_attack_s``, the time from the onset to the first frame within 3 dB of the loudest
+    in the next 0.3 s (or up to the next onset); ``note_decay_db_s``, a line fitted from ``attack_frames`` after the onset
     to ``frames`` after it (or the next onset), voiced frames only, notes with fewer than 10
-    such frames skipped. FluidR3's guitar: 0.02 s and -28.6 dB/s; its violin: 0.19 s and -1.0.
+    such frames skipped. FluidR3's guitar: 0.0 s and -28.6 dB/s; its violin: 0.07 s and -1.0.
     None without pitch tracks.
     """
     if corpus.tracks is None:
@@ -197,7 +197,7 @@ def note_envelope(corpus: "MelCorpus", attack_frames: int = 4, frames: int = 40)
         for a, b in zip(starts, list(starts[1:]) + [len(onset)]):
             rise = level[a : min(b, a + int(0.3 * rate))]
             if len(rise) >= 8:
-                attacks.append(int(np.argmax(rise)) / rate)
+                attacks.append(int(np.argmax(rise >= rise.max() - 3.0)) / rate)
             idx = np.arange(a + attack_frames, min(b, a + frames))
             idx = idx[voiced[idx] > 0]
             if len(idx) >= 10:
