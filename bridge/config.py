@@ -147,9 +147,10 @@ class RenderConfig:
     inversion: str = _f("envelope", choices=("envelope", "pinv", "harmonic"),
                         doc="envelope: the model's mel change applied to the input's STFT; pinv: pseudo-inverse; "
                             "harmonic: the model's mel rendered as harmonics at the input's pitch plus noise")
-    pitch: str = _f("input", choices=("input", "semitone"),
+    pitch: str = _f("input", choices=("input", "semitone", "target"),
                     doc="harmonic: input: partials follow your pitch (vibrato, slides); semitone: each note steady "
-                        "on its nearest semitone (a fretted or keyed target)")
+                        "on its nearest semitone (a fretted or keyed target); target: on its semitone with the "
+                        "target's own vibrato (measured on its training audio)")
     fill: float = _f(0.2, lo=0.0, hi=1.0,
                      doc="envelope, harmonic: share of the model's energy added where the partials leave none "
                          "(bow noise, breath)")

@@ -263,30 +263,44 @@ def harmonic_spectrum(f0_hz: np.ndarray, n_fft: int, sample_rate: int, max_harmo
     return out
 
 
+def with_vibrato(f0_hz: np.ndarray, t: np.ndarray, vibrato: tuple[float, float]) -> np.ndarray:
+    """``f0`` at times ``t`` (s, absolute) under a vibrato of (RMS cents, Hz): ``f0 (1 + sqrt(2) ln2 cents/1200 sin(2 pi Hz t))``."""
+    if vibrato[1] <= 0 or vibrato[0] <= 0:
+        return np.asarray(f0_hz, dtype=np.float64)
+    peak = np.sqrt(2.0) * vibrato[0] / 1200.0 * np.log(2.0)
+    return np.asarray(f0_hz, dtype=np.float64) * (1.0 + peak * np.sin(2.0 * np.pi * vibrato[1] * np.asarray(t)))
+
+
 def harmonic_phase(f0_hz: np.ndarray, starts: np.ndarray, n_fft: int, sample_rate: int,
-                   max_harmonics: int = 60) -> tuple[np.ndarray, np.ndarray]:
+                   max_harmonics: int = 60, vibrato: tuple[float, float] = (0.0, 0.0)
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """The STFT phase of steady partials at ``k * f0`` whose phase is ``2 pi k f0 t`` at absolute time t.
 
     ``starts``: each frame's first sample (absolute). Returns ``(angles, near)``: unit phases
-    ``(n_bins, frames)`` over each partial's main lobe (theta at the frame start plus
-    ``pi (c - b)``, the Hann window's centre shift for a partial at fractional bin c seen at
-    bin b) and where they apply. A function of absolute time, so overlapping windows render
-    the same partials in phase and a crossfade between them does not comb.
+    ``(n_bins, frames)`` over each partial's main lobe (its phase at the frame's centre less
+    ``pi b``: a Hann frame sees a partial with its phase at the centre, shifted by half a frame
+    per bin) and where they apply. A function of absolute time, so overlapping windows render
+    the same partials in phase and a crossfade between them does not comb. ``vibrato``
+    (RMS cents, Hz) modulates every partial's frequency by ``sqrt(2) cents sin(2 pi Hz t)``: the
+    phase gets its closed-form integral, still a function of absolute time.
     """
     f0 = np.asarray(f0_hz, dtype=np.float64)
     n_bins = n_fft // 2 + 1
     bin_hz = sample_rate / n_fft
     k = np.arange(1, max_harmonics + 1)[:, None]
-    centre = f0[None, :] * k / bin_hz
+    t = (np.asarray(starts, dtype=np.float64) + n_fft // 2) / sample_rate  # frame centres
+    peak, rate = np.sqrt(2.0) * vibrato[0] / 1200.0 * np.log(2.0), vibrato[1]
+    swing = f0 * peak / (2.0 * np.pi * rate) * np.cos(2.0 * np.pi * rate * t) if rate > 0 and peak > 0 else 0.0
+    centre = with_vibrato(f0, t, vibrato)[None, :] * k / bin_hz
     ok = (f0[None, :] > 0) & (centre * bin_hz < 0.95 * sample_rate / 2)
-    cycles = np.mod(k * (f0[None, :] * np.asarray(starts, dtype=np.float64)[None, :] / sample_rate), 1.0)
+    cycles = np.mod(k * (f0 * t - swing)[None, :], 1.0)
     angles = np.ones((n_bins, len(f0)), complex)
     near = np.zeros((n_bins, len(f0)), bool)
     cols = np.broadcast_to(np.arange(len(f0)), centre.shape)
     for offset in range(-2, 3):
         b = np.floor(centre).astype(np.int64) + offset
         use = ok & (b >= 0) & (b < n_bins) & (np.abs(b - centre) < 2.0)
-        theta = 2.0 * np.pi * cycles + np.pi * (centre - b)
+        theta = 2.0 * np.pi * cycles - np.pi * b
         angles[b[use], cols[use]] = np.exp(1j * theta[use])
         near[b[use], cols[use]] = True
     return angles, near

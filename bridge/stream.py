@@ -184,7 +184,9 @@ class Stream:
             griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, fill=p.render.fill,
             mask=mask, match_loudness=p.render.match_loudness,
             note_loudness=p.render.match_loudness and p.render.loudness == "note",
-            steady_pitch=p.render.inversion == "harmonic" and p.render.pitch == "semitone",
+            steady_pitch=p.render.inversion == "harmonic" and p.render.pitch != "input",
+            vibrato=((float(envelope.get("vibrato_cents") or 0.0), float(envelope.get("vibrato_hz") or 0.0))
+                     if p.render.pitch == "target" else (0.0, 0.0)),
             note_decay_db_s=float(envelope.get("note_decay_db_s") or 0.0),
             note_attack_s=float(envelope.get("note_attack_s") or 0.0),
             silence_db=p.render.silence_db, key=key, controls=use_controls,

@@ -50,6 +50,7 @@ class WindowSettings:
     note_decay_db_s: float = 0.0  # with note_loudness: the target's level slope after a note starts
     note_attack_s: float = 0.0  # with note_loudness: the target's time from a note start to its peak
     steady_pitch: bool = False  # harmonic inversion: each note on its semitone, phase from absolute time
+    vibrato: tuple[float, float] = (0.0, 0.0)  # with steady_pitch: (RMS cents, Hz) added to every note
 
     @property
     def tracks_pitch(self) -> bool:
@@ -172,7 +173,8 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
             if s.steady_pitch:
                 f0 = controls.steady_pitch(f0, job.notes[lane][2])
                 starts = (g.first_frame(job.index) + np.arange(len(f0))) * g.hop_length - g.n_fft // 2
-                steady = dsp.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate)
+                steady = dsp.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate, vibrato=s.vibrato)
+                f0 = dsp.with_vibrato(f0, (starts + g.n_fft // 2) / mel.sample_rate, s.vibrato)
             S = dsp.harmonic_transfer(job.spec[lane], f0, db_out, tf, s.fill, steady)
             mag, angles = np.abs(S), dsp.unit_phase(S)
         else:

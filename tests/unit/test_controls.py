@@ -136,3 +136,21 @@ def test_steady_pitch_holds_each_note_on_its_semitone_through_vibrato():
     out = controls.steady_pitch(f0, onset)
     assert set(np.round(out[:30], 2)) == {220.0} and set(np.round(out[30:], 2)) == {246.94}
     assert (controls.steady_pitch(np.where(np.arange(frames) % 10 == 0, 0.0, f0), onset)[::10] == 0).all()
+
+
+def test_harmonic_phase_with_vibrato_is_the_stft_phase_of_a_vibrato_tone():
+    f0, cents, hz = 440.0, 12.0, 5.5
+    start = 98_765
+    t = (start + np.arange(60 * MEL.hop_length + MEL.n_fft)) / SR
+    peak = np.sqrt(2) * cents / 1200 * np.log(2)
+    phase = 2 * np.pi * f0 * t - f0 * peak / hz * np.cos(2 * np.pi * hz * t)  # the integral of f0 (1 + peak sin)
+    y = np.cos(phase)
+    tf = dsp.mel_transform(MEL)
+    S = dsp.stft(y, MEL.n_fft, MEL.hop_length, tf.window)
+    starts = start + np.arange(S.shape[1]) * MEL.hop_length
+    angles, near = dsp.harmonic_phase(np.full(S.shape[1], f0), starts, MEL.n_fft, SR, max_harmonics=1,
+                                      vibrato=(cents, hz))
+    b = int(round(f0 * MEL.n_fft / SR))
+    assert np.abs(np.angle(angles[b] * np.conj(S[b]))).max() < 0.1
+    plain, _ = dsp.harmonic_phase(np.full(S.shape[1], f0), starts, MEL.n_fft, SR, max_harmonics=1)
+    assert np.abs(np.angle(plain[b] * np.conj(S[b]))).max() > 0.3  # without it the phase drifts
