@@ -210,7 +210,7 @@ def note_envelope(corpus: "MelCorpus", attack_frames: int = 4, frames: int = 40)
 
 
 def _vibrato(tracks: list[np.ndarray], rate: float) -> tuple[float, float]:
-    """Vibrato depth (RMS cents around a 0.4 s moving median) and rate (the 3-9 Hz peak), medians over notes.
+    """Vibrato depth (RMS cents of the 3-9 Hz sinusoid around a 0.4 s moving median) and rate, medians over notes.
 
     Notes of at least 40 voiced frames, their first 8 and last 4 frames left out.
     """
@@ -224,11 +224,14 @@ def _vibrato(tracks: list[np.ndarray], rate: float) -> tuple[float, float]:
                 continue
             cents = 1200.0 * np.log2(f0[a + 8 : b - 4])
             r = cents - median_filter(cents, size=int(0.4 * rate), mode="nearest")
-            depths.append(float(np.sqrt(np.mean(r**2))))
-            spec = np.abs(np.fft.rfft(r * np.hanning(len(r)), n=512))
-            freqs = np.fft.rfftfreq(512, 1.0 / rate)
+            window = np.hanning(len(r))
+            spec = np.abs(np.fft.rfft(r * window, n=1024))
+            freqs = np.fft.rfftfreq(1024, 1.0 / rate)
             band = (freqs > 3.0) & (freqs < 9.0)
-            rates.append(float(freqs[band][np.argmax(spec[band])]))
+            i = np.argmax(spec[band])
+            rates.append(float(freqs[band][i]))
+            # The sinusoid at the peak (tracking jitter spreads over all frequencies and is left out).
+            depths.append(float(2.0 * spec[band][i] / window.sum() / np.sqrt(2.0)))
     if not depths:
         return 0.0, 0.0
     return round(float(np.median(depths)), 2), round(float(np.median(rates)), 2)
@@ -236,7 +239,11 @@ def _vibrato(tracks: list[np.ndarray], rate: float) -> tuple[float, float]:
 
 def _tracks(folder: Path, files: list[Path], config: MelConfig, mel_cache: Path, progress: bool) -> list[np.ndarray]:
     """Each file's pitch track ``(3, frames)`` (bridge.controls.track_signal), cached beside the mels."""
-    cache = mel_cache.with_name(mel_cache.name.replace("mel_", "ctl_"))
+    settings = (controls.PLANES, controls.FMIN_HZ, controls.FMAX_HZ, controls.YIN_THRESHOLD,
+                controls.VOICED_APERIODICITY, controls.VOICED_MIN_DB, controls.ONSET_CENTS, controls.ONSET_RISE_DB,
+                controls.ONSET_GAP)
+    tag = hashlib.sha256(repr(settings).encode()).hexdigest()[:8]  # the tracker's settings: new settings, new tracks
+    cache = mel_cache.with_name(mel_cache.name.replace("mel_", "ctl_").replace(".npz", f"_{tag}.npz"))
     if cache.is_file():
         data = np.load(cache)
         return [data[k] for k in sorted(data.files)]
