@@ -23,7 +23,8 @@ def eval_parser() -> argparse.ArgumentParser:
                                             "mel-statistics judge), melody kept, Frechet distance, note envelopes")
     p.add_argument("--pairs", default="guitar:violin,violin:guitar", metavar="SRC:TGT,...",
                    help="source:target instrument pairs to render, restyle and judge (default: %(default)s)")
-    p.add_argument("--preset", help="preset name or .yaml path (default: SRC-to-TGT when it exists, else defaults)")
+    p.add_argument("--preset", help="preset name or .yaml path, or a comma list for rows of each (default: SRC-to-TGT "
+                                    "when it exists, else defaults)")
     p.add_argument("--strength", help="strength, or a comma list for several transfer rows (default: the preset's)")
     p.add_argument("--steps", help="DDIM steps, or a comma list (default: the preset's)")
     p.add_argument("--seed", type=int, help="sampler seed (default: the preset's)")

@@ -309,8 +309,10 @@ def eval_command(args) -> int:
             models[tgt]
         switches = parse_switches(getattr(args, "controls", None), "controls")
         inversions = _parse_list(getattr(args, "inversion", None), str, "inversion")
-        presets = {(s, t): transfer_settings(pair_preset(s, t, args.preset), strengths, steps, args.seed,
-                                             args.students, switches, inversions) for s, t in pairs}
+        names = [n.strip() for n in args.preset.split(",")] if args.preset else [None]
+        presets = {(s, t): [p for name in names for p in transfer_settings(
+            pair_preset(s, t, name), strengths, steps, args.seed, args.students, switches, inversions)]
+            for s, t in pairs}
         from bridge.stream import check_preset
 
         for (s, t), ps in presets.items():  # a row that cannot run fails here, before any rendering

@@ -415,13 +415,14 @@ def test_controls_harmonics_and_held_notes_do_not_depend_on_the_block_size(condi
     assert np.abs(ref).max() > 0.01
 
 
-def test_the_controls_reach_a_conditioned_model_and_only_when_asked(conditioned, tiny_models):
+def test_the_controls_reach_a_conditioned_model_and_only_when_asked(conditioned, tmp_path):
     y = stereo_phrase(22050, 1.5)[:1]
     on = offline.transfer(y, 22050, conditioned, CONTROLLED)
     off = offline.transfer(y, 22050, conditioned, CONTROLLED.with_params(controls=False))
     assert np.abs(on - off).max() > 1e-3
+    build_tiny_model(tmp_path / "violin.onnx", "violin")
     with pytest.raises(ParameterError, match="controls: the violin model was trained without controls"):
-        stream.Stream(tiny_models, CONTROLLED, 22050, 1)
+        stream.Stream(ModelSet([tmp_path], "cpu", threads=1), CONTROLLED, 22050, 1)
 
 
 def test_note_loudness_holds_a_plucked_note_where_span_loudness_lets_it_decay(tiny_models):
