@@ -21,6 +21,15 @@ DEFAULT_ORDER = ("violin", "guitar", "voice", "cello", "flute", "kick", "snare",
 DRUMS = ("kick", "snare", "hihat")
 
 
+def _expression_rows(controls: dict) -> str:
+    """The conditioned model's note envelope and vibrato, measured on its corpus (``loudness: note``, ``pitch: target``)."""
+    if not controls.get("note_decay_db_s") and not controls.get("vibrato_cents"):
+        return ""
+    return (f"| note attack (to within 3 dB of the peak), corpus median | {controls.get('note_attack_s')} s |\n"
+            f"| note decay after the attack, corpus median | {controls.get('note_decay_db_s')} dB/s |\n"
+            f"| vibrato, corpus median | {controls.get('vibrato_cents')} cents RMS at {controls.get('vibrato_hz')} Hz |\n")
+
+
 def card(summary: dict, info: dict, command: str, corpus_manifest: dict) -> str:
     """The model card: what the model is, what it was trained on, how to remake it."""
     kind = "Unconditional DDPM" if not info.get("controls") else (
@@ -43,7 +52,7 @@ windows ({info['n_mels']} mels, {info['sample_rate']} Hz, hop {info['hop_length'
 | training wall time | {summary['wall_s'] / 60:.1f} min (2-core CPU, bf16 autocast) |
 | final loss (L1 on v, mean of last 200 steps) | {summary['final_loss']} |
 | onnxruntime vs torch max abs diff | {summary['max_abs_diff']:.2e} |
-
+{_expression_rows(info.get("controls") or {})}
 Made by:
 
 ```
