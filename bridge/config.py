@@ -128,8 +128,8 @@ class SamplerConfig:
     # Off by default: at 2 steps the students measured below their own teachers at the same steps
     # (P(violin) 0.578 vs 0.656 at strength 0.5; 0.463 vs 0.616 with the live preset; bridge eval, 4 phrases).
     student: bool = _f(False, doc="use the target's distilled few-step student when one fits these steps and strength")
-    controls: bool = _f(False, doc="condition the target on the input's pitch and note onsets (needs a model trained "
-                                   "with controls); off: the seed's pure cross-diffusion")
+    controls: bool = _f(False, doc="condition the target on the input's pitch and note onsets (a model trained with "
+                                   "controls; a target without them plays without); off: the seed's pure cross-diffusion")
 
     @classmethod
     def from_dict(cls, data, where=""):

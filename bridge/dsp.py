@@ -264,7 +264,10 @@ def harmonic_spectrum(f0_hz: np.ndarray, n_fft: int, sample_rate: int, max_harmo
 
 
 def with_vibrato(f0_hz: np.ndarray, t: np.ndarray, vibrato: tuple[float, float]) -> np.ndarray:
-    """``f0`` at times ``t`` (s, absolute) under a vibrato of (RMS cents, Hz): ``f0 (1 + sqrt(2) ln2 cents/1200 sin(2 pi Hz t))``."""
+    """``f0`` at times ``t`` (s, absolute) under a vibrato of (RMS cents, Hz).
+
+    ``f0 (1 + sqrt(2) ln2 cents / 1200 sin(2 pi Hz t))``, the first-order form of ``2 ** (cents / 1200)``.
+    """
     if vibrato[1] <= 0 or vibrato[0] <= 0:
         return np.asarray(f0_hz, dtype=np.float64)
     peak = np.sqrt(2.0) * vibrato[0] / 1200.0 * np.log(2.0)

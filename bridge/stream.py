@@ -64,9 +64,6 @@ def check_preset(preset: Preset, models: Mapping[str, Denoiser]) -> Geometry:
         name = preset.param(what)
         if name and mel_of(name, what) != mel:
             raise ParameterError(f"{what}: {name} uses other mel settings than {preset.target}")
-    if preset.sampler.controls and not getattr(models[preset.target].info, "cond_channels", 0):
-        raise ParameterError(f"controls: the {preset.target} model was trained without controls; "
-                             f"set controls off or load a conditioned {preset.target} model")
     r = preset.render
     return Geometry.make(mel, r.window_frames, r.overlap, r.lookbehind)
 
@@ -175,7 +172,10 @@ class Stream:
             student = pick_student(self.models, p, self.effective_steps())
             if student is not None:
                 denoise, key = student, (p.target, "student")
-        use_controls = p.sampler.controls and denoise is target
+        # A target without controls (or a morph, a student) plays unconditioned: switching the target on
+        # stage must not fail on a model that cannot take them.
+        conditioned = bool(getattr(target.info, "cond_channels", 0))
+        use_controls = p.sampler.controls and denoise is target and conditioned
         envelope = getattr(target.info, "controls", None) or {}
         mask = dsp.band_mask(self.mel.n_fft, self.mel.sample_rate, p.render.highpass_hz, p.render.lowpass_hz)
         self._settings = WindowSettings(
