@@ -264,13 +264,13 @@ def harmonic_spectrum(f0_hz: np.ndarray, n_fft: int, sample_rate: int, max_harmo
 
 
 def with_vibrato(f0_hz: np.ndarray, t: np.ndarray, vibrato: tuple[float, float]) -> np.ndarray:
-    """``f0`` at times ``t`` (s, absolute) under a vibrato of (RMS cents, Hz).
+    """``f0`` at times ``t`` (s, absolute) under a vibrato of (RMS cents, per frame or one, Hz).
 
     ``f0 (1 + sqrt(2) ln2 cents / 1200 sin(2 pi Hz t))``, the first-order form of ``2 ** (cents / 1200)``.
     """
-    if vibrato[1] <= 0 or vibrato[0] <= 0:
+    if vibrato[1] <= 0 or np.all(np.asarray(vibrato[0]) <= 0):
         return np.asarray(f0_hz, dtype=np.float64)
-    peak = np.sqrt(2.0) * vibrato[0] / 1200.0 * np.log(2.0)
+    peak = np.sqrt(2.0) * np.asarray(vibrato[0]) / 1200.0 * np.log(2.0)
     return np.asarray(f0_hz, dtype=np.float64) * (1.0 + peak * np.sin(2.0 * np.pi * vibrato[1] * np.asarray(t)))
 
 
@@ -292,8 +292,9 @@ def harmonic_phase(f0_hz: np.ndarray, starts: np.ndarray, n_fft: int, sample_rat
     bin_hz = sample_rate / n_fft
     k = np.arange(1, max_harmonics + 1)[:, None]
     t = (np.asarray(starts, dtype=np.float64) + n_fft // 2) / sample_rate  # frame centres
-    peak, rate = np.sqrt(2.0) * vibrato[0] / 1200.0 * np.log(2.0), vibrato[1]
-    swing = f0 * peak / (2.0 * np.pi * rate) * np.cos(2.0 * np.pi * rate * t) if rate > 0 and peak > 0 else 0.0
+    peak, rate = np.sqrt(2.0) * np.asarray(vibrato[0]) / 1200.0 * np.log(2.0), vibrato[1]
+    # With a depth that changes slowly (a note's vibrato fading in) this closed form is first-order exact.
+    swing = f0 * peak / (2.0 * np.pi * rate) * np.cos(2.0 * np.pi * rate * t) if rate > 0 else 0.0
     centre = with_vibrato(f0, t, vibrato)[None, :] * k / bin_hz
     ok = (f0[None, :] > 0) & (centre * bin_hz < 0.95 * sample_rate / 2)
     cycles = np.mod(k * (f0 * t - swing)[None, :], 1.0)

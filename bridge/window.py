@@ -173,8 +173,9 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
             if s.steady_pitch:
                 f0 = controls.steady_pitch(f0, job.notes[lane][2])
                 starts = (g.first_frame(job.index) + np.arange(len(f0))) * g.hop_length - g.n_fft // 2
-                steady = dsp.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate, vibrato=s.vibrato)
-                f0 = dsp.with_vibrato(f0, (starts + g.n_fft // 2) / mel.sample_rate, s.vibrato)
+                vibrato = (s.vibrato[0] * vibrato_fade(job.notes[lane][2], g.hop_length / mel.sample_rate), s.vibrato[1])
+                steady = dsp.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate, vibrato=vibrato)
+                f0 = dsp.with_vibrato(f0, (starts + g.n_fft // 2) / mel.sample_rate, vibrato)
             S = dsp.harmonic_transfer(job.spec[lane], f0, db_out, tf, s.fill, steady)
             mag, angles = np.abs(S), dsp.unit_phase(S)
         else:
@@ -244,6 +245,19 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
         offset = job.dry_db[lane] - 10.0 * np.log10(max(np.mean(np.power(10.0, level / 10.0)), 1e-30))
         job.level_db[lane] = np.asarray(out) + offset
     return state
+
+
+VIBRATO_FADE_S = 0.2  # a player's vibrato starts after the note does (shorter than the lookbehind: windows agree)
+
+
+def vibrato_fade(onset: np.ndarray, frame_s: float) -> np.ndarray:
+    """0 at each note start rising to 1 over ``VIBRATO_FADE_S`` (1 where the window saw no start)."""
+    age = np.full(len(onset), np.inf)
+    last = -np.inf
+    for j, on in enumerate(onset):
+        last = j if on else last
+        age[j] = (j - last) * frame_s
+    return np.minimum(1.0, age / VIBRATO_FADE_S)
 
 
 def level_curve(target_db: np.ndarray, wet: np.ndarray, g: Geometry) -> np.ndarray:

@@ -154,3 +154,16 @@ def test_harmonic_phase_with_vibrato_is_the_stft_phase_of_a_vibrato_tone():
     assert np.abs(np.angle(angles[b] * np.conj(S[b]))).max() < 0.1
     plain, _ = dsp.harmonic_phase(np.full(S.shape[1], f0), starts, MEL.n_fft, SR, max_harmonics=1)
     assert np.abs(np.angle(plain[b] * np.conj(S[b]))).max() > 0.3  # without it the phase drifts
+
+
+def test_vibrato_fades_in_after_each_note_start():
+    from bridge.window import VIBRATO_FADE_S, vibrato_fade
+
+    frame_s = MEL.hop_length / SR
+    onset = np.zeros(60)
+    onset[[10, 40]] = 1
+    fade = vibrato_fade(onset, frame_s)
+    assert (fade[:10] == 1).all()  # the note before the window: full depth
+    assert fade[10] == 0 and fade[40] == 0
+    n = int(np.ceil(VIBRATO_FADE_S / frame_s))
+    assert fade[10 + n] == 1 and 0 < fade[10 + n // 2] < 1
