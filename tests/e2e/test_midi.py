@@ -143,7 +143,7 @@ def test_mapped_cc_sets_scaled_parameters(osc, controller, tiny_model_dir):
         (8, "strength", [(127, 1.0), (0, 0.01), (100, 0.01 + 0.99 * 100 / 127)]),
         (9, "steps", [(127, 200), (0, 1), (64, 101)]),  # ints rounded: 1 + 199 * 64 / 127 = 101.28
         (10, "match_loudness", [(0, 0), (64, 1), (63, 0)]),  # booleans: on from 64
-        (11, "inversion", [(127, "pinv"), (0, "envelope")]),  # choices split the range
+        (11, "inversion", [(127, "harmonic"), (64, "pinv"), (0, "envelope")]),  # choices split the range
         # loaded models in name order, the 128 values split evenly: 40 -> index 40 * n // 128
         (12, "target", [(0, loaded[0]), (127, loaded[-1]), (40, loaded[40 * len(loaded) // 128])]),
     ]

@@ -54,7 +54,7 @@ def test_bench_times_each_student_beside_its_teacher(tmp_path, tiny_model_dir):
         shutil.copy(p, tmp_path / p.name)
     teacher = ModelSet([tmp_path], "cpu", threads=1)["violin"]
     build_tiny_model(tmp_path / "violin.student.onnx", "violin", seed=9, student={
-        "teacher": "violin", "teacher_hash": teacher.info.content_hash, "max_steps": 2, "strength_max": 0.6})
+        "teacher": "violin", "teacher_hash": teacher.info.content_hash, "max_steps": 2, "strength_max": 1.0})
     out = tmp_path / "bench.json"
     code, text = run_in_terminal("bench", "--models", str(tmp_path), "--provider", "cpu", "--threads", "1",
                                  "--seconds", "1", "--repeats", "1", "--presets", "guitar-to-violin",
@@ -64,6 +64,6 @@ def test_bench_times_each_student_beside_its_teacher(tmp_path, tiny_model_dir):
     # the teacher at 8 steps (the students' reference), at the preset's 4 and at 2; the student at 2 and 1
     assert [(r["model"], r["steps"]) for r in rows] == [("violin", 8), ("violin", 4), ("violin", 2),
                                                         ("violin.student", 2), ("violin.student", 1)]
-    assert rows[0]["speedup"] == 1.0 and all(r["strength"] == 0.5 for r in rows)
+    assert rows[0]["speedup"] == 1.0 and all(r["strength"] == 1.0 for r in rows)
     assert rows[3]["calls_per_window"] < rows[1]["calls_per_window"] < rows[0]["calls_per_window"]
-    assert "| guitar-to-violin | violin.student | 0.5 | 1 |" in text
+    assert "| guitar-to-violin | violin.student | 1.0 | 1 |" in text

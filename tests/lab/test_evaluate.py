@@ -279,16 +279,19 @@ def test_eval_command_end_to_end_with_tiny_models(tiny_model_dir, tmp_path, monk
     monkeypatch.setattr(ev, "_cnn_judge", lambda *a, **k: toy_cnn)
     out = tmp_path / "r.json"
     rc = eval_main(["--pairs", "guitar:violin", "--n-phrases", "1", "--seconds", "2", "--strength", "0.3,0.6",
-                    "--steps", "2", "--work", str(tmp_path), "--json", str(out), "--models", str(tiny_model_dir),
-                    "--provider", "cpu", "--threads", "1"])
+                    "--steps", "2", "--controls", "on,off", "--inversion", "harmonic,envelope", "--work", str(tmp_path),
+                    "--json", str(out), "--models", str(tiny_model_dir), "--provider", "cpu", "--threads", "1"])
     assert rc == 0
     text = capsys.readouterr().out
-    assert "accuracy on unseen c: 0.500" in text and "| guitar->violin | transfer | violin | 0.60 | 2 |" in text
+    assert "accuracy on unseen c: 0.500" in text
+    assert "| guitar->violin | transfer | violin | controls/harmonic | 0.60 | 2 |" in text
+    assert "| guitar->violin | transfer | violin | seed/envelope | 0.30 | 2 |" in text  # the seed's method, its own row
     result = json.loads(out.read_text())
-    assert [r["system"] for r in result["rows"]] == ["identity", "oracle", "eq", "transfer", "transfer"]
+    assert [r["system"] for r in result["rows"]] == ["identity", "oracle", "eq"] + ["transfer"] * 8
     assert all(0.0 <= r["target_prob_cnn"] <= 1.0 for r in result["rows"]) and "CNN judge: trained on" in text
     assert result["rows"][3]["preset"] == "guitar-to-violin"  # the shipped pair preset, strength overridden
-    assert (tmp_path / "guitar-violin" / "transfer_s0.6_n2_0.wav").is_file()
+    assert (tmp_path / "guitar-violin" / "transfer_s0.6_n2_controls_harmonic_0.wav").is_file()
+    assert (tmp_path / "guitar-violin" / "transfer_s0.6_n2_0.wav").is_file()  # seed/envelope keeps its old name
 
 
 def _toy_cnn():
