@@ -173,7 +173,8 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
             if s.steady_pitch:
                 f0 = controls.steady_pitch(f0, job.notes[lane][2])
                 starts = (g.first_frame(job.index) + np.arange(len(f0))) * g.hop_length - g.n_fft // 2
-                vibrato = (s.vibrato[0] * vibrato_fade(job.notes[lane][2], g.hop_length / mel.sample_rate), s.vibrato[1])
+                fade = vibrato_fade(job.notes[lane][2], g.hop_length / mel.sample_rate)
+                vibrato = (s.vibrato[0] * fade, s.vibrato[1])
                 steady = dsp.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate, vibrato=vibrato)
                 f0 = dsp.with_vibrato(f0, (starts + g.n_fft // 2) / mel.sample_rate, vibrato)
             S = dsp.harmonic_transfer(job.spec[lane], f0, db_out, tf, s.fill, steady)
@@ -203,17 +204,17 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
     Over the frames of the window's output span, in order: a note start sets the held level to
     the input's, or to the last note's peak (less 1 dB) when that is louder, so a slow bowed
     swell does not slow a pluck; during the attack a louder frame raises it; the target rises
-    over its own attack (linear in amplitude, reaching -3 dB after ``attack_frames``) and then follows its own decay
-    (``decay_db_frame`` per frame, never rising); both are measured on the target's training
-    audio and written in the model. So a plucked input does not decay a bowed target and a
-    bowed one decays like a plucked one. After ``NOTE_GAP_FRAMES`` unvoiced frames the note has
-    ended and the level follows the input. ``state`` (held dB, note age, last peak dB, unvoiced
-    frames; per lane) is where the next window's span
-    starts: the stream carries it, and windows start in order, so it depends on the input only.
+    over its own attack (linear in amplitude, reaching -3 dB after ``attack_frames``) and then
+    follows its own decay (``decay_db_frame`` per frame, never rising); both are measured on
+    the target's training audio and written in the model. So a plucked input does not decay a
+    bowed target and a bowed one decays like a plucked one. After ``NOTE_GAP_FRAMES`` unvoiced
+    frames the note has ended and the level follows the input. ``state`` (held dB, note age,
+    last peak dB, unvoiced frames; per lane) is where the next window's span starts: the
+    stream carries it, and windows start in order, so it depends on the input only.
     """
     first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
     span = slice(first, first + g.out_frames)
-    step = min(decay_db_frame, 0.0)
+    fall = min(decay_db_frame, 0.0)
     attack_frames = attack_frames / 10.0 ** (-3.0 / 20.0)  # the ramp's full length
     catch = max(NOTE_ATTACK_FRAMES, int(np.ceil(attack_frames)))
     state = state.copy()
@@ -231,12 +232,12 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
             elif gap > NOTE_GAP_FRAMES:
                 h, a = lv, catch
             elif not v:
-                h = h + step
+                h = h + fall
             elif a < catch:
                 h, a = max(h, lv), a + 1
                 peak = h
             else:
-                h = h + step
+                h = h + fall
             rise = 20.0 * np.log10(min(1.0, (a + 1) / (attack_frames + 1))) if a < attack_frames else 0.0
             out.append(h + rise)
         if g.hop_frames >= len(level):  # no overlap: the next span starts after this one
