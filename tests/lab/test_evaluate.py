@@ -325,3 +325,15 @@ def test_a_value_just_under_the_aim_never_prints_as_the_aim():
     assert "pitch accuracy 0.8999 < 0.9" in line
     rows[1]["pitch_accuracy"] = 0.95
     assert "pitch accuracy 0.950 >= 0.9" in aim_lines(rows)[0]
+
+
+def test_the_seed_presets_load_and_use_the_seeds_method():
+    """lab/seed_presets: the rows that show what the controls and the harmonic inversion gain."""
+    from bridge.presets import resolve_preset
+    from support import ROOT
+
+    paths = sorted((ROOT / "lab" / "seed_presets").glob("*.yaml"))
+    assert len(paths) == 3
+    for path in paths:
+        p = resolve_preset(str(path))
+        assert not p.sampler.controls and p.render.inversion == "envelope" and p.sampler.strength <= 0.6
