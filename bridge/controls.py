@@ -115,24 +115,31 @@ def note_onsets(f0_hz: np.ndarray, voiced: np.ndarray, level_db: np.ndarray) -> 
     return onset
 
 
-def track(frames: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(f0_hz, voiced, onset) per frame of ``frames`` ``(n_frames, n_fft)``; f0 is 0 where unvoiced."""
+def _pitch(frames: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(f0_hz, voiced, level_db) per frame: YIN's pitch, voiced where periodic and loud enough."""
     f0, aperiodicity = yin(frames, sample_rate)
     level = frame_db(frames)
-    voiced = (aperiodicity < VOICED_APERIODICITY) & (level > VOICED_MIN_DB)
+    return f0, (aperiodicity < VOICED_APERIODICITY) & (level > VOICED_MIN_DB), level
+
+
+def track(frames: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(f0_hz, voiced, onset) per frame of ``frames`` ``(n_frames, n_fft)``; f0 is 0 where unvoiced."""
+    f0, voiced, level = _pitch(frames, sample_rate)
     return np.where(voiced, f0, 0.0).astype(np.float32), voiced, note_onsets(f0, voiced, level)
 
 
 def track_signal(y: np.ndarray, config: MelConfig, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`track` over a whole signal on the absolute frame grid (as ``dsp.melspectrogram_db``)."""
+    """:func:`track` over a whole signal on the absolute frame grid (as ``dsp.melspectrogram_db``).
+
+    YIN runs ``chunk`` frames at a time (its spectra of a long file would not fit in memory);
+    the onsets are decided over the whole track.
+    """
     padded = dsp.pad_centered(np.asarray(y, dtype=np.float64), config.n_fft, config.hop_length)
     frames = dsp.frame(padded, config.n_fft, config.hop_length)
-    parts = [track(frames[i:i + chunk + 2], config.sample_rate) for i in range(0, len(frames), chunk)]
-    # Each chunk carries two frames of history into the next one's onset decision.
-    f0 = np.concatenate([p[0][: chunk] for p in parts])
-    voiced = np.concatenate([p[1][: chunk] for p in parts])
-    level = frame_db(frames)
-    return f0, voiced, note_onsets(np.where(voiced, f0, 0.0), voiced, level)
+    f0, voiced, level = (np.concatenate(a) for a in zip(*(_pitch(frames[i:i + chunk], config.sample_rate)
+                                                          for i in range(0, len(frames), chunk))))
+    f0 = np.where(voiced, f0, 0.0).astype(np.float32)
+    return f0, voiced, note_onsets(f0, voiced, level)
 
 
 def steady_pitch(f0_hz: np.ndarray, onset: np.ndarray, frames: int = 16) -> np.ndarray:
@@ -180,9 +187,3 @@ def planes(f0_hz: np.ndarray, voiced: np.ndarray, onset: np.ndarray, config: Mel
     out[2] = np.maximum(on, 0.5 * np.concatenate([[0.0], on[:-1]]))[None, :]
     out[3] = 1.0
     return out
-
-
-def segment_planes(segment: np.ndarray, config: MelConfig) -> np.ndarray:
-    """Control planes for a segment whose first frame starts at sample 0 (as ``dsp.stft``)."""
-    frames = dsp.frame(np.ascontiguousarray(segment, dtype=np.float64), config.n_fft, config.hop_length)
-    return planes(*track(frames, config.sample_rate), config)

@@ -239,6 +239,22 @@ def fill_missing(S_out: np.ndarray, db_out: np.ndarray, S_in: np.ndarray, tf: Me
     return S_out + amount * shortfall * unit_phase(S_in)
 
 
+def _partial_bins(centre: np.ndarray, ok: np.ndarray, n_bins: int):
+    """Every STFT bin within a partial's Hann main lobe: ``(bin, frame, partial, offset)``, flat.
+
+    ``centre`` ``(partials, frames)``: each partial's fractional bin; ``ok`` which to use; the
+    offset is bin minus centre (|offset| < 2, the lobe's zeros).
+    """
+    partial, frame = np.nonzero(ok)
+    c = centre[partial, frame]
+    base = np.floor(c).astype(np.int64)
+    b = np.concatenate([base + o for o in range(-2, 3)])
+    frame, partial, c = np.tile(frame, 5), np.tile(partial, 5), np.tile(c, 5)
+    d = b - c
+    use = (b >= 0) & (b < n_bins) & (np.abs(d) < 2.0)
+    return b[use], frame[use], partial[use], d[use]
+
+
 def harmonic_spectrum(f0_hz: np.ndarray, n_fft: int, sample_rate: int, max_harmonics: int = 60) -> np.ndarray:
     """Magnitudes ``(1 + n_fft // 2, frames)`` of unit sinusoids at ``k * f0`` as a Hann STFT sees them.
 
@@ -247,19 +263,13 @@ def harmonic_spectrum(f0_hz: np.ndarray, n_fft: int, sample_rate: int, max_harmo
     """
     f0 = np.asarray(f0_hz, dtype=np.float64)
     n_bins = n_fft // 2 + 1
-    bin_hz = sample_rate / n_fft
-    k = np.arange(1, max_harmonics + 1)
-    centre = (f0[None, :] * k[:, None]) / bin_hz  # (K, frames) in bins
-    ok = (f0[None, :] > 0) & (centre * bin_hz < 0.95 * sample_rate / 2)
+    centre = f0[None, :] * np.arange(1, max_harmonics + 1)[:, None] * n_fft / sample_rate
+    ok = (f0[None, :] > 0) & (centre * sample_rate / n_fft < 0.95 * sample_rate / 2)
+    b, frame, _, d = _partial_bins(centre, ok, n_bins)
+    edge = np.abs(np.abs(d) - 1.0) < 1e-9  # the limit of sinc(d) / (1 - d^2) at |d| = 1
+    lobe = np.where(edge, 0.5, np.sinc(d) / np.where(edge, 1.0, 1.0 - d * d))
     out = np.zeros((n_bins, len(f0)))
-    cols = np.broadcast_to(np.arange(len(f0)), centre.shape)
-    for offset in range(-2, 3):
-        b = np.floor(centre).astype(np.int64) + offset
-        d = b - centre
-        lobe = np.where(np.abs(np.abs(d) - 1.0) < 1e-9, 0.5, np.sinc(d) / np.where(np.abs(np.abs(d) - 1.0) < 1e-9,
-                                                                                 1.0, 1.0 - d * d))
-        use = ok & (b >= 0) & (b < n_bins) & (np.abs(d) < 2.0)
-        np.add.at(out, (b[use], cols[use]), np.abs(lobe[use]))
+    np.add.at(out, (b, frame), np.abs(lobe))
     return out
 
 
@@ -300,13 +310,9 @@ def harmonic_phase(f0_hz: np.ndarray, starts: np.ndarray, n_fft: int, sample_rat
     cycles = np.mod(k * (f0 * t - swing)[None, :], 1.0)
     angles = np.ones((n_bins, len(f0)), complex)
     near = np.zeros((n_bins, len(f0)), bool)
-    cols = np.broadcast_to(np.arange(len(f0)), centre.shape)
-    for offset in range(-2, 3):
-        b = np.floor(centre).astype(np.int64) + offset
-        use = ok & (b >= 0) & (b < n_bins) & (np.abs(b - centre) < 2.0)
-        theta = 2.0 * np.pi * cycles - np.pi * b
-        angles[b[use], cols[use]] = np.exp(1j * theta[use])
-        near[b[use], cols[use]] = True
+    b, frame, partial, _ = _partial_bins(centre, ok, n_bins)
+    angles[b, frame] = np.exp(1j * (2.0 * np.pi * cycles[partial, frame] - np.pi * b))
+    near[b, frame] = True
     return angles, near
 
 
