@@ -1,4 +1,8 @@
-"""Trains one unconditional per-instrument DDPM on log-mel windows.
+"""Trains one per-instrument DDPM on log-mel windows, unconditional or with structure controls.
+
+With ``--controls`` the network also sees its own audio's pitch and onset planes
+(:mod:`bridge.controls`), dropped out ``control_dropout`` of the time; ``--init-from`` starts
+from an exported model's weights.
 
 Recipe (the report, section 4.2): cosine variance schedule, cosine learning rate with
 linear warm-up, L1 loss (L2 as an option). The network predicts v (Salimans & Ho
