@@ -182,9 +182,10 @@ def note_envelope(corpus: "MelCorpus", attack_frames: int = 4, frames: int = 40)
 
     Per note (bridge.controls onsets), on the frame level (summed mel power):
     ``note_attack_s``, the time from the onset to the first frame within 3 dB of the loudest
-    in the next 0.3 s (or up to the next onset); ``note_decay_db_s``, a line fitted from ``attack_frames`` after the onset
-    to ``frames`` after it (or the next onset), voiced frames only, notes with fewer than 10
-    such frames skipped; ``vibrato_cents`` and ``vibrato_hz`` (:func:`_vibrato`). FluidR3's guitar: 0.0 s and -28.6 dB/s; its violin: 0.07 s and -1.0.
+    in the next 0.3 s (or up to the next onset); ``note_decay_db_s``, a line fitted from
+    ``attack_frames`` after the onset to ``frames`` after it (or the next onset), voiced frames
+    only, notes with fewer than 10 such frames skipped; ``vibrato_cents`` and ``vibrato_hz``
+    (:func:`_vibrato`). FluidR3's guitar: 0.0 s and -28.6 dB/s; its violin: 0.07 s and -1.7.
     None without pitch tracks.
     """
     if corpus.tracks is None:
@@ -193,8 +194,7 @@ def note_envelope(corpus: "MelCorpus", attack_frames: int = 4, frames: int = 40)
     slopes, attacks = [], []
     for m, (_, voiced, onset) in zip(corpus.mels, corpus.tracks):
         level = 10.0 * np.log10(np.power(10.0, m / 10.0).sum(axis=0) + 1e-12)
-        starts = np.flatnonzero(onset > 0)
-        for a, b in zip(starts, list(starts[1:]) + [len(onset)]):
+        for a, b in _notes(onset):
             rise = level[a : min(b, a + int(0.3 * rate))]
             if len(rise) >= 8:
                 attacks.append(int(np.argmax(rise >= rise.max() - 3.0)) / rate)
@@ -209,6 +209,12 @@ def note_envelope(corpus: "MelCorpus", attack_frames: int = 4, frames: int = 40)
             "vibrato_cents": depth, "vibrato_hz": hz}
 
 
+def _notes(onset: np.ndarray) -> list[tuple[int, int]]:
+    """Each note's frames ``[start, end)``: from one onset to the next (the last to the track's end)."""
+    starts = [int(j) for j in np.flatnonzero(onset > 0)]
+    return list(zip(starts, starts[1:] + [len(onset)]))
+
+
 def _vibrato(tracks: list[np.ndarray], rate: float) -> tuple[float, float]:
     """Vibrato depth (RMS cents of the 3-9 Hz sinusoid around a 0.4 s moving median) and rate, medians over notes.
 
@@ -218,8 +224,7 @@ def _vibrato(tracks: list[np.ndarray], rate: float) -> tuple[float, float]:
 
     depths, rates = [], []
     for f0, _, onset in tracks:
-        starts = list(np.flatnonzero(onset > 0)) + [len(onset)]
-        for a, b in zip(starts[:-1], starts[1:]):
+        for a, b in _notes(onset):
             if b - a < 40 or (f0[a:b] <= 0).any():
                 continue
             cents = 1200.0 * np.log2(f0[a + 8 : b - 4])
