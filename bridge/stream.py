@@ -172,10 +172,10 @@ class Stream:
             student = pick_student(self.models, p, self.effective_steps())
             if student is not None:
                 denoise, key = student, (p.target, "student")
-        # A target without controls (or a morph, a student) plays unconditioned: switching the target on
-        # stage must not fail on a model that cannot take them.
-        conditioned = bool(getattr(target.info, "cond_channels", 0))
-        use_controls = p.sampler.controls and denoise is target and conditioned
+        # A model without controls (or a morph) plays unconditioned: switching the target on stage must
+        # not fail on a model that cannot take them. A student takes its teacher's controls.
+        conditioned = bool(getattr(getattr(denoise, "info", None), "cond_channels", 0))
+        use_controls = p.sampler.controls and conditioned
         envelope = getattr(target.info, "controls", None) or {}
         mask = dsp.band_mask(self.mel.n_fft, self.mel.sample_rate, p.render.highpass_hz, p.render.lowpass_hz)
         self._settings = WindowSettings(

@@ -6,8 +6,10 @@ the daemon would have computed with the teacher's steps. The student is the same
 initialised from the teacher's weights (read back from the ONNX initialisers), trained
 to predict in one call what the teacher reaches in many: for a window noised to step
 ``t`` (any ``t`` up to the largest strength it is for), the teacher's clean endpoint
-after ``ceil(8 * (t + 1) / 500)`` DDIM steps (8 steps from strength 0.5, as the default
-preset). That is knowledge distillation of the sampler (Luhman & Luhman 2021) over the
+after ``ceil(8 * (t + 1) / 500)`` DDIM steps (16 from strength 1.0, the shipped presets').
+A conditioned teacher (``cond`` input) is run with each window's own control planes, and
+the student learns with the same planes, dropped as often as the teacher was trained
+without them. That is knowledge distillation of the sampler (Luhman & Luhman 2021) over the
 part of the trajectory cross-diffusion uses; because the target is defined for every
 ``t``, the same student takes 1 step (straight to the endpoint) or 2 (the runtime's DDIM
 re-noises to the midpoint and asks again), as consistency models do.
@@ -39,84 +41,86 @@ def teacher_steps(t: int) -> int:
 
 
 def unet_from_onnx(path: Path):
-    """The torch U-Net with the ONNX file's weights, checked against onnxruntime.
-
-    Most initialisers carry their state-dict names; GroupNorm's scale and shift are renamed
-    by the exporter (``onnx::Mul_632``). A probe export of the same network with every
-    parameter set to its own constant finds which initialiser is which, and a forward
-    through both checks the result.
-    """
+    """The torch U-Net with the ONNX file's weights (export.train.warm_start), checked against onnxruntime."""
     import onnx
     import onnxruntime as ort
     import torch
-    from onnx import numpy_helper
 
-    from export.onnx_export import _onnx_bytes
+    from export.train import warm_start
     from export.unet import UNet, UNetConfig
 
-    proto = onnx.load(str(path))
-    meta = {p.key: p.value for p in proto.metadata_props}
+    meta = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
     mel = json.loads(meta["mel"])
     model = UNet(UNetConfig.from_dict(json.loads(meta["unet"])))
-    state = model.state_dict()
-    keys = list(state)
-    with torch.no_grad():
-        for k, name in enumerate(keys):
-            state[name].fill_(k + 0.25)
-    model.load_state_dict(state)
-    probe = onnx.load_from_string(_onnx_bytes(model, mel["n_mels"], mel["window_frames"]))
-    where: dict[str, str] = {}
-    for init in probe.graph.initializer:
-        a = numpy_helper.to_array(init)
-        if a.dtype != np.float32 or not a.size or not np.all(a == a.flat[0]):
-            continue
-        k = float(a.flat[0]) - 0.25
-        if k == int(k) and 0 <= int(k) < len(keys) and a.size == state[keys[int(k)]].numel():
-            where.setdefault(keys[int(k)], init.name)
-    weights = {i.name: numpy_helper.to_array(i) for i in proto.graph.initializer}
-    missing = [k for k in keys if where.get(k) not in weights]
-    if missing:
-        raise SystemExit(f"{path}: cannot find the weights of {missing[:4]} in the ONNX graph; export the "
-                         f"teacher again with this torch version")
-    model.load_state_dict({k: torch.from_numpy(weights[where[k]].reshape(state[k].shape).copy()) for k in keys})
+    warm_start(model, path)
     model.eval()
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    x = np.random.default_rng(0).standard_normal((2, 1, mel["n_mels"], 16)).astype(np.float32)
-    t = np.array([100.0, 500.0], np.float32)
+    rng = np.random.default_rng(0)
+    feeds = {"x": rng.standard_normal((2, 1, mel["n_mels"], 16)).astype(np.float32),
+             "t": np.array([100.0, 500.0], np.float32)}
+    if model.config.cond_channels:
+        feeds["cond"] = rng.random((2, model.config.cond_channels, mel["n_mels"], 16)).astype(np.float32)
     with torch.no_grad():
-        ref = model(torch.from_numpy(x), torch.from_numpy(t)).numpy()
-    diff = float(np.abs(ref - sess.run(None, {"x": x, "t": t})[0]).max())
+        ref = model(*(torch.from_numpy(v) for v in feeds.values())).numpy()
+    diff = float(np.abs(ref - sess.run(None, feeds)[0]).max())
     if not diff < 1e-4:
-        raise SystemExit(f"{path}: the weights read back differ from the file by {diff:.3g}")
+        raise SystemExit(f"{path}: the weights read back differ from the file by {diff:.3g}; export the teacher "
+                         f"again with this torch version")
     return model, meta
 
 
-def make_pairs(teacher, corpus, n_batches: int, batch: int, t_max: int, seed: int, progress=None) -> dict:
-    """(x_t, t, teacher endpoint) for ``n_batches`` batches, one t and one width per batch."""
+def runtime_timesteps(t_max: int, max_steps: int) -> list[int]:
+    """The timesteps the runtime calls a student at, for 1 to ``max_steps`` steps from ``t_max``."""
+    from bridge import sampling
+
+    return sorted({int(t) for n in range(1, max_steps + 1) for t in sampling.ddim_timesteps(t_max, n) if t >= 0})
+
+
+def make_pairs(teacher, corpus, n_batches: int, batch: int, t_max: int, seed: int, at: list[int] = (),
+               progress=None) -> dict:
+    """(x_t, t, controls, teacher endpoint) for ``n_batches`` batches, one t and one width per batch.
+
+    Every third batch is noised to one of ``at`` (the timesteps the runtime will call the
+    student at), the others to a uniform t in [10, t_max]. A conditioned teacher gets each
+    window's own control planes, dropped (all zero) for the share of windows it was trained
+    without them, so the student keeps both modes; the teacher's endpoint is computed with
+    the same planes.
+    """
     from bridge import sampling
 
     rng = np.random.default_rng(seed)
     ab = teacher.info.alpha_bar
-    xs, ts, ys = [], [], []
+    n_cond = teacher.info.cond_channels
+    dropout = float((teacher.info.controls or {}).get("dropout", 0.0))
+    pairs: dict = {"x": [], "t": [], "y": [], "cond": []}
     for b in range(n_batches):
         width = WIDTHS[b % len(WIDTHS)]
-        t = int(rng.integers(10, t_max + 1))
-        x0 = corpus.sample(rng, batch, width)
+        t = int(at[int(rng.integers(len(at)))]) if at and b % 3 == 2 else int(rng.integers(10, t_max + 1))
+        cond = None
+        if n_cond:
+            x0, cond = corpus.sample(rng, batch, width, with_controls=True)
+            cond[rng.random(batch) < dropout] = 0.0
+        else:
+            x0 = corpus.sample(rng, batch, width)
         eps = rng.standard_normal(x0.shape).astype(np.float32)
         xt = sampling.q_sample(x0, ab[t], eps).astype(np.float32)
-        y = sampling.sample_ddim(teacher, xt.copy(), sampling.ddim_timesteps(t, teacher_steps(t)), ab, eta=0.0)
-        xs.append(xt)
-        ts.append(t)
-        ys.append(y.astype(np.float32))
+        y = sampling.sample_ddim(lambda x, tt: teacher(x, tt, cond), xt.copy(),
+                                 sampling.ddim_timesteps(t, teacher_steps(t)), ab, eta=0.0)
+        pairs["x"].append(xt)
+        pairs["t"].append(t)
+        pairs["y"].append(y.astype(np.float32))
+        pairs["cond"].append(cond)
         if progress:
             progress(b + 1)
-    return {"x": xs, "t": ts, "y": ys}
+    return pairs
 
 
 def save_pairs(pairs: dict, path: Path, wall_s: float) -> None:
     arrays = {"wall_s": np.array(wall_s)}
-    for i, (x, t, y) in enumerate(zip(pairs["x"], pairs["t"], pairs["y"])):
+    for i, (x, y, c) in enumerate(zip(pairs["x"], pairs["y"], pairs["cond"])):
         arrays[f"x{i:05d}"], arrays[f"y{i:05d}"] = x, y
+        if c is not None:
+            arrays[f"c{i:05d}"] = c.astype(np.float16)  # planes in [0, 1]
     arrays["t"] = np.array(pairs["t"])
     tmp = path.with_name(path.name + ".part.npz")
     np.savez(tmp, **arrays)
@@ -127,11 +131,23 @@ def load_pairs(path: Path) -> dict:
     d = np.load(path)
     n = len(d["t"])
     return {"x": [d[f"x{i:05d}"] for i in range(n)], "t": [int(v) for v in d["t"]],
-            "y": [d[f"y{i:05d}"] for i in range(n)], "wall_s": float(d["wall_s"]) if "wall_s" in d.files else 0.0}
+            "y": [d[f"y{i:05d}"] for i in range(n)],
+            "cond": [d[f"c{i:05d}"].astype(np.float32) if f"c{i:05d}" in d.files else None for i in range(n)],
+            "wall_s": float(d["wall_s"]) if "wall_s" in d.files else 0.0}
 
 
 def x0_from_v(x, v, ab):
     return ab.sqrt() * x - (1 - ab).sqrt() * v
+
+
+def _batch(pairs: dict, i: int, alpha_bar):
+    """Pair batch ``i`` as torch tensors: x_t, t, controls (or None), alpha_bar at t, teacher endpoint."""
+    import torch
+
+    x = torch.from_numpy(pairs["x"][i])
+    c = pairs["cond"][i]
+    return (x, torch.full((x.shape[0],), float(pairs["t"][i])), None if c is None else torch.from_numpy(c),
+            torch.tensor(float(alpha_bar[pairs["t"][i]])), torch.from_numpy(pairs["y"][i]))
 
 
 def l1_of(model, pairs: dict, idx, alpha_bar) -> float:
@@ -141,11 +157,9 @@ def l1_of(model, pairs: dict, idx, alpha_bar) -> float:
     total, n = 0.0, 0
     with torch.no_grad():
         for i in idx:
-            x = torch.from_numpy(pairs["x"][i])
-            t = torch.full((x.shape[0],), float(pairs["t"][i]))
-            ab = torch.tensor(float(alpha_bar[pairs["t"][i]]))
-            x0 = x0_from_v(x, model(x, t), ab).clamp(-1, 1)
-            total += float((x0 - torch.from_numpy(pairs["y"][i])).abs().mean()) * x.shape[0]
+            x, t, c, ab, y = _batch(pairs, i, alpha_bar)
+            x0 = x0_from_v(x, model(x, t, c), ab).clamp(-1, 1)
+            total += float((x0 - y).abs().mean()) * x.shape[0]
             n += x.shape[0]
     return total / n
 
@@ -169,13 +183,10 @@ def train_student(model, pairs: dict, alpha_bar, steps: int, lr: float, ckpt: Pa
     t0 = time.time()
     model.train()
     while state["step"] < steps:
-        i = train_idx[int(rng.integers(len(train_idx)))]
-        x = torch.from_numpy(pairs["x"][i])
-        t = torch.full((x.shape[0],), float(pairs["t"][i]))
-        ab = torch.tensor(float(alpha_bar[pairs["t"][i]]))
+        x, t, c, ab, y = _batch(pairs, train_idx[int(rng.integers(len(train_idx)))], alpha_bar)
         for g in opt.param_groups:
             g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * state["step"] / steps))
-        loss = (x0_from_v(x, model(x, t), ab) - torch.from_numpy(pairs["y"][i])).abs().mean()
+        loss = (x0_from_v(x, model(x, t, c), ab) - y).abs().mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -218,6 +229,7 @@ def export_student(model, teacher_path: Path, teacher_meta: dict, out: Path, stu
         entry.key, entry.value = k, v
     proto.producer_name = "bridge.export.distill"
     tmp = out.with_suffix(".onnx.tmp")
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp.write_bytes(proto.SerializeToString())
     try:
         den = Denoiser.load(tmp, providers=("cpu",))
@@ -242,13 +254,13 @@ preset sets `student: true` and asks for at most {s['max_steps']} steps at such 
 | | |
 |---|---|
 | parameters | {params:,} |
+| controls | {"the teacher's pitch and onset planes, all zero for " + format(s['control_dropout'], '.0%') + " of the pairs" if s.get('controls') else "none (an unconditional teacher)"} |
 | teacher pairs | {s['pairs']} windows of {', '.join(map(str, s['widths']))} frames ({s['pairs_wall_s'] / 60:.1f} min) |
 | training steps | {s['train_steps']} ({s['train_wall_s'] / 60:.1f} min, 1 CPU thread) |
 | held-out L1 to the teacher's endpoint, one call | teacher {s['held_out_l1_teacher_one_call']}, student {s['held_out_l1_student']} |
 | onnxruntime vs torch max abs diff | {s['onnx_vs_torch_max_abs_diff']:.2e} |
 
-Made by (the corpus first, if it is not there: `bridge corpus --instruments {s['teacher']} --minutes 8 -o CORPUS`,
-the FluidR3 GM soundfont, seed 0, as the shipped students used):
+Made by, on the teacher's own training corpus (the teacher's card says how it was rendered):
 
 ```
 {s['command']}
@@ -262,7 +274,8 @@ def main(argv=None) -> int:
     p.add_argument("--corpus", required=True, help="the teacher's corpus folder (bridge corpus / export.defaults)")
     p.add_argument("--work", default="/work/train/distill", help="pairs and checkpoints (kept for resuming)")
     p.add_argument("-o", "--output", default=None, help="default: NAME.student.onnx beside the teacher")
-    p.add_argument("--strength-max", type=float, default=0.6, help="largest strength the student is for")
+    p.add_argument("--strength-max", type=float, default=1.0,
+                   help="largest strength the student is for (default 1.0, the shipped presets' strength)")
     p.add_argument("--max-steps", type=int, default=2, help="most sampler steps the runtime uses it for")
     p.add_argument("--pair-batches", type=int, default=256, help="teacher batches of --batch pairs")
     p.add_argument("--batch", type=int, default=32)
@@ -293,7 +306,8 @@ def main(argv=None) -> int:
     teacher = Denoiser.load(teacher_path, providers=("cpu",), threads=a.threads)
     t_max = start_timestep(a.strength_max, teacher.info.n_timesteps)
     mel = teacher.info.mel
-    pairs_path = work / f"pairs-{teacher.info.content_hash[:12]}-{a.pair_batches}x{a.batch}-t{t_max}-s{a.seed}.npz"
+    pairs_path = work / (f"pairs-{teacher.info.content_hash[:12]}-{a.pair_batches}x{a.batch}-t{t_max}"
+                         f"-n{a.max_steps}-s{a.seed}.npz")
     t0 = time.time()
     if pairs_path.is_file():
         pairs = load_pairs(pairs_path)
@@ -301,13 +315,17 @@ def main(argv=None) -> int:
         log(f"teacher pairs from {pairs_path}")
     else:
         try:
-            corpus = MelCorpus.load(Path(a.corpus), mel, progress=False)
+            corpus = MelCorpus.load(Path(a.corpus), mel, progress=False, with_controls=bool(teacher.info.cond_channels))
         except FileNotFoundError as e:
             raise SystemExit(f"--corpus: {e}") from None
         every = max(1, a.pair_batches // 10)
+
+        def progress(b):
+            if b % every == 0:
+                log(f"teacher pairs: {b}/{a.pair_batches} batches ({(time.time() - t0) / 60:.1f} min)")
+
         pairs = make_pairs(teacher, corpus, a.pair_batches, a.batch, t_max, a.seed,
-                           lambda b: b % every == 0 and log(f"teacher pairs: {b}/{a.pair_batches} batches "
-                                                            f"({(time.time() - t0) / 60:.1f} min)"))
+                           runtime_timesteps(t_max, a.max_steps), progress)
         pairs_s = time.time() - t0
         save_pairs(pairs, pairs_path, pairs_s)
     model, meta = unet_from_onnx(teacher_path)
@@ -321,7 +339,8 @@ def main(argv=None) -> int:
     student_l1 = l1_of(model, pairs, val_idx, teacher.info.alpha_bar)
     student = {
         "teacher": name, "teacher_hash": teacher.info.content_hash, "strength_max": a.strength_max,
-        "max_steps": a.max_steps, "teacher_steps_per_500": TEACHER_STEPS_PER_500, "widths": list(WIDTHS),
+        "max_steps": a.max_steps, "controls": bool(teacher.info.cond_channels),
+        "control_dropout": float((teacher.info.controls or {}).get("dropout", 0.0)), "teacher_steps_per_500": TEACHER_STEPS_PER_500, "widths": list(WIDTHS),
         "pairs": a.pair_batches * a.batch, "train_steps": state["step"], "lr": a.lr,
         "pairs_wall_s": round(pairs_s, 1), "train_wall_s": round(state["wall_s"], 1),
         "held_out_l1_teacher_one_call": round(teacher_l1, 5), "held_out_l1_student": round(student_l1, 5),

@@ -182,7 +182,7 @@ def test_distill_writes_a_student_the_runtime_picks_and_resumes(corpus, tmp_path
     teacher = read_metadata(tmp_path / "models" / "violin.onnx")
     s = student.student
     assert s["teacher"] == "violin" and s["teacher_hash"] == teacher.content_hash and s["train_steps"] == 6
-    assert s["max_steps"] == 2 and s["strength_max"] == 0.6 and s["command"].startswith("python -m export.distill")
+    assert s["max_steps"] == 2 and s["strength_max"] == 1.0 and s["command"].startswith("python -m export.distill")
     assert student.content_hash != teacher.content_hash and student.mel == teacher.mel
     assert (tmp_path / "models" / "violin.student.md").read_text().startswith("# violin.student\n\nA few-step student")
     models = ModelSet([tmp_path / "models"], "cpu", threads=1)
@@ -272,3 +272,16 @@ def test_a_conditioned_model_trains_from_an_unconditional_one_and_hears_its_cont
         den.predict(x, t, zeros[:, :2])
     on = Preset(target="violin").with_param("controls", True)
     check_preset(on, {"violin": den})
+
+    # Its student learns with the controls: pairs carry the planes, the student file takes them.
+    from export import distill
+
+    assert distill.main([str(tmp_path / "violin.onnx"), "--corpus", str(corpus), "--work", str(tmp_path / "work"),
+                         "--pair-batches", "3", "--batch", "4", "--held-out", "1", "--steps", "2"]) == 0
+    pairs = distill.load_pairs(next((tmp_path / "work" / "violin").glob("pairs-*.npz")))
+    assert all(c is not None and c.shape == (4, controls.CONTROL_CHANNELS, 80, x.shape[-1])
+               for c, x in zip(pairs["cond"], pairs["x"]))
+    assert any(c.max() > 0.5 for c in pairs["cond"])  # real planes, not only dropped ones
+    student = Denoiser.load(tmp_path / "violin.student.onnx", providers=("cpu",))
+    assert student.info.inputs == ("x", "t", "cond") and student.info.student["controls"] is True
+    assert np.abs(student.predict(x, t, planes) - student.predict(x, t, zeros)).max() > 1e-4

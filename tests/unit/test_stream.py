@@ -426,6 +426,21 @@ def test_the_controls_reach_a_conditioned_model_and_only_when_asked(conditioned,
                                   offline.transfer(y, 22050, plain, CONTROLLED.with_params(controls=False)))
 
 
+def test_a_conditioned_student_gets_the_controls_its_teacher_would(tmp_path):
+    build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True)
+    teacher = ModelSet([tmp_path], "cpu", threads=1)["violin"]
+    fits = {"teacher": "violin", "teacher_hash": teacher.info.content_hash, "max_steps": 2, "strength_max": 1.0}
+    build_tiny_model(tmp_path / "violin.student.onnx", "violin", seed=9, student=fits, controls=True)
+    models = ModelSet([tmp_path], "cpu", threads=1)
+    live = CONTROLLED.with_params(steps=2, student=True)
+    settings = stream.Stream(models, live, 22050, 1)._window_settings()
+    assert settings.denoise is models["violin.student"] and settings.controls
+    y = stereo_phrase(22050, 1.5)[:1]
+    on = offline.transfer(y, 22050, models, live)
+    assert np.abs(on - offline.transfer(y, 22050, models, live.with_params(controls=False))).max() > 1e-3
+    assert np.abs(on - offline.transfer(y, 22050, models, live.with_params(student=False))).max() > 1e-3
+
+
 def test_note_loudness_holds_a_plucked_note_where_span_loudness_lets_it_decay(tiny_models):
     sr = 22050
     note = harmonic_tone(220.0, 1.5, sr, amp=0.5) * np.exp(-np.arange(int(1.5 * sr)) / (0.25 * sr))
