@@ -204,8 +204,10 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
     Over the frames of the window's output span, in order: a note start sets the held level to
     the input's, or to the last note's peak (less 1 dB) when that is louder, so a slow bowed
     swell does not slow a pluck; during the attack a louder frame raises it; the target rises
-    over its own attack (linear in amplitude, reaching -3 dB after ``attack_frames``) and then
-    follows its own decay (``decay_db_frame`` per frame, never rising); both are measured on
+    over its own attack (linear in amplitude, reaching -3 dB after ``attack_frames``) and
+    follows its own decay (``decay_db_frame`` per frame, never rising) counted from the note's
+    start, so a pluck falls from its first frame (violin->guitar sustain on 2 phrases: -6.0 dB
+    with the decay starting after the attack frames, -7.6 from the start, the oracle -7.4); both are measured on
     the target's training audio and written in the model. So a plucked input does not decay a
     bowed target and a bowed one decays like a plucked one. After ``NOTE_GAP_FRAMES`` unvoiced
     frames the note has ended and the level follows the input. ``state`` (held dB, note age,
@@ -233,9 +235,10 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
                 h, a = lv, catch
             elif not v:
                 h = h + fall
-            elif a < catch:
-                h, a = max(h, lv), a + 1
-                peak = h
+            elif a < catch:  # the decay's clock runs from the note start: a pluck falls from its first frame
+                a += 1
+                h = max(h + fall, lv + fall * a)
+                peak = h - fall * a
             else:
                 h = h + fall
             rise = 20.0 * np.log10(min(1.0, (a + 1) / (attack_frames + 1))) if a < attack_frames else 0.0

@@ -467,6 +467,9 @@ def test_note_loudness_plays_the_targets_decay_on_a_sustained_input(tmp_path):
     drop = lambda z: dsp.rms_db(z[0, a]) - dsp.rms_db(z[0, b])  # noqa: E731  0.75 s apart
     assert abs(drop(span)) < 6  # span loudness: about as flat as the input
     assert 22.5 * 0.75 < drop(flat) < 37.5 * 0.75  # -30 dB/s within 25%
+    # ... and from the note's start, as a pluck does, not only after the frames that catch the input's level
+    early, later = (slice(sr // 4 + int(u * sr), sr // 4 + int((u + 0.03) * sr)) for u in (0.04, 0.10))
+    assert 1.8 * 0.75 < dsp.rms_db(flat[0, early]) - dsp.rms_db(flat[0, later]) < 1.8 * 1.25  # 30 dB/s x 60 ms
 
 
 def test_note_loudness_swells_a_plucked_input_over_the_targets_attack(tmp_path):
