@@ -30,7 +30,7 @@ from .config import Preset, check_stream
 from .errors import BridgeError, ModelError, ParameterError, StreamShapeError
 from .framing import Fifo, Geometry, Resampler
 from .model import pick_student
-from .window import Denoiser, Window, WindowSettings, analyse, hold_note_level, render, split_rows, step
+from .window import Denoiser, Window, WindowSettings, analyse, carry_onset, hold_note_level, render, split_rows, step
 
 MAX_WINDOWS_IN_FLIGHT = 16
 # Input and output are bounded to +24 dBFS: audio beyond that is a broken client or model,
@@ -121,6 +121,7 @@ class Stream:
         self._first_incomplete = self.geometry.first_window
         self._wet = Fifo(self.n_lanes, self.latency_samples)
         self._note_state = np.tile([[-np.inf], [0.0], [-np.inf], [99.0]], self.n_lanes)  # see hold_note_level
+        self._last_onset = np.full(self.n_lanes, -np.inf)  # see carry_onset
         self._dry = Fifo(n_channels, self.latency_samples)
 
     # -- settings ---------------------------------------------------------------------
@@ -248,6 +249,8 @@ class Stream:
             frame_s = self.mel.hop_length / self.model_rate
             self._note_state = hold_note_level(job, self.geometry, self._note_state, s.note_decay_db_s * frame_s,
                                                s.note_attack_s / frame_s)
+        if s.vibrato[0] > 0 and job.notes is not None:
+            self._last_onset = carry_onset(job, self.geometry, self._last_onset)
         self.stats["windows"] += 1
         self.stats["window_steps"] += s.steps
         if s.steps < self._preset.sampler.steps:

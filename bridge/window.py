@@ -77,6 +77,7 @@ class Window:
     notes: np.ndarray | None = None  # (n_lanes, 3, W) frame level dB, voiced, onset (when tracked)
     level_db: np.ndarray | None = None  # (n_lanes, out_frames) loudness: note's target per span frame
     cond: np.ndarray | None = None  # (n_active, channels, n_mels, W) control planes of the active lanes
+    last_onset: np.ndarray | None = None  # (n_lanes,) absolute frame of the last note start earlier windows saw
 
     @property
     def done(self) -> bool:
@@ -173,7 +174,8 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
             if s.steady_pitch:
                 f0 = controls.steady_pitch(f0, job.notes[lane][2])
                 starts = (g.first_frame(job.index) + np.arange(len(f0))) * g.hop_length - g.n_fft // 2
-                fade = vibrato_fade(job.notes[lane][2], g.hop_length / mel.sample_rate)
+                before = -np.inf if job.last_onset is None else job.last_onset[lane] - g.first_frame(job.index)
+                fade = vibrato_fade(job.notes[lane][2], g.hop_length / mel.sample_rate, before)
                 vibrato = (s.vibrato[0] * fade, s.vibrato[1])
                 steady = dsp.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate, vibrato=vibrato)
                 f0 = dsp.with_vibrato(f0, (starts + g.n_fft // 2) / mel.sample_rate, vibrato)
@@ -251,17 +253,33 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
     return state
 
 
-VIBRATO_FADE_S = 0.2  # a player's vibrato starts after the note does (shorter than the lookbehind: windows agree)
+VIBRATO_FADE_S = 0.2  # a player's vibrato starts after the note does
 
 
-def vibrato_fade(onset: np.ndarray, frame_s: float) -> np.ndarray:
-    """0 at each note start rising to 1 over ``VIBRATO_FADE_S`` (1 where the window saw no start)."""
+def vibrato_fade(onset: np.ndarray, frame_s: float, before: float = -np.inf) -> np.ndarray:
+    """0 at each note start rising to 1 over ``VIBRATO_FADE_S`` (1 long after the last one).
+
+    ``before``: the frame, relative to the window's first, of the last note start an earlier
+    window saw (the stream carries it, :func:`carry_onset`), so a window whose past context
+    is shorter than the fade still agrees with the one before it where they overlap.
+    """
     age = np.full(len(onset), np.inf)
-    last = -np.inf
+    last = before if before < 0 else -np.inf
     for j, on in enumerate(onset):
-        last = j if on else last
+        last = j if on or j == before else last
         age[j] = (j - last) * frame_s
     return np.minimum(1.0, age / VIBRATO_FADE_S)
+
+
+def carry_onset(job: Window, g: Geometry, last: np.ndarray) -> np.ndarray:
+    """Gives ``job`` the last note start per lane seen before it; returns the one after it (stream state)."""
+    job.last_onset = last
+    last = last.copy()
+    for lane in np.flatnonzero(job.active):
+        on = np.flatnonzero(job.notes[lane][2] > 0)
+        if on.size:
+            last[lane] = max(last[lane], g.first_frame(job.index) + on[-1])
+    return last
 
 
 def level_curve(target_db: np.ndarray, wet: np.ndarray, g: Geometry) -> np.ndarray:

@@ -34,7 +34,8 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
                      n_timesteps: int = 1000, prediction_type: str = "v", fixed_frames: int | None = None,
                      slow: int = 0, nan_output: bool = False, hang: str | None = None,
                      student: dict | None = None, controls: bool = False,
-                     note_decay_db_s: float | None = None, note_attack_s: float | None = None) -> Path:
+                     note_decay_db_s: float | None = None, note_attack_s: float | None = None,
+                     vibrato: tuple[float, float] = (0.0, 0.0)) -> Path:
     """Writes a small real ONNX denoiser (a fixed 3x3 conv plus a t term) with bridge metadata.
 
     Built with onnx.helper, no torch: pred = 0.3 * conv3x3(x) + 1e-4 * t. ``fixed_frames``
@@ -153,7 +154,8 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
 
         meta["inputs"]["cond"] = ["batch", CONTROL_CHANNELS, mel.n_mels, "frames"]
         meta["controls"] = {"planes": PLANES, "channels": CONTROL_CHANNELS, "dropout": 0.25, "init_from": None,
-                            "note_decay_db_s": note_decay_db_s, "note_attack_s": note_attack_s}
+                            "note_decay_db_s": note_decay_db_s, "note_attack_s": note_attack_s,
+                            "vibrato_cents": vibrato[0], "vibrato_hz": vibrato[1]}
     for k, v in meta.items():
         e = model.metadata_props.add()
         e.key, e.value = k, json.dumps(v)

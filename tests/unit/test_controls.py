@@ -167,3 +167,22 @@ def test_vibrato_fades_in_after_each_note_start():
     assert fade[10] == 0 and fade[40] == 0
     n = int(np.ceil(VIBRATO_FADE_S / frame_s))
     assert fade[10 + n] == 1 and 0 < fade[10 + n // 2] < 1
+
+
+def test_windows_with_less_past_than_the_fade_agree_on_it_where_they_overlap():
+    """The `live` geometry (12 frames, 3 new each) with the stream's carried note start: one fade per frame."""
+    from bridge.window import vibrato_fade
+
+    frame_s, W, hop, start = MEL.hop_length / SR, 12, 3, 7  # one note starting at absolute frame 7
+    last, seen = -np.inf, {}
+    for first in range(0, 60, hop):
+        onset = np.zeros(W)
+        if first < start < first + W:  # a window never finds a note start on its own first frame
+            onset[start - first] = 1
+        fade = vibrato_fade(onset, frame_s, last - first)
+        for j, v in enumerate(fade):
+            seen.setdefault(first + j, set()).add(round(float(v), 9))
+        if onset.any():  # what the stream carries (bridge.window.carry_onset)
+            last = max(last, first + int(np.flatnonzero(onset)[-1]))
+    assert all(len(v) == 1 for v in seen.values())
+    assert seen[start] == {0.0} and seen[40] == {1.0}

@@ -396,7 +396,7 @@ def test_the_stream_takes_the_targets_student_only_where_it_was_distilled_for(tm
 @pytest.fixture(scope="module")
 def conditioned(tmp_path_factory):
     d = tmp_path_factory.mktemp("conditioned")
-    build_tiny_model(d / "violin.onnx", "violin", controls=True)
+    build_tiny_model(d / "violin.onnx", "violin", controls=True, vibrato=(15.0, 5.5))
     return ModelSet([d], "cpu", threads=1)
 
 
@@ -406,7 +406,9 @@ CONTROLLED = PRESET.with_params(controls=True, strength=0.9)
 @pytest.mark.parametrize("block", [1, 65, 8193])
 @pytest.mark.parametrize("settings", [{}, {"inversion": "harmonic", "loudness": "note", "lookbehind": 0.625,
                                            "window_frames": 32},
-                                      {"inversion": "harmonic", "stereo": "dual", "pitch": "semitone"}])
+                                      {"inversion": "harmonic", "stereo": "dual", "pitch": "semitone"},
+                                      {"inversion": "harmonic", "pitch": "target", "window_frames": 12,
+                                       "lookbehind": 0.75, "overlap": 0.34}])
 def test_controls_harmonics_and_held_notes_do_not_depend_on_the_block_size(conditioned, block, settings):
     preset = CONTROLLED.with_params(**settings)
     y = stereo_phrase(22050, 1.5)[: 2 if preset.render.stereo == "dual" else 1]
