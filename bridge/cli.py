@@ -129,16 +129,25 @@ def cmd_models(args) -> int:
     if not rows:
         print("no models found (looked in: " + ", ".join(map(str, ms.dirs)) + ")")
         return 1
-    print(f"{'name':10} {'MB':>5} {'params':>8} {'rate':>6} {'mels':>4} {'win':>4} {'steps':>6} {'min':>6} "
-          f"{'loss':>7}  corpus")
+    width = max(10, *(len(r["name"]) for r in rows))
+    print(f"{'name':{width}} {'MB':>5} {'params':>8} {'rate':>6} {'mels':>4} {'win':>4} {'steps':>6} {'min':>6} "
+          f"{'loss':>7}  {'kind':28}  corpus")
     for r in rows:
         if "error" in r:
-            print(f"{r['name']:10} ERROR {r['error']}")
+            print(f"{r['name']:{width}} ERROR {r['error']}")
             continue
-        print(f"{r['name']:10} {r['bytes'] / 1e6:5.2f} {r['params']:8d} {r['sample_rate']:6d} {r['n_mels']:4d} "
+        print(f"{r['name']:{width}} {r['bytes'] / 1e6:5.2f} {r['params']:8d} {r['sample_rate']:6d} {r['n_mels']:4d} "
               f"{r['window_frames']:4d} {r['train_steps'] or 0:6d} {(r['train_wall_s'] or 0) / 60:6.1f} "
-              f"{r['final_loss'] or 0:7.4f}  {r['corpus']} ({r['corpus_seconds']} s)")
+              f"{r['final_loss'] or 0:7.4f}  {_kind(r):28}  {r['corpus']} ({r['corpus_seconds']} s)")
     return 0
+
+
+def _kind(r: dict) -> str:
+    """What a model is for, in a few words: conditioned on pitch and onsets, a student, or neither."""
+    s = r.get("student")
+    if s:
+        return f"student of {s['teacher']}, <={s['max_steps']} steps"
+    return "pitch+onset controls" if r.get("controls") else "unconditional"
 
 
 def cmd_presets(args) -> int:

@@ -118,6 +118,8 @@ class ModelInfo:
             "corpus": t.get("soundfont") or t.get("corpus"), "corpus_seconds": t.get("corpus_seconds"),
             "hash": self.content_hash[:12],
             "student_of": (self.student or {}).get("teacher"),
+            "student": {k: (self.student or {}).get(k) for k in ("teacher", "max_steps", "strength_max")}
+            if self.student else None,
             "controls": self.controls,
         }
 

@@ -40,3 +40,13 @@ print(json.dumps({'torch': 'torch' in sys.modules, 'ok': out}))
     res = json.loads(r.stdout)
     assert res["torch"] is False
     assert len(res["ok"]) >= 8 and all(res["ok"].values()), res["ok"]
+
+
+def test_bridge_models_says_what_each_model_is_for():
+    r = subprocess.run([sys.executable, "-m", "bridge.cli", "models"], capture_output=True, text=True,
+                       cwd=str(ROOT), check=True)
+    lines = {line.split()[0]: line for line in r.stdout.splitlines()[1:]}
+    assert "pitch+onset controls" in lines["violin"] and "unconditional" in lines["kick"]
+    for name, line in lines.items():
+        if name.endswith(".student"):
+            assert f"student of {name[: -len('.student')]}, <=" in line, line
