@@ -125,8 +125,9 @@ class SamplerConfig:
     # strength 0.5 on guitar -> violin, with the same pitch accuracy (bridge eval, 8 phrases).
     eta: float = _f(1.0, lo=0.0, hi=1.0, doc="0: deterministic DDIM; 1: DDPM-like ancestral noise")
     seed: int = _f(0, lo=0, hi=2**31 - 1)
-    # Off by default: at 2 steps the students measured below their own teachers at the same steps
-    # (P(violin) 0.578 vs 0.656 at strength 0.5; 0.463 vs 0.616 with the live preset; bridge eval, 4 phrases).
+    # Off unless a preset asks: a student fits only its teacher's file, steps and strengths. The violin's
+    # (conditioned, distilled for strength 1.0) at 2 steps scored as its teacher at 8; the guitar's below its
+    # teacher at 2 steps and above it at 1 (bridge eval, 4 phrases; README "Few-step students").
     student: bool = _f(False, doc="use the target's distilled few-step student when one fits these steps and strength")
     controls: bool = _f(False, doc="condition the target on the input's pitch and note onsets (a model trained with "
                                    "controls; a target without them plays without); off: the seed's pure cross-diffusion")
