@@ -267,7 +267,7 @@ def _start_daemon(args) -> tuple[subprocess.Popen, int, list[str]]:
     import threading
 
     cmd = [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--preset", args.preset,
-           "--provider", args.provider, "--max-streams", str(max(8, args.streams))]
+           "--provider", args.provider, "--max-streams", str(max(8, args.streams)), "--jitter-port", "0"]
     for d in args.models:
         cmd += ["--models", d]
     if args.threads:

@@ -18,7 +18,6 @@ from collections import deque
 
 import numpy as np
 
-from .. import dsp, sampling
 from ..stream import Stream
 
 # The share of a budget that planned work may fill. The budget is already twice a window's
@@ -65,24 +64,41 @@ class RowCost:
         return float(np.median(self._recent)) if self._recent else None
 
 
-def window_cost_s(stream: Stream, repeats: int = 3) -> float:
-    """Times one window on this machine (its model calls and its inversion), median of ``repeats``.
+PROBE_HZ = (220.0, 330.0)  # two notes, so the probe's windows track pitch, find a note start and render harmonics
 
-    The daemon budgets twice this into a stream's latency, so replies leave on time
-    when compute keeps up; it is a measurement, not part of the output.
+
+def probe_signal(sample_rate: int, channels: int, seconds: float) -> np.ndarray:
+    """A voiced test phrase ``(channels, n)``: two harmonic notes at -20 dBFS, the second from half way."""
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    f0 = np.where(t < seconds / 2, PROBE_HZ[0], PROBE_HZ[1])
+    phase = 2.0 * np.pi * np.cumsum(f0) / sample_rate
+    y = sum(np.sin(k * phase) / k for k in range(1, 9))
+    y = 0.1 * y / np.sqrt(np.mean(y**2))
+    return np.tile(y.astype(np.float32), (channels, 1))
+
+
+def window_cost_s(stream: Stream, repeats: int = 3) -> float:
+    """Times the stream's own windows on this machine, the median of ``repeats`` after one to warm up.
+
+    Everything a window costs counts: the input's analysis (pitch tracking and control
+    planes where the preset uses them), every model call and the inversion (harmonic
+    synthesis included), on :func:`probe_signal`, fed one window hop at a time. The daemon
+    budgets twice this into a stream's latency, so replies leave on time when compute
+    keeps up; the probe stream is thrown away.
     """
-    g, mel = stream.geometry, stream.mel
-    s = stream._window_settings()
-    x = np.zeros((stream.n_lanes, 1, mel.n_mels, g.window_frames), np.float32)
-    t = np.full(stream.n_lanes, s.t_start, np.int64)
-    mag = np.ones((g.n_fft // 2 + 1, g.window_frames))
-    phase = np.ones_like(mag, dtype=np.complex128)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(len(sampling.ddim_timesteps(s.t_start, s.steps)) - 1):
-            s.denoise(x, t)
-        for _ in range(stream.n_lanes):
-            dsp.griffin_lim(mag, phase, s.griffin_lim_iters, g.n_fft, g.hop_length, stream.tf.window)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+    g = stream.geometry
+    hop_in = int(np.ceil(g.hop_frames * g.hop_length * stream.sample_rate / stream.model_rate))
+    lead = int(np.ceil(g.need(g.first_window + 1) * stream.sample_rate / stream.model_rate))
+    audio = probe_signal(stream.sample_rate, stream.n_channels, (lead + (repeats + 2) * hop_in) / stream.sample_rate)
+    stream.write(audio[:, :lead])
+    while stream.busy:
+        stream.tick()
+    times: list[float] = []
+    for start in range(lead, audio.shape[1] - hop_in + 1, hop_in):
+        stream.write(audio[:, start : start + hop_in])
+        before, t0 = stream.stats["windows"], time.perf_counter()
+        while stream.busy:
+            stream.tick()
+        if stream.stats["windows"] > before:
+            times.append((time.perf_counter() - t0) / (stream.stats["windows"] - before))
+    return float(np.median(times[1:] or times))

@@ -207,3 +207,24 @@ def test_chunks_already_final_are_answered_before_the_worker_computes(tiny_model
     kinds = [e[0] for e in events]
     assert "audio" in kinds and "model" in kinds
     assert kinds.index("audio") < kinds.index("model")
+
+
+def test_the_compute_budget_times_whole_windows_on_a_voiced_probe(tmp_path):
+    """The budget's probe runs the stream's own windows (analysis, pitch, model, synthesis), none silent."""
+    from bridge import controls
+    from bridge.config import MelConfig
+    from bridge.model import ModelSet
+    from bridge.serve.schedule import PROBE_HZ, probe_signal, window_cost_s
+    from support import build_tiny_model
+
+    y = probe_signal(22050, 1, 2.0)[0]
+    f0, voiced, _ = controls.track_signal(y, MelConfig())
+    assert voiced.mean() > 0.9
+    for hz, half in zip(PROBE_HZ, (slice(10, 80), slice(100, 160))):
+        assert abs(1200 * np.log2(np.median(f0[half]) / hz)) < 20
+    build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True)
+    models = ModelSet([tmp_path], "cpu", threads=1)
+    probe = stream.Stream(models, PRESET.with_params(controls=True, inversion="harmonic", pitch="target",
+                                                    loudness="note", window_frames=32, lookbehind=0.625), 48000, 2)
+    assert window_cost_s(probe, repeats=3) > 0
+    assert probe.stats["windows"] >= 4 and probe.stats["silent_windows"] == 0
