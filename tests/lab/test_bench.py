@@ -61,9 +61,9 @@ def test_bench_times_each_student_beside_its_teacher(tmp_path, tiny_model_dir):
                                  "--json", str(out))
     assert code == 0, text
     rows = json.loads(out.read_text())["students"]
-    # the teacher at 8 steps (the students' reference), at the preset's 4 and at 2; the student at 2 and 1
-    assert [(r["model"], r["steps"]) for r in rows] == [("violin", 8), ("violin", 4), ("violin", 2),
-                                                        ("violin.student", 2), ("violin.student", 1)]
+    # the teacher at 8 steps (the students' reference) and at the preset's 2; the student at 2 and 1
+    assert [(r["model"], r["steps"]) for r in rows] == [("violin", 8), ("violin", 2), ("violin.student", 2),
+                                                        ("violin.student", 1)]
     assert rows[0]["speedup"] == 1.0 and all(r["strength"] == 1.0 for r in rows)
     assert rows[3]["calls_per_window"] < rows[1]["calls_per_window"] < rows[0]["calls_per_window"]
     assert "| guitar-to-violin | violin.student | 1.0 | 1 |" in text
