@@ -52,7 +52,10 @@ def unet_from_onnx(path: Path):
     meta = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
     mel = json.loads(meta["mel"])
     model = UNet(UNetConfig.from_dict(json.loads(meta["unet"])))
-    warm_start(model, path)
+    try:
+        warm_start(model, path)
+    except ValueError as e:  # its message names --init-from, train's option; here it is the teacher
+        raise SystemExit(f"teacher {path}: {str(e).split(': ', 1)[-1]}") from None
     model.eval()
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(0)
