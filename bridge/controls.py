@@ -115,16 +115,29 @@ def note_onsets(f0_hz: np.ndarray, voiced: np.ndarray, level_db: np.ndarray) -> 
     return onset
 
 
-def _pitch(frames: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(f0_hz, voiced, level_db) per frame: YIN's pitch, voiced where periodic and loud enough."""
+def frame_rows(frames: np.ndarray, sample_rate: int) -> np.ndarray:
+    """What each frame says on its own, ``(n_frames, 3)``: YIN's f0, its aperiodicity, the level in dBFS.
+
+    Row ``j`` depends on frame ``j`` only (bit for bit, whatever else is in the batch), so a
+    stream analyses each absolute frame once and reuses the row in every window that overlaps it.
+    """
     f0, aperiodicity = yin(frames, sample_rate)
-    level = frame_db(frames)
+    return np.stack([f0, aperiodicity, frame_db(frames)], axis=1)
+
+
+def _pitch(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(f0_hz, voiced, level_db) per frame from :func:`frame_rows`: voiced where periodic and loud enough."""
+    f0, aperiodicity, level = rows.T
     return f0, (aperiodicity < VOICED_APERIODICITY) & (level > VOICED_MIN_DB), level
 
 
-def track(frames: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(f0_hz, voiced, onset) per frame of ``frames`` ``(n_frames, n_fft)``; f0 is 0 where unvoiced."""
-    f0, voiced, level = _pitch(frames, sample_rate)
+def track(frames: np.ndarray, sample_rate: int, rows: np.ndarray | None = None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(f0_hz, voiced, onset) per frame of ``frames`` ``(n_frames, n_fft)``; f0 is 0 where unvoiced.
+
+    ``rows``: the frames' :func:`frame_rows` when the caller has them already (a stream's cache).
+    """
+    f0, voiced, level = _pitch(frame_rows(frames, sample_rate) if rows is None else rows)
     return np.where(voiced, f0, 0.0).astype(np.float32), voiced, note_onsets(f0, voiced, level)
 
 
@@ -136,8 +149,8 @@ def track_signal(y: np.ndarray, config: MelConfig, chunk: int = 4096) -> tuple[n
     """
     padded = dsp.pad_centered(np.asarray(y, dtype=np.float64), config.n_fft, config.hop_length)
     frames = dsp.frame(padded, config.n_fft, config.hop_length)
-    f0, voiced, level = (np.concatenate(a) for a in zip(*(_pitch(frames[i:i + chunk], config.sample_rate)
-                                                          for i in range(0, len(frames), chunk))))
+    f0, voiced, level = _pitch(np.concatenate([frame_rows(frames[i:i + chunk], config.sample_rate)
+                                               for i in range(0, len(frames), chunk)]))
     f0 = np.where(voiced, f0, 0.0).astype(np.float32)
     return f0, voiced, note_onsets(f0, voiced, level)
 
@@ -150,16 +163,19 @@ def steady_pitch(f0_hz: np.ndarray, onset: np.ndarray, frames: int = 16) -> np.n
     arrives; a vibrato of a few cents stays on one semitone. 0 where unvoiced.
     """
     f0 = np.asarray(f0_hz, dtype=np.float64)
-    cents = 1200.0 * np.log2(np.maximum(f0, 1e-9) / 440.0)
+    cents = (1200.0 * np.log2(np.maximum(f0, 1e-9) / 440.0)).tolist()
+    voiced, starts = (f0 > 0).tolist(), (np.asarray(onset) > 0).tolist()
     out = np.zeros(len(f0))
     start = 0
-    for j in range(len(f0)):
-        if onset[j] or f0[j] <= 0:
+    for j in range(len(f0)):  # plain Python: np.median on a dozen values costs 40x a sort here
+        if starts[j] or not voiced[j]:
             start = j
-        if f0[j] <= 0:
+        if not voiced[j]:
             continue
-        recent = cents[max(start, j - frames + 1) : j + 1][f0[max(start, j - frames + 1) : j + 1] > 0]
-        out[j] = 440.0 * 2.0 ** (round(float(np.median(recent)) / 100.0) / 12.0)
+        recent = sorted(cents[k] for k in range(max(start, j - frames + 1), j + 1) if voiced[k])
+        m = len(recent) // 2
+        median = recent[m] if len(recent) % 2 else 0.5 * (recent[m - 1] + recent[m])
+        out[j] = 440.0 * 2.0 ** (round(median / 100.0) / 12.0)
     return out
 
 

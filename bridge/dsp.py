@@ -54,9 +54,15 @@ def stft(y: np.ndarray, n_fft: int, hop_length: int, window: np.ndarray) -> np.n
     -------
     S : np.ndarray [shape=(1 + n_fft // 2, n_frames), dtype=complex]
     """
-    frames = frame(np.ascontiguousarray(y, dtype=np.float64), n_fft, hop_length)
-    scale = 2.0 / window.sum()
-    return (np.fft.rfft(frames * window, n=n_fft, axis=1) * scale).T
+    return stft_frames(frame(np.ascontiguousarray(y, dtype=np.float64), n_fft, hop_length), window).T
+
+
+def stft_frames(frames: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """The spectra of ``frames`` ``(n_frames, n_fft)``, one row each ``(n_frames, 1 + n_fft // 2)``.
+
+    Row ``j`` depends on frame ``j`` only, bit for bit (a stream reuses rows of overlapping windows).
+    """
+    return np.fft.rfft(frames * window, n=frames.shape[1], axis=1) * (2.0 / window.sum())
 
 
 def istft(S: np.ndarray, n_fft: int, hop_length: int, window: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ Signal flow for one :class:`Stream` (client rate ``sr_c``, model rate ``sr_m``):
     block (channels, n) -> soxr stream (every channel) -> model-rate input
       -> window w ready -> lanes (mid or per channel; see window.analyse)
       -> STFT -> log-mel -> gain to loudness_db -> q_sample to t0                     (eq. 2.2)
-      -> DDIM ticks (all in-flight windows, one batched call per tick)               (eq. 4.1)
+      -> DDIM ticks (all in-flight windows, one batched call per tick, bridge.batch)  (eq. 4.1)
          (a conditioned model also gets the window's pitch and onset planes, bridge.controls)
       -> envelope transfer onto the input STFT (or harmonics at its pitch, or mel pseudo-inverse)
       -> Griffin-Lim -> cleanup -> loudness match
@@ -30,15 +30,13 @@ from .config import Preset, check_stream
 from .errors import BridgeError, ModelError, ParameterError, StreamShapeError
 from .framing import Fifo, Geometry, Resampler
 from .model import pick_student
-from .window import Denoiser, Window, WindowSettings, analyse, carry_onset, hold_note_level, render, split_rows, step
+from .batch import MAX_ROWS_PER_CALL, tick_streams  # noqa: F401  (stream.tick_streams is the public name)
+from .window import Denoiser, Window, WindowSettings, analyse, carry_onset, hold_note_level, render
 
 MAX_WINDOWS_IN_FLIGHT = 16
 # Input and output are bounded to +24 dBFS: audio beyond that is a broken client or model,
 # and left alone it overflows the spectra (3.4e38 squared) into NaN.
 OUTPUT_CEILING = 16.0
-# Rows per onnxruntime call. On the 2-core CPU here a forward cost ~12 ms per row up to batch 4
-# and 16-31 ms per row at batch 9-16 (cache effects), so larger groups are split.
-MAX_ROWS_PER_CALL = 4
 # Start order of windows over all streams: with few calls per tick the oldest go first (earliest deadline).
 _started = itertools.count()
 
@@ -122,6 +120,7 @@ class Stream:
         self._wet = Fifo(self.n_lanes, self.latency_samples)
         self._note_state = np.tile([[-np.inf], [0.0], [-np.inf], [99.0]], self.n_lanes)  # see hold_note_level
         self._last_onset = np.full(self.n_lanes, -np.inf)  # see carry_onset
+        self._frames = [{} for _ in range(self.n_lanes)]  # per-frame rows the next window reuses (FrameCache)
         self._dry = Fifo(n_channels, self.latency_samples)
 
     # -- settings ---------------------------------------------------------------------
@@ -243,7 +242,7 @@ class Stream:
     def _start(self, w: int) -> Window:
         g = self.geometry
         s = self._window_settings()
-        job = analyse(w, self._segment(g.begin(w), g.need(w)), self.n_lanes, s, g, self.mel, self.tf)
+        job = analyse(w, self._segment(g.begin(w), g.need(w)), self.n_lanes, s, g, self.mel, self.tf, self._frames)
         job.born = next(_started)
         if s.note_loudness:
             frame_s = self.mel.hop_length / self.model_rate
@@ -395,47 +394,3 @@ class Stream:
             if progress:
                 progress(part.shape[1])
         return np.concatenate(outs, axis=1) if outs else np.zeros((self.n_channels, 0), np.float32)
-
-
-def tick_streams(streams: list[Stream], max_calls: int | None = None, max_rows: int = MAX_ROWS_PER_CALL) -> int:
-    """One tick for several streams at once: in-flight windows advance by one DDIM step.
-
-    Windows that share a denoiser, each at its own step and from whichever stream, go
-    through it together (stream batch, as in StreamDiffusion), at most ``max_rows`` rows a
-    call. With ``max_calls`` only that many calls are made, oldest windows first: the worker
-    makes one per tick and answers final chunks in between (a tick of every window held them
-    back for its whole length). Returns the number of model rows evaluated.
-    """
-    groups: dict[tuple, list[tuple[Stream, Window]]] = {}
-    for stream in streams:
-        stream._start_ready_windows()
-        for job in stream._jobs:
-            if not job.done:
-                key = (job.settings.key, job.x.shape[-1], id(job.settings.denoise), job.cond is not None)
-                groups.setdefault(key, []).append((stream, job))
-    calls = []
-    for members in groups.values():
-        owner = {id(job): stream for stream, job in members}
-        jobs = sorted((job for _, job in members), key=lambda job: job.born)
-        calls += [(part, owner) for part in split_rows(jobs, max_rows)]
-    if max_calls is not None:
-        calls = sorted(calls, key=lambda call: call[0][0].born)[:max_calls]
-    rows: dict[int, int] = {}  # id(stream) -> model rows evaluated for it this tick
-    for part, owner in calls:
-        try:
-            step(part)
-        except Exception as e:  # one failed call silences its windows; the streams go on
-            error = e if isinstance(e, BridgeError) else ModelError(f"model call failed: {type(e).__name__}: {e}")
-            for job in part:
-                job.fail()
-                owner[id(job)]._failed(error)
-            continue
-        for job in part:
-            rows[id(owner[id(job)])] = rows.get(id(owner[id(job)]), 0) + int(job.active.sum())
-    for stream in streams:
-        n = rows.get(id(stream), 0)
-        if n:
-            stream.stats["ticks"] += 1
-            stream.stats["model_rows"] += n
-        stream._finish_done()
-    return sum(rows.values())

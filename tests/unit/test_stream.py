@@ -487,3 +487,71 @@ def test_note_loudness_swells_a_plucked_input_over_the_targets_attack(tmp_path):
     rise = lambda z: dsp.rms_db(z[0, later]) - dsp.rms_db(z[0, first])  # noqa: E731
     assert rise(span) < 0  # the input's own shape: loudest at the pluck
     assert rise(note) > 6  # the target's attack (-3 dB at 0.3 s): it swells
+
+
+def test_overlapping_windows_reuse_each_frames_analysis_and_get_the_same_numbers(conditioned, monkeypatch):
+    from bridge import controls, window
+
+    preset = CONTROLLED.with_params(inversion="harmonic", pitch="target", window_frames=12, lookbehind=0.75,
+                                    overlap=0.34)
+    y = stereo_phrase(22050, 1.5)[:1].astype(np.float64)
+    s = stream.Stream(conditioned, preset, 22050, 1)
+    g, settings = s.geometry, s._window_settings()
+    analysed = []
+    rows = controls.frame_rows
+    monkeypatch.setattr(controls, "frame_rows", lambda f, sr: analysed.append(len(f)) or rows(f, sr))
+    caches = [{}]
+    n_windows = 0
+    for w in range(g.first_window, g.first_window + 40):
+        if g.need(w) > y.shape[1]:
+            break
+        seg = np.zeros((1, g.need(w) - g.begin(w)))
+        lo = max(0, g.begin(w))
+        seg[:, lo - g.begin(w):] = y[:, lo:g.need(w)]
+        cached = window.analyse(w, seg, 1, settings, g, s.mel, s.tf, caches)
+        fresh = window.analyse(w, seg, 1, settings, g, s.mel, s.tf)
+        for name in ("spec", "f0", "notes", "cond", "x"):
+            np.testing.assert_array_equal(getattr(cached, name), getattr(fresh, name), err_msg=name)
+        n_windows += 1
+    assert n_windows > 20
+    # fresh windows track all 12 frames; cached ones the 4 they do not share with the one before
+    with_cache = sum(analysed[0::2])
+    assert with_cache < 0.4 * sum(analysed[1::2]), (with_cache, sum(analysed[1::2]))
+
+
+def test_model_calls_on_a_pool_thread_give_the_offline_output(conditioned):
+    """The daemon's model thread (bridge.batch): calls run off the stream's thread, the output is the offline one."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    callers = set()
+
+    class Logged:
+        def __init__(self, den):
+            self.den, self.info = den, den.info
+
+        def __call__(self, *args):
+            callers.add(threading.current_thread().name)
+            return self.den(*args)
+
+    models = {"violin": Logged(conditioned["violin"])}
+    preset = CONTROLLED.with_params(inversion="harmonic", window_frames=12, lookbehind=0.75, overlap=0.34)
+    y = stereo_phrase(22050, 1.5)[:1]
+    streams = [stream.Stream(models, preset, 22050, 1) for _ in range(2)]  # two streams share the calls
+    L = streams[0].latency_samples
+    padded = np.concatenate([y, np.zeros((1, L), np.float32)], axis=1).astype(np.float32)
+    outs = [[], []]
+    with ThreadPoolExecutor(1, thread_name_prefix="model") as pool:
+        for i in range(0, padded.shape[1], 512):
+            block = padded[:, i : i + 512]
+            for s in streams:
+                s.write(block)
+            while any(s.available() < block.shape[1] for s in streams):
+                stream.tick_streams(streams, max_calls=1, pool=pool)
+            for s, out in zip(streams, outs):
+                out.append(s.read(block.shape[1]))
+    assert callers and all(name.startswith("model") for name in callers)
+    ref = offline.transfer(y, 22050, conditioned, preset)
+    for out in outs:
+        np.testing.assert_allclose(np.concatenate(out, axis=1)[:, L : L + y.shape[1]], ref, atol=1e-6)
+    assert np.abs(ref).max() > 0.01
