@@ -39,7 +39,9 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
                    help="extra folder of .onnx models (searched before the shipped ones)")
     p.add_argument("--provider", choices=("auto", "cuda", "cpu"), default="auto",
                    help="execution provider; auto uses CUDA only when it really runs (default: auto)")
-    p.add_argument("--threads", type=int, default=0, help="onnxruntime threads (default: cores, at most 4)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="onnxruntime threads per model call (default: cores, at most 4; serve: 1, beside its "
+                        "model thread)")
 
 
 def add_sampler_args(p: argparse.ArgumentParser) -> None:

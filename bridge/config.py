@@ -345,6 +345,7 @@ class ServerConfig:
     recv_buffer_bytes: int = _f(8 * 1024 * 1024, lo=65536, hi=1 << 30)
     adapt_steps: bool = _f(True, doc="lower the step count when compute falls behind")
     idle_close_s: float = _f(60.0, lo=1.0, hi=86400.0, doc="close a stream that sent no audio for this long")
+    model_thread: bool = _f(True, doc="run model calls on their own thread, beside the streams' DSP")
 
     @classmethod
     def from_dict(cls, data, where=""):

@@ -272,6 +272,7 @@ def _start_daemon(args) -> tuple[subprocess.Popen, int, list[str]]:
         cmd += ["--models", d]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
+    cmd += getattr(args, "daemon_arg", [])
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                                                            "MKL_NUM_THREADS")}
     env["PYTHONUNBUFFERED"] = "1"

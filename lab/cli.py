@@ -75,6 +75,9 @@ def bench_parser() -> argparse.ArgumentParser:
     p.add_argument("--margin-ms", type=float, default=60.0,
                    help="--serve: a reply later than this after its chunk is late, as the Live device's "
                         "play-out margin counts it (default: %(default)s)")
+    p.add_argument("--daemon-arg", action="append", default=[], metavar="ARG",
+                   help="--serve: one more argument for the daemon's command line, e.g. "
+                        "--daemon-arg=--no-model-thread (repeat for more)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="--serve: a line every tenth of the run (default: when stderr is a terminal)")
     p.add_argument("--json", default=None, help="also write the results as JSON here")

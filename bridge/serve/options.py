@@ -31,6 +31,8 @@ def add_serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--idle-close", type=float, default=d.idle_close_s, metavar="SECONDS",
                    help=f"close a stream that sent no audio for this long, freeing its slot (default "
                         f"{d.idle_close_s:g}; a Live device reopens by itself)")
+    p.add_argument("--no-model-thread", dest="model_thread", action="store_false",
+                   help="make model calls on the stream thread, between its DSP (slower with several streams)")
     p.add_argument("--no-adapt-steps", dest="adapt_steps", action="store_false",
                    help="keep the step count even when compute falls behind")
     p.add_argument("--midi", nargs="?", const="bridge", default=None, metavar="PORT",

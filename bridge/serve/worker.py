@@ -5,7 +5,8 @@ stream. Each loop the worker takes what arrived, runs one batched tick over ever
 stream and hands each chunk whose output is final to that stream's :class:`Sink`. The
 OSC sink turns results into datagrams; the audio interface's sink keeps arrays. A model
 call that fails silences its windows (counted in ``failed_windows``), is reported to the
-stream's sink as a ``model`` error, and the stream goes on.
+stream's sink as a ``model`` error, and the stream goes on. Model calls run on a second
+thread (``bridge-model``) while this one does the streams' DSP (:mod:`bridge.batch`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import queue
 import threading
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,8 +106,12 @@ class StreamWorker(threading.Thread):
     """Runs every live stream; the only thread that touches them."""
 
     def __init__(self, models, preset: Preset, compute_budget_s: float | None, adapt_steps: bool, max_streams: int,
-                 idle_close_s: float = 60.0):
-        """A stream that sends no audio for ``idle_close_s`` is closed (its slot freed); its client is told."""
+                 idle_close_s: float = 60.0, model_thread: bool = True):
+        """A stream that sends no audio for ``idle_close_s`` is closed (its slot freed); its client is told.
+
+        ``model_thread``: model calls run on a thread of their own while this one renders and
+        analyses windows (bridge.batch), so the DSP of several streams overlaps the model.
+        """
         super().__init__(name="bridge-streams", daemon=True)
         self.models = models
         self.preset = preset  # the worker's copy, changed only by SetPreset
@@ -124,6 +130,7 @@ class StreamWorker(threading.Thread):
         self.row_cost = schedule.RowCost()  # measured seconds per model row (see schedule)
         self._idle_checked = 0.0
         self.idle_close_s = idle_close_s
+        self.model_pool = ThreadPoolExecutor(1, thread_name_prefix="bridge-model") if model_thread else None
 
     # -- called from other threads ---------------------------------------------------
     def submit(self, message) -> None:
@@ -157,6 +164,8 @@ class StreamWorker(threading.Thread):
             while not self._stopped():
                 self._loop_once()
         finally:
+            if self.model_pool is not None:
+                self.model_pool.shutdown(wait=True)
             self.idle.set()
             self.finished.set()
 
@@ -237,7 +246,8 @@ class StreamWorker(threading.Thread):
         t0 = time.perf_counter()
         rows = 0
         try:
-            rows = streaming.tick_streams([st.stream for st in busy], max_calls=1, max_rows=schedule.ROWS_PER_TICK)
+            rows = streaming.tick_streams([st.stream for st in busy], max_calls=1, max_rows=schedule.ROWS_PER_TICK,
+                                          pool=self.model_pool)
         except Exception:  # a bug, not a model failure (those are caught per call): keep serving
             log.exception("stream tick failed")
             for st in busy:
