@@ -456,6 +456,8 @@ def print_serve(r: dict) -> None:
     print(f"machine: {r['machine']}")
     print(f"{r['streams']} stream(s): {r['seconds']:g} s each, {r['sample_rate']} Hz stereo, {r['frames_per_chunk']}-frame "
           f"blobs at real-time pace, one client each, preset {r['preset']}")
+    if r.get("daemon_args"):
+        print(f"daemon started with {' '.join(r['daemon_args'])}")
     print(f"chunks sent {r['chunks_sent']}, returned {r['chunks_returned']}, lost {r['chunks_lost']}, late "
           f"{r['chunks_late']} ({100 * r['late_share']:.2f}% later than the device's {r['margin_ms']:g} ms margin)")
     print(f"stream latency {r['stream_latency_samples']} samples ({r['stream_latency_ms']:.1f} ms at 48 kHz, compute "
@@ -486,6 +488,7 @@ def bench_command(args) -> int:
         if args.progress is None:
             args.progress = sys.stderr.isatty()
         r = bench_serve(args)
+        r["daemon_args"] = list(args.daemon_arg)
         print_serve(r)
     else:
         from bridge.model import ModelSet

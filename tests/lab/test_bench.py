@@ -18,10 +18,11 @@ def test_bench_serve_streams_several_clients_and_counts_every_chunk(tmp_path, ti
     shutil.copy(next(d for d in SHIPPED_DIRS if d.is_dir()) / "guitar-to-violin.yaml", mine)
     code, text = run_in_terminal("bench", "--serve", "--streams", "3", "--seconds", "4", "--models",
                                  str(tiny_model_dir), "--provider", "cpu", "--threads", "1", "--json", str(out),
-                                 "--preset", str(mine))
+                                 "--preset", str(mine), "--daemon-arg=--idle-close=30")
     assert code == 0, text
     r = json.loads(out.read_text())
     assert r["preset"] == str(mine)
+    assert r["daemon_args"] == ["--idle-close=30"] and "daemon started with --idle-close=30" in text
     n = 4 * 48000 // 512
     assert r["streams"] == 3 and r["chunks_sent"] == 3 * n
     assert r["chunks_returned"] == 3 * n and r["chunks_lost"] == 0, r
