@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,22 +58,13 @@ def train_grid(a) -> int:
 
 
 def _forward_ms(onnx: Path, repeats: int = 20) -> float:
-    """Median time of one model call on a 64-frame window, one thread (what a preset's step costs)."""
-    import numpy as np
-
+    """Median time of one model call on the model's window, one thread (what a preset's step costs)."""
     from bridge.model import ModelSet
+    from lab.timing import time_forward
 
     with tempfile.TemporaryDirectory() as d:
-        target = Path(d) / "m.onnx"
-        shutil.copy(onnx, target)
-        model = ModelSet([d], "cpu", threads=1)["m"]
-        x = np.random.default_rng(0).standard_normal((1, 1, model.info.mel.n_mels, 64)).astype(np.float32)
-        times = []
-        for _ in range(repeats + 3):
-            t = time.perf_counter()
-            model.predict(x, np.array([500]))
-            times.append(time.perf_counter() - t)
-        return float(np.median(times[3:]) * 1e3)
+        shutil.copy(onnx, Path(d) / "m.onnx")
+        return time_forward(ModelSet([d], "cpu", threads=1)["m"], repeats)["onnxruntime_ms"]["median"]
 
 
 def _params(onnx: Path) -> int:
