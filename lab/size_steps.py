@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,7 @@ def train_grid(a) -> int:
             continue
         cmd = [sys.executable, "-m", "export.train", str(corpus), "--name", name, "-o", str(run), "--controls",
                "--channels", a.channels, "--steps", str(a.steps), "--threads", str(a.threads), "--quiet"]
+        cmd += shlex.split(a.train_args)
         if stage < a.steps:
             cmd += ["--stop-at", str(stage)]
         subprocess.run(cmd, check=True, env=env, cwd=ROOT)
@@ -135,6 +137,7 @@ def main(argv=None) -> int:
     t.add_argument("--stages", default="1000,2000")
     t.add_argument("--threads", type=int, default=1)
     t.add_argument("--out", default="/work/train/size")
+    t.add_argument("--train-args", default="", help="more export.train options, one string (e.g. '--lr 2e-4')")
     s = sub.add_parser("table", help="score every exported stage on held-out phrases")
     s.add_argument("--pair", default="guitar:violin")
     s.add_argument("--phrases", type=int, default=4)

@@ -285,3 +285,20 @@ def test_a_conditioned_model_trains_from_an_unconditional_one_and_hears_its_cont
     student = Denoiser.load(tmp_path / "violin.student.onnx", providers=("cpu",))
     assert student.info.inputs == ("x", "t", "cond") and student.info.student["controls"] is True
     assert np.abs(student.predict(x, t, planes) - student.predict(x, t, zeros)).max() > 1e-4
+
+
+@pytest.mark.slow
+def test_the_size_grid_exports_each_stage_once_and_resumes(corpus, tmp_path):
+    """lab.size_steps train: a stage already exported is not trained again; the next one resumes the run."""
+    args = [sys.executable, "-m", "lab.size_steps", "train", str(corpus), "--channels", "8,16", "--steps", "4",
+            "--stages", "2", "--out", str(tmp_path), "--train-args",
+            "--batch-size 4 --widths 16 --warmup-steps 1 --ckpt-every 2"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    first = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    run = tmp_path / "violin-c8-16-s4"
+    stages = {n: json.loads((run / f"stage-{n}.json").read_text()) for n in (2, 4)}
+    assert [stages[n]["steps"] for n in (2, 4)] == [2, 4] and all(s["channels"] == "8,16" for s in stages.values())
+    assert read_metadata(run / "stage-4.onnx").unet["channels"] == [8, 16]
+    again = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and again.stdout.count("exported already") == 2, again.stdout
