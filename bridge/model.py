@@ -79,6 +79,11 @@ def preload_cuda_libs(ort) -> None:
         log.debug("onnxruntime.preload_dlls: %s", said.getvalue().strip())
 
 
+def intra_op_threads(threads: int = 0) -> int:
+    """onnxruntime threads a call uses: ``threads``, or by default the cores (at most 4)."""
+    return threads or max(1, min(4, os.cpu_count() or 1))
+
+
 def session_options(threads: int = 0, spinning: bool = False):
     """ONNX Runtime options: fixed intra-op threads, one inter-op thread, full graph optimisation.
 
@@ -87,7 +92,7 @@ def session_options(threads: int = 0, spinning: bool = False):
     """
     ort = _import_ort()
     so = ort.SessionOptions()
-    so.intra_op_num_threads = threads or max(1, min(4, os.cpu_count() or 1))
+    so.intra_op_num_threads = intra_op_threads(threads)
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

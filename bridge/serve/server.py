@@ -350,6 +350,7 @@ def _housekeep(app: App) -> None:
 def load_all(models) -> None:
     """Loads every model found (a broken one is logged, the others serve) and builds their filterbanks."""
     from .. import dsp
+    from ..model import intra_op_threads
 
     names = sorted(models.paths())
     if not names:
@@ -362,8 +363,9 @@ def load_all(models) -> None:
             log.error("model %s not loaded: %s", name, e)
     for den in models.loaded.values():
         dsp.mel_transform(den.info.mel)
-    log.info("loaded %d models in %.2f s on %s (%s)", len(models.loaded), time.perf_counter() - t0,
-             (models.provider or "none").upper(), models.provider_note)
+    log.info("loaded %d models in %.2f s on %s (%s), %d onnxruntime thread(s) a call", len(models.loaded),
+             time.perf_counter() - t0, (models.provider or "none").upper(), models.provider_note,
+             intra_op_threads(models.threads))
 
 
 def serve_command(args) -> int:
@@ -384,6 +386,8 @@ def serve_command(args) -> int:
     # 2 threads, 0 with 1, and 0.29 -> 0.26 CPU-s per audio-s a stream).
     models = ModelSet(args.models, args.provider, args.threads or (1 if args.model_thread else 0))
     load_all(models)
+    log.info("model calls: %s", "on their own thread, beside the streams' DSP" if args.model_thread
+             else "on the stream thread (--no-model-thread)")
     if preset.target not in models.loaded:
         why = "it failed, see the log above" if preset.target in models.paths() else "no such model"
         raise ModelError(f"preset {preset.name}: target {preset.target!r} could not be loaded ({why}); "

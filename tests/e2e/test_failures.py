@@ -195,3 +195,31 @@ def test_blas_thread_variables_take_effect(tiny_model_dir, preset_dir, files_dir
     count = {v: _thread_count(dict(base, **({"OPENBLAS_NUM_THREADS": v} if v else {})), tiny_model_dir,
                               preset_dir, files_dir) for v in ("", "1", "2")}
     assert count[""] == count["1"] == count["2"] - 1, count
+
+
+def _startup_log(args: list[str], tiny_model_dir, preset_dir, files_dir) -> str:
+    cmd = [sys.executable, "-m", "bridge", "serve", "--port", "0", "--jitter-port", "-1", "--models",
+           str(tiny_model_dir), "--presets", str(preset_dir), "--files", str(files_dir), "--provider", "cpu", *args]
+    proc = subprocess.Popen(cmd, cwd=str(ROOT), stderr=subprocess.PIPE, text=True)
+    lines = []
+    try:
+        for line in proc.stderr:
+            lines.append(line)
+            if "listening on udp://" in line:
+                break
+        return "".join(lines)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def test_the_daemon_says_where_model_calls_run_and_with_how_many_threads(tiny_model_dir, preset_dir, files_dir):
+    """One onnxruntime thread beside the model thread by default; the cores' default without it; --threads wins."""
+    from bridge.model import intra_op_threads
+
+    text = _startup_log([], tiny_model_dir, preset_dir, files_dir)
+    assert "1 onnxruntime thread(s) a call" in text and "model calls: on their own thread" in text, text
+    text = _startup_log(["--no-model-thread"], tiny_model_dir, preset_dir, files_dir)
+    assert f"{intra_op_threads(0)} onnxruntime thread(s) a call" in text, text
+    assert "model calls: on the stream thread (--no-model-thread)" in text, text
+    assert "3 onnxruntime thread(s) a call" in _startup_log(["--threads", "3"], tiny_model_dir, preset_dir, files_dir)
