@@ -384,9 +384,9 @@ def serve_command(args) -> int:
     # With the model thread, one onnxruntime thread: the model and the streams' DSP already use a core each, and
     # a second intra-op thread fights the DSP for it (4 live streams on 2 cores: 15 of 22,500 replies late with
     # 2 threads, 0 with 1, and 0.29 -> 0.26 CPU-s per audio-s a stream).
-    models = ModelSet(args.models, args.provider, args.threads or (1 if args.model_thread else 0))
+    models = ModelSet(args.models, args.provider, args.threads or (1 if server.model_thread else 0))
     load_all(models)
-    log.info("model calls: %s", "on their own thread, beside the streams' DSP" if args.model_thread
+    log.info("model calls: %s", "on their own thread, beside the streams' DSP" if server.model_thread
              else "on the stream thread (--no-model-thread)")
     if preset.target not in models.loaded:
         why = "it failed, see the log above" if preset.target in models.paths() else "no such model"
