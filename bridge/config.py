@@ -154,7 +154,11 @@ class RenderConfig:
                         "target's own vibrato (measured on its training audio)")
     fill: float = _f(0.2, lo=0.0, hi=1.0,
                      doc="envelope, harmonic: share of the model's energy added where the partials leave none "
-                         "(bow noise, breath)")
+                         "(bow noise, breath); with noise: measured, the share of the target's measured noise")
+    noise: str = _f("fill", choices=("fill", "measured"),
+                    doc="harmonic: fill: between the partials, fill of the energy they leave out, on your phase; "
+                        "measured: each band split between partials and noise as on the target's own training "
+                        "audio (its model says how), the noise on its own phase")
     griffin_lim_iters: int = _f(0, lo=0, hi=200, doc="Griffin-Lim iterations started from the input's phase")
     mix: float = _f(1.0, lo=0.0, hi=1.0, doc="0: dry only, 1: wet only")
     highpass_hz: float = _f(0.0, lo=0.0, hi=20000.0)

@@ -96,6 +96,12 @@ class ModelInfo:
                 raise ModelError(f"{path.name}: controls: expected planes {PLANES!r} with {CONTROL_CHANNELS} channels, "
                                  f"got {controls.get('planes')!r} with {controls.get('channels')}; this bridge "
                                  f"cannot build them: update bridge or re-export the model")
+            share = controls.get("noise_share")
+            if share is not None and (not isinstance(share, list) or len(share) != mel.n_mels
+                                      or not all(isinstance(v, (int, float)) and 0.0 <= v <= 1.0 for v in share)):
+                raise ModelError(f"{path.name}: controls.noise_share: expected {mel.n_mels} numbers in [0, 1] (one "
+                                 f"per mel band), got {str(share)[:60]}; measure it again with `bridge export "
+                                 f"--measure CORPUS {path.name}`")
         return cls(
             path=path, instrument=str(get("instrument")), mel=mel, n_timesteps=n_timesteps,
             inputs=tuple(str(i) for i in inputs), output=str(outputs[0]), controls=controls,

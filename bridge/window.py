@@ -18,7 +18,7 @@ from typing import Callable, Generator
 
 import numpy as np
 
-from . import controls, dsp, sampling
+from . import controls, dsp, harmonic, sampling
 from .config import MelConfig
 from .framing import Geometry
 
@@ -50,6 +50,7 @@ class WindowSettings:
     note_attack_s: float = 0.0  # with note_loudness: the target's time from a note start to its peak
     steady_pitch: bool = False  # harmonic inversion: each note on its semitone, phase from absolute time
     vibrato: tuple[float, float] = (0.0, 0.0)  # with steady_pitch: (RMS cents, Hz) added to every note
+    noise_share: np.ndarray | None = None  # harmonic inversion: per mel band, the noise share (None: fill)
 
     @property
     def tracks_pitch(self) -> bool:
@@ -206,9 +207,13 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
                 before = -np.inf if job.last_onset is None else job.last_onset[lane] - g.first_frame(job.index)
                 fade = vibrato_fade(job.notes[lane][2], g.hop_length / mel.sample_rate, before)
                 vibrato = (s.vibrato[0] * fade, s.vibrato[1])
-                steady = dsp.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate, vibrato=vibrato)
-                f0 = dsp.with_vibrato(f0, (starts + g.n_fft // 2) / mel.sample_rate, vibrato)
-            S = dsp.harmonic_transfer(job.spec[lane], f0, db_out, tf, s.fill, steady)
+                steady = harmonic.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate, vibrato=vibrato)
+                f0 = harmonic.with_vibrato(f0, (starts + g.n_fft // 2) / mel.sample_rate, vibrato)
+            noise = None
+            if s.noise_share is not None:
+                frames = g.first_frame(job.index) + np.arange(len(f0))
+                noise = (s.noise_share, harmonic.noise_phase(frames, g.n_fft // 2 + 1))
+            S = harmonic.harmonic_transfer(job.spec[lane], f0, db_out, tf, s.fill, steady, noise)
             mag, angles = np.abs(S), dsp.unit_phase(S)
         else:
             mag, angles = dsp.db_to_magnitude(db_out, tf), dsp.unit_phase(job.spec[lane])

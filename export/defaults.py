@@ -27,7 +27,19 @@ def _expression_rows(controls: dict) -> str:
         return ""
     return (f"| note attack (to within 3 dB of the peak), corpus median | {controls.get('note_attack_s')} s |\n"
             f"| note decay after the attack, corpus median | {controls.get('note_decay_db_s')} dB/s |\n"
-            f"| vibrato, corpus median | {controls.get('vibrato_cents')} cents RMS at {controls.get('vibrato_hz')} Hz |\n")
+            f"| vibrato, corpus median | {controls.get('vibrato_cents')} cents RMS at {controls.get('vibrato_hz')} Hz |\n"
+            + _noise_row(controls.get("noise_share")))
+
+
+def _noise_row(share) -> str:
+    """The measured noise share (``noise: measured``), as three bands a reader can picture."""
+    if not share:
+        return ""
+    n = len(share)
+    parts = [f"{100 * sum(share[a:b]) / (b - a):.1f}%" for a, b in ((n // 8, n // 2), (n // 2, 3 * n // 4),
+                                                                      (3 * n // 4, n))]
+    return (f"| power between the partials (noise: measured), mean over mel bands {n // 8}-{n // 2 - 1} / "
+            f"{n // 2}-{3 * n // 4 - 1} / {3 * n // 4}-{n - 1} | {' / '.join(parts)} |\n")
 
 
 def card(summary: dict, info: dict, command: str, corpus_manifest: dict) -> str:

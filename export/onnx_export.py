@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from bridge.config import MelConfig
 from bridge.model import FORMAT, METADATA_KEYS
 from bridge.sampling import SCHEDULES
 from export.train import TrainConfig
@@ -104,15 +105,21 @@ def metadata_for(cfg: TrainConfig, state: dict, command: str | None) -> dict[str
 
 
 def _note_envelope(cfg: TrainConfig) -> dict:
-    """The corpus's note attack and decay (``loudness: note`` plays them), when the corpus is at hand."""
-    from export.data import MelCorpus, note_envelope
-
+    """What is measured on the corpus (when at hand): note attack and decay, vibrato, noise share."""
     try:
-        corpus = MelCorpus.load(Path(cfg.corpus), cfg.mel, progress=False, with_controls=True)
+        return measure_corpus(Path(cfg.corpus), cfg.mel)
     except (OSError, ValueError) as e:
-        print(f"bridge export: note envelope not measured ({e}); loudness: note will hold notes flat", file=sys.stderr)
+        print(f"bridge export: corpus not measured ({e}); loudness: note will hold notes flat, "
+              f"noise: measured is not available", file=sys.stderr)
         return {}
-    return note_envelope(corpus) or {}
+
+
+def measure_corpus(folder: Path, mel: MelConfig) -> dict:
+    """``loudness: note``'s envelope and vibrato (export.data.note_envelope) and ``noise: measured``'s share."""
+    from export.data import MelCorpus, note_envelope, noise_share
+
+    corpus = MelCorpus.load(folder, mel, progress=False, with_controls=True)
+    return {**(note_envelope(corpus) or {}), "noise_share": noise_share(folder, mel)}
 
 
 def check_parity(model: UNet, onnx_bytes: bytes, n_mels: int, frames: list[int], n_timesteps: int,
@@ -195,19 +202,13 @@ def export_onnx(ckpt: Path, out: Path, command: str | None = None, atol: float =
             "final_loss": json.loads(meta["train"])["final_loss"]}
 
 
-def restamp(path: Path) -> str:
-    """Rewrites an exported model's content hash in the graph form the runtime checks; returns it.
-
-    For models exported before the hash covered only the graph (weights and structure
-    are untouched, only two metadata entries change).
-    """
+def _rewrite_props(path: Path, update) -> None:
+    """Rewrites an exported model's metadata with ``update(props)`` (JSON text values); the graph is untouched."""
     import onnx
 
-    path = Path(path)
     proto = onnx.load(str(path))
-    digest = hashlib.sha256(proto.graph.SerializeToString()).hexdigest()
     props = {e.key: e.value for e in proto.metadata_props}
-    props.update(content_hash=json.dumps(digest), content_hash_of=json.dumps("graph"))
+    update(props, proto)
     del proto.metadata_props[:]
     for k, v in props.items():
         entry = proto.metadata_props.add()
@@ -215,7 +216,42 @@ def restamp(path: Path) -> str:
     tmp = path.with_suffix(".onnx.tmp")
     onnx.save(proto, str(tmp))
     tmp.replace(path)
-    return digest
+
+
+def restamp(path: Path) -> str:
+    """Rewrites an exported model's content hash in the graph form the runtime checks; returns it.
+
+    For models exported before the hash covered only the graph (weights and structure
+    are untouched, only two metadata entries change).
+    """
+    digest = []
+
+    def update(props, proto):
+        digest.append(hashlib.sha256(proto.graph.SerializeToString()).hexdigest())
+        props.update(content_hash=json.dumps(digest[0]), content_hash_of=json.dumps("graph"))
+
+    _rewrite_props(Path(path), update)
+    return digest[0]
+
+
+def measure(path: Path, corpus: Path) -> dict:
+    """Writes what is measured on ``corpus`` (:func:`measure_corpus`) into a conditioned model's ``controls``.
+
+    For models exported before a measurement existed (``noise_share``): weights, graph and
+    content hash are untouched. Returns the measured values.
+    """
+    path = Path(path)
+    measured = {}
+
+    def update(props, proto):
+        if "controls" not in props:
+            raise ExportError(f"{path.name}: not a conditioned model (no controls); nothing to measure for it")
+        mel = MelConfig.from_dict(json.loads(props["mel"]), "mel.")
+        measured.update(measure_corpus(Path(corpus), mel))
+        props["controls"] = json.dumps({**json.loads(props["controls"]), **measured})
+
+    _rewrite_props(path, update)
+    return measured
 
 
 def main(argv=None) -> int:
@@ -226,10 +262,26 @@ def main(argv=None) -> int:
     p.add_argument("--command", help="the training command, recorded in the metadata (default: the checkpoint's)")
     p.add_argument("--restamp", nargs="+", metavar="MODEL.onnx",
                    help="instead: rewrite these models' content hash in the form the runtime checks at load")
+    p.add_argument("--measure", nargs="+", metavar=("CORPUS", "MODEL.onnx"),
+                   help="instead: measure CORPUS (the models' training audio) and write its note envelope, vibrato "
+                        "and noise share into these models")
     a = p.parse_args(argv)
     if a.restamp:
         for model in a.restamp:
             print(f"{model}: content hash {restamp(Path(model))[:12]} (graph)")
+        return 0
+    if a.measure:
+        if len(a.measure) < 2:
+            p.error("--measure: give the corpus folder, then one or more MODEL.onnx")
+        try:
+            for model in a.measure[1:]:
+                m = measure(Path(model), Path(a.measure[0]))
+                print(f"{model}: measured on {a.measure[0]}: " + ", ".join(
+                    f"{k} {v}" for k, v in m.items() if k != "noise_share")
+                    + f", noise share {min(m['noise_share']):.3f}-{max(m['noise_share']):.3f} over {len(m['noise_share'])} bands")
+        except (ExportError, OSError, ValueError) as e:
+            print(f"bridge export: {e}", file=sys.stderr)
+            return 1
         return 0
     if not a.checkpoint or not a.out:
         p.error("give a checkpoint and -o/--out (or --restamp MODEL.onnx ...)")

@@ -35,7 +35,7 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
                      slow: int = 0, nan_output: bool = False, hang: str | None = None,
                      student: dict | None = None, controls: bool = False,
                      note_decay_db_s: float | None = None, note_attack_s: float | None = None,
-                     vibrato: tuple[float, float] = (0.0, 0.0)) -> Path:
+                     vibrato: tuple[float, float] = (0.0, 0.0), noise_share: float | None = 0.05) -> Path:
     """Writes a small real ONNX denoiser (a fixed 3x3 conv plus a t term) with bridge metadata.
 
     Built with onnx.helper, no torch: pred = 0.3 * conv3x3(x) + 1e-4 * t. ``fixed_frames``
@@ -46,7 +46,8 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
     10^15 iterations: "always", or "after-warmup" (its trip count is t x 10^12, so the
     warm-up at t = 0 returns and every later call never does). ``student`` is written as the
     ``student`` metadata of a distilled model (export.distill). ``controls``: a conditioned
-    model (input ``cond``, bridge.controls' planes) whose prediction adds 0.05 x their sum.
+    model (input ``cond``, bridge.controls' planes) whose prediction adds 0.05 x their sum;
+    ``noise_share`` is its measured noise share in every band (None: not measured).
     """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -156,6 +157,8 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
         meta["controls"] = {"planes": PLANES, "channels": CONTROL_CHANNELS, "dropout": 0.25, "init_from": None,
                             "note_decay_db_s": note_decay_db_s, "note_attack_s": note_attack_s,
                             "vibrato_cents": vibrato[0], "vibrato_hz": vibrato[1]}
+        if noise_share is not None:
+            meta["controls"]["noise_share"] = [noise_share] * mel.n_mels
     for k, v in meta.items():
         e = model.metadata_props.add()
         e.key, e.value = k, json.dumps(v)

@@ -272,6 +272,25 @@ def test_a_conditioned_model_trains_from_an_unconditional_one_and_hears_its_cont
         den.predict(x, t, zeros[:, :2])
     on = Preset(target="violin").with_param("controls", True)
     check_preset(on, {"violin": den})
+    # The corpus's noise share is measured at export (noise: measured plays it) and can be measured
+    # again into a file: the graph and its content hash stay, the values are the same.
+    share = den.info.controls["noise_share"]
+    assert len(share) == 80 and all(0.0 <= v <= 1.0 for v in share) and min(share) < 0.1
+    check_preset(on.with_params(inversion="harmonic", noise="measured"), {"violin": den})
+    import onnx
+
+    from export.onnx_export import main as export_main
+
+    model = onnx.load(str(tmp_path / "violin.onnx"))
+    for e in model.metadata_props:
+        if e.key == "controls":
+            e.value = json.dumps({k: v for k, v in json.loads(e.value).items() if k != "noise_share"})
+    onnx.save(model, str(tmp_path / "old.onnx"))
+    assert "noise_share" not in read_metadata(tmp_path / "old.onnx").controls
+    assert export_main(["--measure", str(corpus), str(tmp_path / "old.onnx")]) == 0
+    again = read_metadata(tmp_path / "old.onnx")
+    assert again.controls["noise_share"] == share and again.content_hash == den.info.content_hash
+    Denoiser.load(tmp_path / "old.onnx", providers=("cpu",))  # the content hash still checks
 
     # Its student learns with the controls: pairs carry the planes, the student file takes them.
     from export import distill

@@ -1,9 +1,9 @@
-"""Pitch, onsets and control planes (bridge.controls), and the harmonic inversion (bridge.dsp)."""
+"""Pitch, onsets and control planes (bridge.controls), and the harmonic inversion (bridge.harmonic)."""
 
 import numpy as np
 import pytest
 
-from bridge import controls, dsp
+from bridge import controls, dsp, harmonic
 from bridge.config import MelConfig
 
 MEL = MelConfig()
@@ -78,10 +78,10 @@ def test_harmonic_spectrum_is_what_a_hann_stft_of_the_tone_shows():
     tf = dsp.mel_transform(MEL)
     S = dsp.stft(dsp.pad_centered(y, MEL.n_fft, MEL.hop_length), MEL.n_fft, MEL.hop_length, tf.window)
     j = 40
-    model = dsp.harmonic_spectrum(np.array([220.0]), MEL.n_fft, SR, max_harmonics=6)[:, 0]
+    model = harmonic.harmonic_spectrum(np.array([220.0]), MEL.n_fft, SR, max_harmonics=6)[:, 0]
     amps = np.zeros_like(model)
     for k in range(1, 7):  # partial k has amplitude 1/k
-        one = dsp.harmonic_spectrum(np.array([220.0 * k]), MEL.n_fft, SR, max_harmonics=1)[:, 0]
+        one = harmonic.harmonic_spectrum(np.array([220.0 * k]), MEL.n_fft, SR, max_harmonics=1)[:, 0]
         amps += one / k
     assert np.abs(np.abs(S[:, j]) - amps).max() < 0.03  # the main lobes; side lobes are -31 dB
     assert model.max() == pytest.approx(1.0, abs=0.02)
@@ -95,11 +95,11 @@ def test_harmonic_transfer_renders_the_mel_it_is_given_at_the_input_pitch():
     target = db_in.copy()
     target[20:, :] -= 12.0  # a darker tone: the upper bands 12 dB down
     f0 = np.full(S.shape[1], 220.0)
-    out = dsp.mel_power_db(dsp.harmonic_transfer(S, f0, target, tf, fill=0.0), tf)
+    out = dsp.mel_power_db(harmonic.harmonic_transfer(S, f0, target, tf, fill=0.0), tf)
     loud = target[:, 40] > target[:, 40].max() - 30
     assert np.median(np.abs(out[loud, 40] - target[loud, 40])) < 1.5
     # Unvoiced frames come from the noise part only: energy where the mel asks for it.
-    silent = dsp.harmonic_transfer(S, np.zeros_like(f0), target, tf, fill=0.0)
+    silent = harmonic.harmonic_transfer(S, np.zeros_like(f0), target, tf, fill=0.0)
     assert np.abs(silent[:, 40]).sum() > 0
     assert np.median(np.abs(dsp.mel_power_db(silent, tf)[loud, 40] - target[loud, 40])) < 6.0
 
@@ -119,7 +119,7 @@ def test_harmonic_phase_is_the_stft_phase_of_steady_partials_at_absolute_time():
     tf = dsp.mel_transform(MEL)
     S = dsp.stft(y, MEL.n_fft, MEL.hop_length, tf.window)
     starts = start + np.arange(S.shape[1]) * MEL.hop_length
-    angles, near = dsp.harmonic_phase(np.full(S.shape[1], f0), starts, MEL.n_fft, SR, max_harmonics=4)
+    angles, near = harmonic.harmonic_phase(np.full(S.shape[1], f0), starts, MEL.n_fft, SR, max_harmonics=4)
     peaks = [int(round(k * f0 * MEL.n_fft / SR)) for k in range(1, 5)]
     for b in peaks:
         assert near[b].all()
@@ -148,11 +148,11 @@ def test_harmonic_phase_with_vibrato_is_the_stft_phase_of_a_vibrato_tone():
     tf = dsp.mel_transform(MEL)
     S = dsp.stft(y, MEL.n_fft, MEL.hop_length, tf.window)
     starts = start + np.arange(S.shape[1]) * MEL.hop_length
-    angles, near = dsp.harmonic_phase(np.full(S.shape[1], f0), starts, MEL.n_fft, SR, max_harmonics=1,
+    angles, near = harmonic.harmonic_phase(np.full(S.shape[1], f0), starts, MEL.n_fft, SR, max_harmonics=1,
                                       vibrato=(cents, hz))
     b = int(round(f0 * MEL.n_fft / SR))
     assert np.abs(np.angle(angles[b] * np.conj(S[b]))).max() < 0.1
-    plain, _ = dsp.harmonic_phase(np.full(S.shape[1], f0), starts, MEL.n_fft, SR, max_harmonics=1)
+    plain, _ = harmonic.harmonic_phase(np.full(S.shape[1], f0), starts, MEL.n_fft, SR, max_harmonics=1)
     assert np.abs(np.angle(plain[b] * np.conj(S[b]))).max() > 0.3  # without it the phase drifts
 
 

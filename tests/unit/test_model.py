@@ -186,3 +186,27 @@ def test_a_student_without_its_teacher_or_range_is_refused_at_load(tmp_path):
         path = build_tiny_model(tmp_path / "b.onnx", "violin", student=broken)
         with pytest.raises(ModelError, match=why):
             read_metadata(path)
+
+
+def test_a_measured_noise_share_of_the_wrong_shape_is_refused_and_a_preset_needing_one_says_so(tmp_path):
+    import onnx
+
+    from bridge.config import Preset
+    from bridge.stream import check_preset
+
+    path = build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True)
+    m = onnx.load(str(path))
+    for e in m.metadata_props:
+        if e.key == "controls":
+            e.value = json.dumps({**json.loads(e.value), "noise_share": [0.1] * 79})
+    onnx.save(m, str(path))
+    with pytest.raises(ModelError, match=r"violin.onnx: controls.noise_share: expected 80 numbers in \[0, 1\].*"
+                                         r"bridge export --measure CORPUS violin.onnx"):
+        read_metadata(path)
+    bare = Denoiser.load(build_tiny_model(tmp_path / "bare" / "violin.onnx", "violin", controls=True,
+                                          noise_share=None), providers=("cpu",))
+    preset = Preset(target="violin").with_params(inversion="harmonic", noise="measured")
+    with pytest.raises(ParameterError, match=r"render.noise: measured: model 'violin' has no measured noise share.*"
+                                             r"noise: fill"):
+        check_preset(preset, {"violin": bare})
+    check_preset(preset.with_params(noise="fill"), {"violin": bare})

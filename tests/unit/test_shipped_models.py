@@ -50,3 +50,21 @@ def test_bridge_models_says_what_each_model_is_for():
     for name, line in lines.items():
         if name.endswith(".student"):
             assert f"student of {name[: -len('.student')]}, <=" in line, line
+
+
+def test_every_shipped_preset_opens_on_the_shipped_models():
+    """What a preset asks of its target (controls, a student, a measured noise share) the shipped file has."""
+    from bridge.model import ModelSet
+    from bridge.presets import load_preset
+    from bridge.stream import check_preset
+
+    models = ModelSet([], "cpu", threads=1)
+    measured = []
+    for path in sorted((ROOT / "presets").glob("*.yaml")):
+        preset = load_preset(path)
+        check_preset(preset, models)
+        if preset.render.inversion == "harmonic" and preset.render.noise == "measured":
+            share = models[preset.target].info.controls["noise_share"]
+            assert len(share) == models[preset.target].info.mel.n_mels
+            measured.append(path.stem)
+    assert {"guitar-to-violin", "voice-to-violin", "live"} <= set(measured)
