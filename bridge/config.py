@@ -158,7 +158,8 @@ class RenderConfig:
     noise: str = _f("fill", choices=("fill", "measured"),
                     doc="harmonic: fill: between the partials, fill of the energy they leave out, on your phase; "
                         "measured: each band split between partials and noise as on the target's own training "
-                        "audio (its model says how), the noise on its own phase")
+                        "audio (its model says how; a model without the measurement plays with the fill), the "
+                        "noise on its own phase")
     griffin_lim_iters: int = _f(0, lo=0, hi=200, doc="Griffin-Lim iterations started from the input's phase")
     mix: float = _f(1.0, lo=0.0, hi=1.0, doc="0: dry only, 1: wet only")
     highpass_hz: float = _f(0.0, lo=0.0, hi=20000.0)

@@ -63,12 +63,6 @@ def check_preset(preset: Preset, models: Mapping[str, Denoiser]) -> Geometry:
         if name and mel_of(name, what) != mel:
             raise ParameterError(f"{what}: {name} uses other mel settings than {preset.target}")
     r = preset.render
-    if r.inversion == "harmonic" and r.noise == "measured":
-        controls = getattr(models[preset.target].info, "controls", None) or {}
-        if controls.get("noise_share") is None:
-            raise ParameterError(f"render.noise: measured: model {preset.target!r} has no measured noise share; "
-                                 f"measure it (`bridge export --measure CORPUS {preset.target}.onnx`) or use "
-                                 f"noise: fill")
     return Geometry.make(mel, r.window_frames, r.overlap, r.lookbehind)
 
 
@@ -195,8 +189,10 @@ class Stream:
                      if p.render.pitch == "target" else (0.0, 0.0)),
             note_decay_db_s=float(envelope.get("note_decay_db_s") or 0.0),
             note_attack_s=float(envelope.get("note_attack_s") or 0.0),
+            # A target without a measured share (unconditioned, or exported before) plays with the fill.
             noise_share=(p.render.fill * np.asarray(envelope["noise_share"], dtype=np.float64)
-                         if p.render.inversion == "harmonic" and p.render.noise == "measured" else None),
+                         if p.render.inversion == "harmonic" and p.render.noise == "measured"
+                         and envelope.get("noise_share") is not None else None),
             silence_db=p.render.silence_db, key=key, controls=use_controls,
         )
         return self._settings

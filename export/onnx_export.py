@@ -234,20 +234,24 @@ def restamp(path: Path) -> str:
     return digest[0]
 
 
-def measure(path: Path, corpus: Path) -> dict:
+def measure(path: Path, corpus: Path, cache: dict | None = None) -> dict:
     """Writes what is measured on ``corpus`` (:func:`measure_corpus`) into a conditioned model's ``controls``.
 
     For models exported before a measurement existed (``noise_share``): weights, graph and
-    content hash are untouched. Returns the measured values.
+    content hash are untouched. Returns the measured values; ``cache`` keeps them per mel
+    setting, so several models of one corpus are measured once.
     """
     path = Path(path)
     measured = {}
+    cache = {} if cache is None else cache
 
     def update(props, proto):
         if "controls" not in props:
             raise ExportError(f"{path.name}: not a conditioned model (no controls); nothing to measure for it")
         mel = MelConfig.from_dict(json.loads(props["mel"]), "mel.")
-        measured.update(measure_corpus(Path(corpus), mel))
+        if mel not in cache:
+            cache[mel] = measure_corpus(Path(corpus), mel)
+        measured.update(cache[mel])
         props["controls"] = json.dumps({**json.loads(props["controls"]), **measured})
 
     _rewrite_props(path, update)
@@ -273,9 +277,10 @@ def main(argv=None) -> int:
     if a.measure:
         if len(a.measure) < 2:
             p.error("--measure: give the corpus folder, then one or more MODEL.onnx")
+        cache: dict = {}
         try:
             for model in a.measure[1:]:
-                m = measure(Path(model), Path(a.measure[0]))
+                m = measure(Path(model), Path(a.measure[0]), cache)
                 print(f"{model}: measured on {a.measure[0]}: " + ", ".join(
                     f"{k} {v}" for k, v in m.items() if k != "noise_share")
                     + f", noise share {min(m['noise_share']):.3f}-{max(m['noise_share']):.3f} over {len(m['noise_share'])} bands")

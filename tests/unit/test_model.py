@@ -188,11 +188,8 @@ def test_a_student_without_its_teacher_or_range_is_refused_at_load(tmp_path):
             read_metadata(path)
 
 
-def test_a_measured_noise_share_of_the_wrong_shape_is_refused_and_a_preset_needing_one_says_so(tmp_path):
+def test_a_measured_noise_share_of_the_wrong_shape_is_refused(tmp_path):
     import onnx
-
-    from bridge.config import Preset
-    from bridge.stream import check_preset
 
     path = build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True)
     m = onnx.load(str(path))
@@ -203,10 +200,3 @@ def test_a_measured_noise_share_of_the_wrong_shape_is_refused_and_a_preset_needi
     with pytest.raises(ModelError, match=r"violin.onnx: controls.noise_share: expected 80 numbers in \[0, 1\].*"
                                          r"bridge export --measure CORPUS violin.onnx"):
         read_metadata(path)
-    bare = Denoiser.load(build_tiny_model(tmp_path / "bare" / "violin.onnx", "violin", controls=True,
-                                          noise_share=None), providers=("cpu",))
-    preset = Preset(target="violin").with_params(inversion="harmonic", noise="measured")
-    with pytest.raises(ParameterError, match=r"render.noise: measured: model 'violin' has no measured noise share.*"
-                                             r"noise: fill"):
-        check_preset(preset, {"violin": bare})
-    check_preset(preset.with_params(noise="fill"), {"violin": bare})

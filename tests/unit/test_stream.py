@@ -555,3 +555,22 @@ def test_model_calls_on_a_pool_thread_give_the_offline_output(conditioned):
     for out in outs:
         np.testing.assert_allclose(np.concatenate(out, axis=1)[:, L : L + y.shape[1]], ref, atol=1e-6)
     assert np.abs(ref).max() > 0.01
+
+
+def test_measured_noise_plays_the_targets_share_and_a_model_without_one_plays_the_fill(tiny_models, tmp_path):
+    """noise: measured changes what a measured target plays; on a target without a share (an
+    unconditioned model, a file from before) it is the fill, so switching targets on stage never fails."""
+    from bridge.presets import load_preset
+
+    live = load_preset(Path(__file__).resolve().parents[2] / "presets" / "live.yaml")
+    assert live.render.noise == "measured"
+    y = stereo_phrase(22050, 1.5)[:1]
+    measured = offline.transfer(y, 22050, tiny_models, live)
+    fill = offline.transfer(y, 22050, tiny_models, live.with_params(noise="fill"))
+    assert np.abs(measured - fill).max() > 1e-3
+    bare = ModelSet([tmp_path], "cpu", threads=1)
+    build_tiny_model(tmp_path / "violin.onnx", "violin", seed=5, controls=True, noise_share=None)
+    np.testing.assert_array_equal(offline.transfer(y, 22050, bare, live),
+                                  offline.transfer(y, 22050, bare, live.with_params(noise="fill")))
+    flute = offline.transfer(y, 22050, tiny_models, live.with_params(target="flute"))  # unconditioned
+    assert np.isfinite(flute).all() and np.abs(flute).max() > 0
