@@ -22,6 +22,23 @@ from bridge.errors import AudioFileError
 
 log = logging.getLogger(__name__)
 
+
+def audio_files(folder: Path) -> list[Path]:
+    """Every audio file under ``folder``, in a fixed order (the mels, pitch tracks and measurements agree on it)."""
+    return sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+
+
+def each_audio(files: list[Path], sample_rate: int, desc: str, progress: bool, warn: bool = True):
+    """Yields each file read at ``sample_rate`` in mono; an unreadable one is skipped (with a warning)."""
+    from tqdm import tqdm
+
+    for f in tqdm(files, desc=desc, unit="file", disable=not progress):
+        try:
+            yield read_audio(f, sample_rate)
+        except AudioFileError as e:
+            if warn:
+                log.warning("skipping %s", e)
+
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bridge" / "mel"
 
 
@@ -80,7 +97,7 @@ class MelCorpus:
             raise FileNotFoundError(f"{folder}: not a folder; render a corpus with `bridge corpus`")
         manifest_path = folder / "corpus.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {"source": str(folder)}
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+        files = audio_files(folder)
         if not files:
             raise FileNotFoundError(f"{folder}: no audio files ({', '.join(AUDIO_SUFFIXES)}); "
                                     f"render a corpus with `bridge corpus`")
@@ -92,16 +109,8 @@ class MelCorpus:
             mels = [data[k] for k in sorted(data.files)]
             return cls(mels, config, one_shots, manifest, tracks)
         tf = dsp.mel_transform(config)
-        from tqdm import tqdm
-
-        mels = []
-        for f in tqdm(files, desc=f"analyse {folder.name}", unit="file", disable=not progress):
-            try:
-                y = read_audio(f, config.sample_rate)
-            except AudioFileError as e:
-                log.warning("skipping %s", e)
-                continue
-            mels.append(dsp.melspectrogram_db(y, tf).astype(np.float32))
+        mels = [dsp.melspectrogram_db(y, tf).astype(np.float32)
+                for y in each_audio(files, config.sample_rate, f"analyse {folder.name}", progress)]
         if not mels:
             raise FileNotFoundError(f"{folder}: none of its {len(files)} audio files could be read")
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -217,19 +226,11 @@ def noise_share(folder: Path, config: MelConfig, progress: bool = False) -> list
     between 200 Hz and 2 kHz, 10-45% above 5 kHz. Reads the audio again (the mel cannot
     tell partials from the noise between them) and tracks its pitch.
     """
-    from tqdm import tqdm
-
     from bridge import harmonic
 
     tf = dsp.mel_transform(config)
     between, total = np.zeros(config.n_mels), np.zeros(config.n_mels)
-    files = sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
-    for f in tqdm(files, desc=f"noise {Path(folder).name}", unit="file", disable=not progress):
-        try:
-            y = read_audio(f, config.sample_rate)
-        except AudioFileError as e:
-            log.warning("skipping %s", e)
-            continue
+    for y in each_audio(audio_files(folder), config.sample_rate, f"noise {Path(folder).name}", progress):
         f0, _, _ = controls.track_signal(y, config)
         S = dsp.stft(dsp.pad_centered(y, config.n_fft, config.hop_length), config.n_fft, config.hop_length, tf.window)
         b, t = harmonic.band_power_split(S, f0, tf)
@@ -283,14 +284,9 @@ def _tracks(folder: Path, files: list[Path], config: MelConfig, mel_cache: Path,
     if cache.is_file():
         data = np.load(cache)
         return [data[k] for k in sorted(data.files)]
-    from tqdm import tqdm
-
     tracks = []
-    for f in tqdm(files, desc=f"pitch {folder.name}", unit="file", disable=not progress):
-        try:
-            y = read_audio(f, config.sample_rate)
-        except AudioFileError:
-            continue  # skipped by the mel analysis too
+    # An unreadable file is skipped (and said) by the mel analysis too.
+    for y in each_audio(files, config.sample_rate, f"pitch {folder.name}", progress, warn=False):
         f0, voiced, onset = controls.track_signal(y, config)
         tracks.append(np.stack([f0, voiced.astype(np.float32), onset]).astype(np.float32))
     cache.parent.mkdir(parents=True, exist_ok=True)
