@@ -189,44 +189,67 @@ def analyse(w: int, channels: np.ndarray, n_lanes: int, s: WindowSettings, g: Ge
 
 
 def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np.ndarray:
-    """Inverts a finished window to ``(n_lanes, span)`` crossfade-weighted samples."""
+    """Inverts a finished window to ``(n_lanes, span)`` crossfade-weighted samples.
+
+    Only the frames whose samples reach the output span are synthesised (:func:`heard_frames`);
+    what is decided per note (its steady pitch, the vibrato's fade) still sees the whole window.
+    """
     s = job.settings
     out = np.zeros((job.x.shape[0], g.span_samples))
     weights = dsp.crossfade_weights(g.span_samples, g.fade_samples)
+    j0 = heard_frames(g, s.griffin_lim_iters)
+    first = g.first_frame(job.index) + j0  # the absolute index of the first frame synthesised
     for lane in np.flatnonzero(job.active):
-        db_out = dsp.model_to_db(job.x[lane, 0], job.gain_db[lane], mel)
+        db_out = dsp.model_to_db(job.x[lane, 0][:, j0:], job.gain_db[lane], mel)
+        spec = job.spec[lane][:, j0:]
         if s.inversion == "envelope":
-            S = dsp.envelope_transfer(job.spec[lane], job.seen[lane], db_out, tf)
-            S = dsp.fill_missing(S, db_out, job.spec[lane], tf, s.fill)
+            S = dsp.envelope_transfer(spec, job.seen[lane][:, j0:], db_out, tf)
+            S = dsp.fill_missing(S, db_out, spec, tf, s.fill)
             mag, angles = np.abs(S), dsp.unit_phase(S)
         elif s.inversion == "harmonic":
             f0, steady = job.f0[lane], None
             if s.steady_pitch:
-                f0 = controls.steady_pitch(f0, job.notes[lane][2])
-                starts = (g.first_frame(job.index) + np.arange(len(f0))) * g.hop_length - g.n_fft // 2
+                f0 = controls.steady_pitch(f0, job.notes[lane][2])[j0:]
+                starts = (first + np.arange(len(f0))) * g.hop_length - g.n_fft // 2
                 before = -np.inf if job.last_onset is None else job.last_onset[lane] - g.first_frame(job.index)
-                fade = vibrato_fade(job.notes[lane][2], g.hop_length / mel.sample_rate, before)
+                fade = vibrato_fade(job.notes[lane][2], g.hop_length / mel.sample_rate, before)[j0:]
                 vibrato = (s.vibrato[0] * fade, s.vibrato[1])
                 steady = harmonic.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate, vibrato=vibrato)
                 f0 = harmonic.with_vibrato(f0, (starts + g.n_fft // 2) / mel.sample_rate, vibrato)
+            else:
+                f0 = f0[j0:]
             noise = None
             if s.noise_share is not None:
-                frames = g.first_frame(job.index) + np.arange(len(f0))
-                noise = (s.noise_share, harmonic.noise_phase(frames, g.n_fft // 2 + 1))
-            S = harmonic.harmonic_transfer(job.spec[lane], f0, db_out, tf, s.fill, steady, noise)
+                noise = (s.noise_share, harmonic.noise_phase(first + np.arange(len(f0)), g.n_fft // 2 + 1))
+            S = harmonic.harmonic_transfer(spec, f0, db_out, tf, s.fill, steady, noise)
             mag, angles = np.abs(S), dsp.unit_phase(S)
         else:
-            mag, angles = dsp.db_to_magnitude(db_out, tf), dsp.unit_phase(job.spec[lane])
+            mag, angles = dsp.db_to_magnitude(db_out, tf), dsp.unit_phase(spec)
         if s.mask is not None:
             mag *= s.mask[:, None]
         y = dsp.griffin_lim(mag, angles, s.griffin_lim_iters, g.n_fft, g.hop_length, tf.window)
-        seg = y[g.out_offset : g.out_offset + g.span_samples]
+        at = g.out_offset - j0 * g.hop_length
+        seg = y[at : at + g.span_samples]
         if job.level_db is not None:
             seg = seg * level_curve(job.level_db[lane], seg, g)
         elif s.match_loudness:
             seg = seg * loudness_gain(job.dry_db[lane], seg)
         out[lane] = seg * weights
     return out
+
+
+def heard_frames(g: Geometry, griffin_lim_iters: int) -> int:
+    """The first frame of a window whose samples reach its output span (0 with Griffin-Lim).
+
+    A frame covers ``n_fft`` samples from ``j * hop``, so frames before this one end before
+    the span starts, and the inverse STFT over the rest is the same there (every frame that
+    overlaps a sample of the span is kept, so is its window normalisation). With `live`'s
+    12-frame windows (9 of them past context) that is 4 frames of 12; Griffin-Lim's
+    iterations mix every frame, so they keep them all.
+    """
+    if griffin_lim_iters:
+        return 0
+    return max(0, (g.out_offset - g.n_fft) // g.hop_length + 1)
 
 
 NOTE_ATTACK_FRAMES = 8  # frames after a note start in which a louder input frame still raises the held level
