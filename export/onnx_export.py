@@ -100,11 +100,11 @@ def metadata_for(cfg: TrainConfig, state: dict, command: str | None) -> dict[str
 
         meta["controls"] = {"planes": PLANES, "channels": cfg.unet.cond_channels, "dropout": cfg.control_dropout,
                             "init_from": Path(cfg.init_from).name if cfg.init_from else None,
-                            **_note_envelope(cfg)}
+                            **_corpus_measures(cfg)}
     return {k: json.dumps(v) for k, v in meta.items()}
 
 
-def _note_envelope(cfg: TrainConfig) -> dict:
+def _corpus_measures(cfg: TrainConfig) -> dict:
     """What is measured on the corpus (when at hand): note attack and decay, vibrato, noise share."""
     try:
         return measure_corpus(Path(cfg.corpus), cfg.mel)
