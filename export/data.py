@@ -39,6 +39,7 @@ def each_audio(files: list[Path], sample_rate: int, desc: str, progress: bool, w
             if warn:
                 log.warning("skipping %s", e)
 
+
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bridge" / "mel"
 
 

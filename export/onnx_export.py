@@ -119,7 +119,14 @@ def measure_corpus(folder: Path, mel: MelConfig) -> dict:
     from export.data import MelCorpus, note_envelope, noise_share
 
     corpus = MelCorpus.load(folder, mel, progress=False, with_controls=True)
-    return {**(note_envelope(corpus) or {}), "noise_share": noise_share(folder, mel)}
+    measured = dict(note_envelope(corpus) or {})
+    if Path(folder).is_dir():
+        measured["noise_share"] = noise_share(folder, mel)
+    else:  # a packed corpus (export.data) holds mels, not the audio the share is measured on
+        print(f"bridge export: {folder} is packed, without its audio: noise share not measured (noise: measured "
+              f"will play the fill); measure it later with `bridge export --measure AUDIO_FOLDER MODEL.onnx`",
+              file=sys.stderr)
+    return measured
 
 
 def check_parity(model: UNet, onnx_bytes: bytes, n_mels: int, frames: list[int], n_timesteps: int,
@@ -248,6 +255,9 @@ def measure(path: Path, corpus: Path, cache: dict | None = None) -> dict:
     def update(props, proto):
         if "controls" not in props:
             raise ExportError(f"{path.name}: not a conditioned model (no controls); nothing to measure for it")
+        if not Path(corpus).is_dir():
+            raise ExportError(f"{corpus}: not a folder of audio; --measure reads the recordings the model was "
+                              f"trained on (a packed corpus holds only their mels)")
         mel = MelConfig.from_dict(json.loads(props["mel"]), "mel.")
         if mel not in cache:
             cache[mel] = measure_corpus(Path(corpus), mel)

@@ -214,6 +214,20 @@ def test_a_packed_corpus_trains_where_the_audio_is_not(corpus, tmp_path):
     np.testing.assert_allclose(a.sample(rng_a, 4, 16), b.sample(rng_b, 4, 16), atol=2e-3)
     with pytest.raises(ValueError, match="80 mels; training wants .* 64: pack the corpus again"):
         MelCorpus.load(packed, MelConfig(n_mels=64))
+    # Packed with its pitch tracks, it still gives the note envelope; the noise share needs the audio.
+    from export.onnx_export import measure, measure_corpus
+    from support import build_tiny_model
+
+    r = subprocess.run([sys.executable, "-m", "export.data", str(corpus), str(packed), "--controls"],
+                       capture_output=True, text=True, env=env, timeout=300, cwd=str(ROOT))
+    assert r.returncode == 0, r.stderr
+    packed_measures, folder_measures = measure_corpus(packed, MelConfig()), measure_corpus(corpus, MelConfig())
+    assert "note_decay_db_s" in packed_measures and "noise_share" not in packed_measures
+    assert packed_measures["note_decay_db_s"] == pytest.approx(folder_measures["note_decay_db_s"], abs=0.05)  # float16 mels
+    assert len(folder_measures["noise_share"]) == 80
+    model = build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True, noise_share=None)
+    with pytest.raises(ExportError, match="not a folder of audio"):
+        measure(model, packed)
 
 
 @pytest.mark.slow
