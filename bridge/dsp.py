@@ -160,6 +160,12 @@ def mel_power_db(S: np.ndarray, tf: MelTransform) -> np.ndarray:
     return 10.0 * np.log10(np.maximum(power, EPS_POWER))
 
 
+def spectrogram(y: np.ndarray, tf: MelTransform) -> np.ndarray:
+    """The complex STFT of a whole signal on the absolute frame grid: ``(1 + n_fft // 2, 1 + n // hop)``."""
+    c = tf.config
+    return stft(pad_centered(y, c.n_fft, c.hop_length), c.n_fft, c.hop_length, tf.window)
+
+
 def melspectrogram_db(y: np.ndarray, tf: MelTransform) -> np.ndarray:
     """Log-mel power of a whole signal on the absolute frame grid.
 
@@ -170,8 +176,7 @@ def melspectrogram_db(y: np.ndarray, tf: MelTransform) -> np.ndarray:
     -------
     db : np.ndarray [shape=(n_mels, 1 + n // hop_length)]
     """
-    c = tf.config
-    return mel_power_db(stft(pad_centered(y, c.n_fft, c.hop_length), c.n_fft, c.hop_length, tf.window), tf)
+    return mel_power_db(spectrogram(y, tf), tf)
 
 
 def level_db(db: np.ndarray) -> float:

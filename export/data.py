@@ -233,8 +233,7 @@ def noise_share(folder: Path, config: MelConfig, progress: bool = False) -> list
     between, total = np.zeros(config.n_mels), np.zeros(config.n_mels)
     for y in each_audio(audio_files(folder), config.sample_rate, f"noise {Path(folder).name}", progress):
         f0, _, _ = controls.track_signal(y, config)
-        S = dsp.stft(dsp.pad_centered(y, config.n_fft, config.hop_length), config.n_fft, config.hop_length, tf.window)
-        b, t = harmonic.band_power_split(S, f0, tf)
+        b, t = harmonic.band_power_split(dsp.spectrogram(y, tf), f0, tf)
         between += b
         total += t
     if not total.any():

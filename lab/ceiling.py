@@ -25,14 +25,11 @@ def inversions(x: np.ndarray, oracle: np.ndarray, share: np.ndarray | None, tf) 
 
     c = tf.config
 
-    def spectrum(y):
-        return dsp.stft(dsp.pad_centered(y, c.n_fft, c.hop_length), c.n_fft, c.hop_length, tf.window)
-
     def audio(S):
         y = dsp.griffin_lim(np.abs(S), dsp.unit_phase(S), 0, c.n_fft, c.hop_length, tf.window)
         return y[c.n_fft // 2 : c.n_fft // 2 + len(x)]
 
-    Sx, db = spectrum(x), dsp.mel_power_db(spectrum(oracle), tf)
+    Sx, db = dsp.spectrogram(x, tf), dsp.mel_power_db(dsp.spectrogram(oracle, tf), tf)
     f0, _, onset = controls.track_signal(x, c)
     f0 = controls.steady_pitch(f0, onset)  # every shipped harmonic preset holds notes on their semitone
     out = {"envelope": audio(dsp.envelope_transfer(Sx, dsp.mel_power_db(Sx, tf), db, tf)),

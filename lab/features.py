@@ -148,7 +148,7 @@ def window_features_multi(y: np.ndarray, sample_rate: int,
     n_feat = len(feature_names())
     if len(y) < c.n_fft:
         return [np.zeros((0, n_feat)) for _ in bands]
-    mag = np.abs(dsp.stft(dsp.pad_centered(y, c.n_fft, c.hop_length), c.n_fft, c.hop_length, tf.window))
+    mag = np.abs(dsp.spectrogram(y, tf))
     f0 = yin(y, mag.shape[1])
     out = []
     keep: list[slice] | None = None
