@@ -244,8 +244,8 @@ def heard_frames(g: Geometry, griffin_lim_iters: int) -> int:
     A frame covers ``n_fft`` samples from ``j * hop``, so frames before this one end before
     the span starts, and the inverse STFT over the rest is the same there (every frame that
     overlaps a sample of the span is kept, so is its window normalisation). With `live`'s
-    12-frame windows (9 of them past context) that is 4 frames of 12; Griffin-Lim's
-    iterations mix every frame, so they keep them all.
+    12-frame windows (9 of them past context) it is frame 8: 4 frames of 12 are synthesised.
+    Griffin-Lim's iterations mix every frame, so with them all are.
     """
     if griffin_lim_iters:
         return 0
