@@ -118,12 +118,12 @@ def harmonic_transfer(S_in: np.ndarray, f0_hz: np.ndarray, db_out: np.ndarray, t
     partials = harmonic_spectrum(f0_hz, c.n_fft, c.sample_rate)
     voiced = np.asarray(f0_hz) > 0
     source = partials * envelope * phase
-    if noise is None:
-        S = envelope_transfer(source, mel_power_db(source, tf), db_out, tf)
+    share = None if noise is None else np.clip(np.asarray(noise[0], np.float64), SHARE_MIN, 1.0 - SHARE_MIN)[:, None]
+    partials_db = db_out if share is None else db_out + 10.0 * np.log10(1.0 - share)
+    S = envelope_transfer(source, mel_power_db(source, tf), partials_db, tf)
+    if share is None:
         amount = np.where(voiced, fill, 1.0)[None, :]
         return S + amount * np.maximum(envelope - np.abs(S), 0.0) * phase
-    share = np.clip(np.asarray(noise[0], dtype=np.float64), SHARE_MIN, 1.0 - SHARE_MIN)[:, None]
-    S = envelope_transfer(source, mel_power_db(source, tf), db_out + 10.0 * np.log10(1.0 - share), tf)
     between = np.where(partials > 0, 0.0, envelope) * noise[1]
     S = S + envelope_transfer(between, mel_power_db(between, tf), db_out + 10.0 * np.log10(share), tf)
     return np.where(voiced[None, :], S, envelope * phase)
@@ -161,7 +161,8 @@ NOISE_PERIOD = 4096  # frames (47 s at 22.05 kHz, hop 256) before the noise phas
 
 @functools.lru_cache(maxsize=4)
 def _phase_table(n_bins: int) -> np.ndarray:
-    return np.exp(2j * np.pi * np.random.default_rng(0x6E6F).random((n_bins, NOISE_PERIOD)))
+    """Uniform draws in [0, 1), ``(n_bins, NOISE_PERIOD)``: 16.8 MB at 513 bins (the phases would take twice that)."""
+    return np.random.default_rng(0x6E6F).random((n_bins, NOISE_PERIOD))
 
 
 def noise_phase(frames: np.ndarray, n_bins: int) -> np.ndarray:
@@ -170,4 +171,4 @@ def noise_phase(frames: np.ndarray, n_bins: int) -> np.ndarray:
     A function of the frame index alone, so overlapping windows and any block size render
     the same noise, and a file renders as the stream does.
     """
-    return _phase_table(n_bins)[:, np.mod(np.asarray(frames, dtype=np.int64), NOISE_PERIOD)]
+    return np.exp(2j * np.pi * _phase_table(n_bins)[:, np.mod(np.asarray(frames, dtype=np.int64), NOISE_PERIOD)])
