@@ -120,8 +120,16 @@ def frame_rows(frames: np.ndarray, sample_rate: int) -> np.ndarray:
 
     Row ``j`` depends on frame ``j`` only (bit for bit, whatever else is in the batch), so a
     stream analyses each absolute frame once and reuses the row in every window that overlaps it.
+
+    YIN runs on the frame reversed: it integrates over the frame's *later* half (the samples
+    just after its centre) rather than the earlier one, so a new note's pitch is seen about
+    half a frame sooner and the frame uses no sample it did not use before. Note starts found
+    in FluidR3 renders of 71 violin notes, median after the true start: 33 ms forwards (a bow
+    change has no level rise to catch), 9 ms reversed; a guitar's 86: 7 and 11 ms. Every
+    instrument's onsets now come about equally late, so a model meets them where its training
+    did. Pitch is the same either way on a steady note.
     """
-    f0, aperiodicity = yin(frames, sample_rate)
+    f0, aperiodicity = yin(np.asarray(frames)[:, ::-1], sample_rate)
     return np.stack([f0, aperiodicity, frame_db(frames)], axis=1)
 
 

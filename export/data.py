@@ -278,7 +278,7 @@ def _tracks(folder: Path, files: list[Path], config: MelConfig, mel_cache: Path,
     """Each file's pitch track ``(3, frames)`` (bridge.controls.track_signal), cached beside the mels."""
     settings = (controls.PLANES, controls.FMIN_HZ, controls.FMAX_HZ, controls.YIN_THRESHOLD,
                 controls.VOICED_APERIODICITY, controls.VOICED_MIN_DB, controls.ONSET_CENTS, controls.ONSET_RISE_DB,
-                controls.ONSET_GAP)
+                controls.ONSET_GAP, "yin on the frame's later half")
     tag = hashlib.sha256(repr(settings).encode()).hexdigest()[:8]  # the tracker's settings: new settings, new tracks
     cache = mel_cache.with_name(mel_cache.name.replace("mel_", "ctl_").replace(".npz", f"_{tag}.npz"))
     if cache.is_file():

@@ -46,6 +46,22 @@ def test_onsets_mark_note_starts_by_pitch_change_and_by_a_new_attack_on_the_same
     assert len(found) <= 6  # a few frames at most per note, none in between
 
 
+def test_a_legato_note_change_at_a_steady_level_is_found_within_a_frame():
+    """A bow change: the pitch moves, the level does not. YIN over the frame's later half sees it
+    sooner than over the earlier one (which found it 2-3 frames late), so the model's onsets
+    come as late on a violin as on a guitar's pluck."""
+    change = SR // 2 + 37  # off the frame grid
+    t = np.arange(SR) / SR
+    f = np.where(np.arange(SR) < change, 220.0, 261.6)
+    phase = 2 * np.pi * np.cumsum(f) / SR  # continuous: no click at the change
+    y = sum(0.3 / k * np.sin(k * phase) for k in range(1, 9))
+    _, voiced, onset = controls.track_signal(y, MEL)
+    found = np.flatnonzero(onset[10:]) + 10
+    assert len(found) == 1, found
+    delay = found[0] * MEL.hop_length - change
+    assert abs(delay) <= MEL.hop_length, delay  # forwards: 458 samples late
+
+
 def test_a_segment_tracks_its_frames_as_the_whole_signal_does():
     """The stream's windows (frames from sample 0 of a segment) see the same pitch as training's analysis."""
     y = np.concatenate([tone(261.6, 0.4), tone(392.0, 0.4)])
