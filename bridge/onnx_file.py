@@ -9,6 +9,7 @@ serialised graph with its weights: what the content hash written at export cover
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,6 +103,11 @@ class ModelInfo:
                 raise ModelError(f"{path.name}: controls.noise_share: expected {mel.n_mels} numbers in [0, 1] (one "
                                  f"per mel band), got {str(share)[:60]}; measure it again with `bridge export "
                                  f"--measure CORPUS {path.name}`")
+            by_pitch = controls.get("note_decay_by_pitch")
+            if by_pitch is not None and not _decay_points_ok(by_pitch):
+                raise ModelError(f"{path.name}: controls.note_decay_by_pitch: expected [Hz, dB/s] pairs with Hz "
+                                 f"rising, got {str(by_pitch)[:60]}; measure it again with `bridge export "
+                                 f"--measure CORPUS {path.name}`")
         return cls(
             path=path, instrument=str(get("instrument")), mel=mel, n_timesteps=n_timesteps,
             inputs=tuple(str(i) for i in inputs), output=str(outputs[0]), controls=controls,
@@ -139,6 +145,17 @@ def _student(path: Path, get) -> dict:
                          f"got {steps} and {strength}")
     return dict(s, max_steps=steps, strength_max=strength, teacher=str(s["teacher"]),
                 teacher_hash=str(s["teacher_hash"]))
+
+
+def _decay_points_ok(points) -> bool:
+    """``note_decay_by_pitch`` as :func:`bridge.window.decay_at` reads it: [Hz, dB/s] pairs, Hz positive and rising."""
+    if not isinstance(points, list) or not points:
+        return False
+    if not all(isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) and math.isfinite(v) for v in p)
+               for p in points):
+        return False
+    hz = [p[0] for p in points]
+    return hz[0] > 0 and all(b > a for a, b in zip(hz, hz[1:]))
 
 
 def graph_bytes(data: bytes) -> bytes:

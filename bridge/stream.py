@@ -118,7 +118,7 @@ class Stream:
         self._done: set[int] = set()
         self._first_incomplete = self.geometry.first_window
         self._wet = Fifo(self.n_lanes, self.latency_samples)
-        self._note_state = np.tile([[-np.inf], [0.0], [-np.inf], [99.0]], self.n_lanes)  # see hold_note_level
+        self._note_state = np.tile([[-np.inf], [0.0], [-np.inf], [99.0], [0.0]], self.n_lanes)  # see hold_note_level
         self._last_onset = np.full(self.n_lanes, -np.inf)  # see carry_onset
         self._frames = [{} for _ in range(self.n_lanes)]  # per-frame rows the next window reuses (FrameCache)
         self._dry = Fifo(n_channels, self.latency_samples)
@@ -188,6 +188,8 @@ class Stream:
             vibrato=((float(envelope.get("vibrato_cents") or 0.0), float(envelope.get("vibrato_hz") or 0.0))
                      if p.render.pitch == "target" else (0.0, 0.0)),
             note_decay_db_s=float(envelope.get("note_decay_db_s") or 0.0),
+            note_decay_by_pitch=(None if envelope.get("note_decay_by_pitch") is None
+                                 else np.asarray(envelope["note_decay_by_pitch"], dtype=np.float64)),
             note_attack_s=float(envelope.get("note_attack_s") or 0.0),
             # A target without a measured share (unconditioned, or exported before) plays with the fill.
             noise_share=(p.render.fill * np.asarray(envelope["noise_share"], dtype=np.float64)
@@ -250,8 +252,9 @@ class Stream:
         job.born = next(_started)
         if s.note_loudness:
             frame_s = self.mel.hop_length / self.model_rate
+            by_pitch = None if s.note_decay_by_pitch is None else s.note_decay_by_pitch * [1.0, frame_s]
             self._note_state = hold_note_level(job, self.geometry, self._note_state, s.note_decay_db_s * frame_s,
-                                               s.note_attack_s / frame_s)
+                                               s.note_attack_s / frame_s, by_pitch)
         if s.vibrato[0] > 0 and job.notes is not None:
             self._last_onset = carry_onset(job, self.geometry, self._last_onset)
         self.stats["windows"] += 1

@@ -47,6 +47,7 @@ class WindowSettings:
     controls: bool = False  # condition the model on the input's pitch and onsets (bridge.controls)
     note_loudness: bool = False  # match the loudness held since each note's start (the stream holds it)
     note_decay_db_s: float = 0.0  # with note_loudness: the target's level slope after a note starts
+    note_decay_by_pitch: np.ndarray | None = None  # (points, 2) [Hz, dB/s]: that slope against pitch (decay_at)
     note_attack_s: float = 0.0  # with note_loudness: the target's time from a note start to its peak
     steady_pitch: bool = False  # harmonic inversion: each note on its semitone, phase from absolute time
     vibrato: tuple[float, float] = (0.0, 0.0)  # with steady_pitch: (RMS cents, Hz) added to every note
@@ -252,42 +253,64 @@ def heard_frames(g: Geometry, griffin_lim_iters: int) -> int:
     return max(0, (g.out_offset - g.n_fft) // g.hop_length + 1)
 
 
-NOTE_ATTACK_FRAMES = 8  # frames after a note start in which a louder input frame still raises the held level
+NOTE_ATTACK_FRAMES = 8  # frames after a note start in which a louder input frame still raises a held (bowed) level
 NOTE_GAP_FRAMES = 4  # unvoiced frames (46 ms) a note rides through (a bow change, a slide) before it ends
 
 
+def decay_at(f0_hz: np.ndarray, by_pitch: np.ndarray | None, median: float) -> np.ndarray:
+    """The target's note decay (dB/s) at each pitch: ``by_pitch`` ``[[Hz, dB/s], ...]`` interpolated in log pitch.
+
+    The end values hold beyond the measured octaves; ``median`` where there is no table
+    (a model measured before it) or no pitch (``f0 <= 0``).
+    """
+    f0 = np.asarray(f0_hz, dtype=np.float64)
+    if by_pitch is None or len(by_pitch) == 0:
+        return np.full(f0.shape, median)
+    pts = np.asarray(by_pitch, dtype=np.float64)
+    at = np.interp(np.log2(np.maximum(f0, 1e-3)), np.log2(pts[:, 0]), pts[:, 1])
+    return np.where(f0 > 0, at, median)
+
+
 def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame: float,
-                    attack_frames: float = 0.0) -> np.ndarray:
+                    attack_frames: float = 0.0, decay_by_pitch: np.ndarray | None = None) -> np.ndarray:
     """``loudness: note``: the window's loudness per frame follows the note, not the input hop by hop.
 
     Over the frames of the window's output span, in order: a note start sets the held level to
     the input's, or to the last note's peak (less 1 dB) when that is louder, so a slow bowed
-    swell does not slow a pluck; during the attack a louder frame raises it; the target rises
+    swell does not slow a pluck; during the attack a louder frame raises it (for a target that
+    decays, only while the analysis straddles the note start: a pluck does not swell); the target rises
     over its own attack (linear in amplitude, reaching -3 dB after ``attack_frames``) and
-    follows its own decay (``decay_db_frame`` per frame, never rising) counted from the note's
+    follows its own decay (``decay_db_frame`` per frame, never rising; with ``decay_by_pitch``,
+    ``[[Hz, dB per frame], ...]``, the decay at the note's pitch, :func:`decay_at`) counted from the note's
     start, so a pluck falls from its first frame (violin->guitar sustain on 2 phrases: -6.0 dB
     with the decay starting after the attack frames, -7.6 from the start, the oracle -7.4); both are measured on
     the target's training audio and written in the model. So a plucked input does not decay a
     bowed target and a bowed one decays like a plucked one. After ``NOTE_GAP_FRAMES`` unvoiced
     frames the note has ended and the level follows the input. ``state`` (held dB, note age,
-    last peak dB, unvoiced frames; per lane) is where the next window's span starts: the
+    last peak dB, unvoiced frames, the note's decay per frame; per lane) is where the next window's span starts: the
     stream carries it, and windows start in order, so it depends on the input only.
     """
     first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
     span = slice(first, first + g.out_frames)
-    fall = min(decay_db_frame, 0.0)
     attack_frames = attack_frames / 10.0 ** (-3.0 / 20.0)  # the ramp's full length
-    catch = max(NOTE_ATTACK_FRAMES, int(np.ceil(attack_frames)))
+    # A plucked target (one that decays, median over its notes) is as loud as its pluck: only the
+    # frames whose analysis still straddles the note start may raise it, not a bow's swell after
+    # (violin->guitar, 4 phrases: sustain 74% -> 77% of the gap to the oracle closed, transient 74% -> 82%).
+    straddle = g.n_fft // (2 * g.hop_length)
+    catch = max(straddle if decay_db_frame < 0 else NOTE_ATTACK_FRAMES, int(np.ceil(attack_frames)))
     state = state.copy()
     job.level_db = np.full((job.x.shape[0], g.out_frames), -np.inf)
     for lane in np.flatnonzero(job.active):
         level, voiced, onset = job.notes[lane][:, span]
-        h, a, peak, gap = state[:, lane]
+        # Each voiced frame's decay at its pitch; an unvoiced one keeps its note's.
+        falls = np.minimum(decay_at(job.f0[lane][span], decay_by_pitch, decay_db_frame), 0.0).tolist()
+        h, a, peak, gap, fall = state[:, lane]
         out = []
         for i, (lv, v, on) in enumerate(zip(level, voiced, onset)):
             if i == g.hop_frames:  # the next window's span starts here: it goes on from this state
-                state[:, lane] = h, a, peak, gap
+                state[:, lane] = h, a, peak, gap, fall
             gap = 0 if v else gap + 1
+            fall = falls[i] if v else fall
             if on:
                 h, a = max(lv, peak - 1.0), 0
             elif gap > NOTE_GAP_FRAMES:
@@ -303,7 +326,7 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
             rise = 20.0 * np.log10(min(1.0, (a + 1) / (attack_frames + 1))) if a < attack_frames else 0.0
             out.append(h + rise)
         if g.hop_frames >= len(level):  # no overlap: the next span starts after this one
-            state[:, lane] = h, a, peak, gap
+            state[:, lane] = h, a, peak, gap, fall
         # Frame by frame, in the units of dry_db (a mid lane's loudness is its channels', see analyse).
         offset = job.dry_db[lane] - 10.0 * np.log10(max(np.mean(np.power(10.0, level / 10.0)), 1e-30))
         job.level_db[lane] = np.asarray(out) + offset

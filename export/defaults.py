@@ -27,8 +27,17 @@ def _expression_rows(controls: dict) -> str:
         return ""
     return (f"| note attack (to within 3 dB of the peak), corpus median | {controls.get('note_attack_s')} s |\n"
             f"| note decay after the attack, corpus median | {controls.get('note_decay_db_s')} dB/s |\n"
+            + _decay_row(controls.get("note_decay_by_pitch")) +
             f"| vibrato, corpus median | {controls.get('vibrato_cents')} cents RMS at {controls.get('vibrato_hz')} Hz |\n"
             + _noise_row(controls.get("noise_share")))
+
+
+def _decay_row(points) -> str:
+    """The decay against pitch (``note_decay_by_pitch``), one octave's median per point."""
+    if not points:
+        return ""
+    return ("| note decay by pitch, median per octave | "
+            + ", ".join(f"{hz:.0f} Hz: {db:+.1f}" for hz, db in points) + " dB/s |\n")
 
 
 def _noise_row(share) -> str:

@@ -224,6 +224,7 @@ def test_a_packed_corpus_trains_where_the_audio_is_not(corpus, tmp_path):
     packed_measures, folder_measures = measure_corpus(packed, MelConfig()), measure_corpus(corpus, MelConfig())
     assert "note_decay_db_s" in packed_measures and "noise_share" not in packed_measures
     assert packed_measures["note_decay_db_s"] == pytest.approx(folder_measures["note_decay_db_s"], abs=0.05)  # float16 mels
+    assert np.allclose(packed_measures["note_decay_by_pitch"], folder_measures["note_decay_by_pitch"], atol=0.1)
     assert len(folder_measures["noise_share"]) == 80
     model = build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True, noise_share=None)
     with pytest.raises(ExportError, match="not a folder of audio"):
@@ -335,3 +336,17 @@ def test_the_size_grid_exports_each_stage_once_and_resumes(corpus, tmp_path):
     assert read_metadata(run / "stage-4.onnx").unet["channels"] == [8, 16]
     again = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and again.stdout.count("exported already") == 2, again.stdout
+
+
+def test_the_decay_by_pitch_is_each_octaves_median_and_leaves_out_the_thin_ones():
+    from export.data import DECAY_MIN_NOTES, _decay_by_pitch
+
+    rng = np.random.default_rng(0)
+    f0 = np.concatenate([rng.uniform(110, 219, 50), rng.uniform(440, 879, 50), rng.uniform(1760, 3000, 5)])
+    slopes = -10.0 - 10.0 * np.log2(f0 / 110.0) + rng.normal(0, 1, len(f0))  # faster up high, as a string
+    points = _decay_by_pitch(f0, slopes)
+    assert len(points) == 2 and DECAY_MIN_NOTES > 5  # the 5 notes above A6 make no point
+    (lo_hz, lo_db), (hi_hz, hi_db) = points
+    assert 110 <= lo_hz < 220 and 440 <= hi_hz < 880
+    assert lo_db == pytest.approx(np.median(slopes[:50]), abs=0.01) and hi_db == pytest.approx(np.median(slopes[50:100]), abs=0.01)
+    assert hi_db < lo_db - 15

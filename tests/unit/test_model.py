@@ -200,3 +200,13 @@ def test_a_measured_noise_share_of_the_wrong_shape_is_refused(tmp_path):
     with pytest.raises(ModelError, match=r"violin.onnx: controls.noise_share: expected 80 numbers in \[0, 1\].*"
                                          r"bridge export --measure CORPUS violin.onnx"):
         read_metadata(path)
+
+
+@pytest.mark.parametrize("table", [[], [[440.0, -30.0], [220.0, -20.0]], [[0.0, -10.0]], [[440.0]], "fast"])
+def test_a_measured_decay_by_pitch_that_cannot_be_read_is_refused(tmp_path, table):
+    path = build_tiny_model(tmp_path / "guitar.onnx", "guitar", controls=True, decay_by_pitch=table)
+    with pytest.raises(ModelError, match=r"guitar.onnx: controls.note_decay_by_pitch: expected \[Hz, dB/s\] pairs "
+                                         r"with Hz rising.*bridge export --measure CORPUS guitar.onnx"):
+        read_metadata(path)
+    build_tiny_model(path, "guitar", controls=True, decay_by_pitch=[[110.0, -14.3], [440.0, -44.3]])
+    assert read_metadata(path).controls["note_decay_by_pitch"] == [[110.0, -14.3], [440.0, -44.3]]

@@ -474,6 +474,43 @@ def test_note_loudness_plays_the_targets_decay_on_a_sustained_input(tmp_path):
     assert 1.8 * 0.75 < dsp.rms_db(flat[0, early]) - dsp.rms_db(flat[0, later]) < 1.8 * 1.25  # 30 dB/s x 60 ms
 
 
+def test_note_loudness_decays_each_note_at_the_targets_rate_for_its_pitch(tmp_path):
+    """A plucked string's high notes die sooner: with a decay measured per octave, a flat A2 comes
+    out falling at the table's A2 rate and a flat A5 at its A5 rate (beyond the table: its end)."""
+    table = [[110.0, -10.0], [440.0, -30.0], [880.0, -40.0]]
+    build_tiny_model(tmp_path / "guitar.onnx", "guitar", controls=True, note_decay_db_s=-30.0, decay_by_pitch=table)
+    models = ModelSet([tmp_path], "cpu", threads=1)
+    sr = 22050
+    preset = Preset(target="guitar").with_params(strength=0.5, steps=2, window_frames=32, lookbehind=0.625,
+                                                 loudness="note")
+    a, b = slice(sr // 2, sr // 2 + sr // 10), slice(sr // 4 + sr, sr // 4 + sr + sr // 10)  # 0.75 s apart
+    for f0, rate in ((110.0, -10.0), (330.0, -30.0 + 20.0 * np.log2(440 / 330) / 2), (1760.0, -40.0)):
+        y = np.concatenate([np.zeros(sr // 4), harmonic_tone(f0, 1.5, sr, amp=0.3)]).astype(np.float32)[None]
+        out = offline.transfer(y, sr, models, preset)
+        drop = dsp.rms_db(out[0, a]) - dsp.rms_db(out[0, b])
+        assert -rate * 0.75 * 0.8 < drop < -rate * 0.75 * 1.2, (f0, drop)
+
+
+def test_a_plucked_target_does_not_swell_with_a_bowed_input(tmp_path):
+    """A bow that swells for 150 ms into a target that decays: the pluck is as loud as the input once
+    the analysis has the note start in full (2 frames), then falls; it does not rise with the bow."""
+    build_tiny_model(tmp_path / "guitar.onnx", "guitar", controls=True, note_decay_db_s=-30.0)
+    build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True, note_decay_db_s=1.0)
+    models = ModelSet([tmp_path], "cpu", threads=1)
+    sr = 22050
+    swell = np.minimum(1.0, 10.0 ** (-1.0 + np.arange(int(1.5 * sr)) / (0.15 * sr)))  # -20 dB to 0 dB in 150 ms
+    y = np.concatenate([np.zeros(sr // 4), harmonic_tone(220.0, 1.5, sr, amp=0.3) * swell]).astype(np.float32)[None]
+    for target in ("guitar", "violin"):
+        preset = Preset(target=target).with_params(strength=0.5, steps=2, window_frames=32, lookbehind=0.625,
+                                                   loudness="note")
+        out = offline.transfer(y, sr, models, preset)
+        at = lambda u: dsp.rms_db(out[0, sr // 4 + int(u * sr): sr // 4 + int((u + 0.02) * sr)])  # noqa: E731
+        if target == "guitar":
+            assert at(0.1) < at(0.04)  # the bow rises 8 dB from 40 to 100 ms: the pluck falls (catching it: +3.9)
+        else:
+            assert at(0.1) > at(0.04) + 3.0  # a target that holds follows the bow's swell
+
+
 def test_note_loudness_swells_a_plucked_input_over_the_targets_attack(tmp_path):
     build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True, note_decay_db_s=-1.0, note_attack_s=0.3)
     models = ModelSet([tmp_path], "cpu", threads=1)
