@@ -210,8 +210,11 @@ def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Ju
                                "method": method,
                                "rtf": round(dt / (n_phrases * (seconds + 1.0)), 3)}, dt)
     if audio_dir is not None:
+        # Named after the transfers it shows, as their takes are: a run with other presets or steps
+        # writes its own picture instead of replacing this one.
+        shown = "+".join(k.removeprefix("transfer_") for k in pictures if k.startswith("transfer_"))
         pictures["oracle"] = phrases[0].oracle
-        path = audio_dir / "spectrograms.png"
+        path = audio_dir / f"spectrograms_{shown or 'baselines'}.png"
         spectrogram_png(path, list(pictures.items()), sr, f"{label}, phrase 1")
         for r in rows:
             r["spectrograms"] = str(path)

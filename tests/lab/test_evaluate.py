@@ -251,8 +251,12 @@ def test_evaluate_pair_scores_identity_oracle_and_transfer(tiny_models, tmp_path
     # note level: the guitar's plucks decay, the violin's bow holds; the EQ'd guitar still decays like the guitar
     assert ident["notes_measured"] > 0 and ident["decay_db_s"] < oracle["decay_db_s"]
     assert abs(eq["decay_db_s"] - ident["decay_db_s"]) < abs(oracle["decay_db_s"] - ident["decay_db_s"]) / 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["input_0.wav", "oracle_0.wav", "spectrograms.png",
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input_0.wav", "oracle_0.wav", "spectrograms_s0.3_n2.png",
                                                           "transfer_s0.3_n2_0.wav"]
+    # Another run of the pair (other steps) keeps the first one's picture and adds its own.
+    ev.evaluate_pair("guitar", "violin", tiny_models, ev.transfer_settings(Preset(target="violin"), [0.3], [1], 0),
+                     judge, n_phrases=1, seconds=2.0, audio_dir=tmp_path)
+    assert {"spectrograms_s0.3_n2.png", "spectrograms_s0.3_n1.png"} <= {p.name for p in tmp_path.iterdir()}
     json.dumps(json_safe(rows))
 
 
