@@ -216,9 +216,12 @@ def note_envelope(corpus: "MelCorpus", attack_frames: int = 4, frames: int = 40)
     if not slopes or not attacks:
         return None
     depth, hz = _vibrato(corpus.tracks, rate)
-    return {"note_attack_s": round(float(np.median(attacks)), 3), "note_decay_db_s": round(float(np.median(slopes)), 2),
-            "note_decay_by_pitch": _decay_by_pitch(np.asarray(pitches), np.asarray(slopes)),
-            "vibrato_cents": depth, "vibrato_hz": hz}
+    out = {"note_attack_s": round(float(np.median(attacks)), 3), "note_decay_db_s": round(float(np.median(slopes)), 2),
+           "vibrato_cents": depth, "vibrato_hz": hz}
+    by_pitch = _decay_by_pitch(np.asarray(pitches), np.asarray(slopes))
+    if by_pitch:  # no octave with enough notes: the median alone (an empty table is refused at load)
+        out["note_decay_by_pitch"] = by_pitch
+    return out
 
 
 DECAY_MIN_NOTES = 20  # an octave with fewer notes gives no point of note_decay_by_pitch

@@ -114,6 +114,11 @@ def _corpus_measures(cfg: TrainConfig) -> dict:
         return {}
 
 
+# What measure_corpus may write into a model's controls: a new measurement replaces all of them,
+# so a value the new one does not give (a table from too few notes) is not left from the last.
+MEASURES = ("note_attack_s", "note_decay_db_s", "note_decay_by_pitch", "vibrato_cents", "vibrato_hz", "noise_share")
+
+
 def measure_corpus(folder: Path, mel: MelConfig) -> dict:
     """``loudness: note``'s envelope and vibrato (export.data.note_envelope) and ``noise: measured``'s share."""
     from export.data import MelCorpus, note_envelope, noise_share
@@ -262,7 +267,8 @@ def measure(path: Path, corpus: Path, cache: dict | None = None) -> dict:
         if mel not in cache:
             cache[mel] = measure_corpus(Path(corpus), mel)
         measured.update(cache[mel])
-        props["controls"] = json.dumps({**json.loads(props["controls"]), **measured})
+        kept = {k: v for k, v in json.loads(props["controls"]).items() if k not in MEASURES}
+        props["controls"] = json.dumps({**kept, **measured})
 
     _rewrite_props(path, update)
     return measured

@@ -350,3 +350,22 @@ def test_the_decay_by_pitch_is_each_octaves_median_and_leaves_out_the_thin_ones(
     assert 110 <= lo_hz < 220 and 440 <= hi_hz < 880
     assert lo_db == pytest.approx(np.median(slopes[:50]), abs=0.01) and hi_db == pytest.approx(np.median(slopes[50:100]), abs=0.01)
     assert hi_db < lo_db - 15
+    assert _decay_by_pitch(f0[:5], slopes[:5]) == []  # a corpus too small for any octave: no table at all
+
+
+def test_a_corpus_too_small_for_a_decay_table_exports_a_model_that_loads(corpus, tmp_path, monkeypatch):
+    """Every octave below DECAY_MIN_NOTES: the measures carry the median alone, and the model still loads."""
+    from bridge.config import MelConfig
+    from bridge.model import read_metadata
+    from export import data
+    from export.onnx_export import measure, measure_corpus
+    from support import build_tiny_model
+
+    monkeypatch.setattr(data, "DECAY_MIN_NOTES", 10_000)
+    assert "note_decay_by_pitch" not in measure_corpus(corpus, MelConfig())
+    # measured before with a table (a bigger corpus): measuring again leaves no stale table behind
+    model = build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True, noise_share=None,
+                             decay_by_pitch=[[220.0, -5.0], [440.0, -9.0]])
+    measure(model, corpus)
+    controls = read_metadata(model).controls
+    assert "note_decay_by_pitch" not in controls and controls["note_decay_db_s"] != 0
