@@ -226,6 +226,9 @@ def test_a_packed_corpus_trains_where_the_audio_is_not(corpus, tmp_path):
     assert packed_measures["note_decay_db_s"] == pytest.approx(folder_measures["note_decay_db_s"], abs=0.05)  # float16 mels
     assert np.allclose(packed_measures["note_decay_by_pitch"], folder_measures["note_decay_by_pitch"], atol=0.1)
     assert len(folder_measures["noise_share"]) == 80
+    # --measure replaces exactly what measure_corpus can write: a new key missing from MEASURES would stay stale
+    from export.onnx_export import MEASURES
+    assert set(folder_measures) <= set(MEASURES) and set(packed_measures) <= set(MEASURES)
     model = build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True, noise_share=None)
     with pytest.raises(ExportError, match="not a folder of audio"):
         measure(model, packed)
