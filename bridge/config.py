@@ -151,7 +151,10 @@ class RenderConfig:
     pitch: str = _f("input", choices=("input", "semitone", "target"),
                     doc="harmonic: input: partials follow your pitch (vibrato, slides); semitone: each note steady "
                         "on its nearest semitone (a fretted or keyed target); target: on its semitone with the "
-                        "target's own vibrato (measured on its training audio)")
+                        "target's own vibrato at its pitch (measured on its training audio)")
+    vibrato: float = _f(1.0, lo=0.0, hi=3.0,
+                        doc="pitch: target: vibrato depth, a multiple of what the target plays with the mod wheel at "
+                            "rest (0: none); map your mod wheel (CC1) here for more")
     fill: float = _f(0.2, lo=0.0, hi=1.0,
                      doc="envelope, harmonic: share of the model's energy added where the partials leave none "
                          "(bow noise, breath); with noise: measured, the share of the target's measured noise")

@@ -103,11 +103,15 @@ class ModelInfo:
                 raise ModelError(f"{path.name}: controls.noise_share: expected {mel.n_mels} numbers in [0, 1] (one "
                                  f"per mel band), got {str(share)[:60]}; measure it again with `bridge export "
                                  f"--measure CORPUS {path.name}`")
-            by_pitch = controls.get("note_decay_by_pitch")
-            if by_pitch is not None and not _decay_points_ok(by_pitch):
-                raise ModelError(f"{path.name}: controls.note_decay_by_pitch: expected [Hz, dB/s] pairs with Hz "
-                                 f"rising, got {str(by_pitch)[:60]}; measure it again with `bridge export "
-                                 f"--measure CORPUS {path.name}`")
+            for key, want, ok in (
+                ("note_decay_by_pitch", "[Hz, dB/s] pairs with Hz rising", lambda x0, ys: x0 > 0),
+                ("vibrato_by_pitch", "[Hz, cents] pairs with Hz rising and cents >= 0",
+                 lambda x0, ys: x0 > 0 and min(ys) >= 0),
+            ):
+                table = controls.get(key)
+                if table is not None and not _table_ok(table, ok):
+                    raise ModelError(f"{path.name}: controls.{key}: expected {want}, got {str(table)[:60]}; measure "
+                                     f"it again with `bridge export --measure CORPUS {path.name}`")
         return cls(
             path=path, instrument=str(get("instrument")), mel=mel, n_timesteps=n_timesteps,
             inputs=tuple(str(i) for i in inputs), output=str(outputs[0]), controls=controls,
@@ -147,15 +151,15 @@ def _student(path: Path, get) -> dict:
                 teacher_hash=str(s["teacher_hash"]))
 
 
-def _decay_points_ok(points) -> bool:
-    """``note_decay_by_pitch`` as :func:`bridge.window.decay_at` reads it: [Hz, dB/s] pairs, Hz positive and rising."""
+def _table_ok(points, ok) -> bool:
+    """A measured table as :mod:`bridge.window` interpolates it: [x, y] pairs, x rising, and ``ok(x0, ys)``."""
     if not isinstance(points, list) or not points:
         return False
     if not all(isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) and math.isfinite(v) for v in p)
                for p in points):
         return False
-    hz = [p[0] for p in points]
-    return hz[0] > 0 and all(b > a for a, b in zip(hz, hz[1:]))
+    xs = [p[0] for p in points]
+    return all(b > a for a, b in zip(xs, xs[1:])) and ok(xs[0], [p[1] for p in points])
 
 
 def graph_bytes(data: bytes) -> bytes:

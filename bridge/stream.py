@@ -185,8 +185,10 @@ class Stream:
             mask=mask, match_loudness=p.render.match_loudness,
             note_loudness=p.render.match_loudness and p.render.loudness == "note",
             steady_pitch=p.render.inversion == "harmonic" and p.render.pitch != "input",
-            vibrato=((float(envelope.get("vibrato_cents") or 0.0), float(envelope.get("vibrato_hz") or 0.0))
-                     if p.render.pitch == "target" else (0.0, 0.0)),
+            vibrato=((p.render.vibrato * float(envelope.get("vibrato_cents") or 0.0),
+                      float(envelope.get("vibrato_hz") or 0.0)) if p.render.pitch == "target" else (0.0, 0.0)),
+            vibrato_by_pitch=(None if envelope.get("vibrato_by_pitch") is None
+                              else np.asarray(envelope["vibrato_by_pitch"], dtype=np.float64) * [1.0, p.render.vibrato]),
             note_decay_db_s=float(envelope.get("note_decay_db_s") or 0.0),
             note_decay_by_pitch=(None if envelope.get("note_decay_by_pitch") is None
                                  else np.asarray(envelope["note_decay_by_pitch"], dtype=np.float64)),

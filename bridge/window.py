@@ -47,10 +47,11 @@ class WindowSettings:
     controls: bool = False  # condition the model on the input's pitch and onsets (bridge.controls)
     note_loudness: bool = False  # match the loudness held since each note's start (the stream holds it)
     note_decay_db_s: float = 0.0  # with note_loudness: the target's level slope after a note starts
-    note_decay_by_pitch: np.ndarray | None = None  # (points, 2) [Hz, dB/s]: that slope against pitch (decay_at)
+    note_decay_by_pitch: np.ndarray | None = None  # (points, 2) [Hz, dB/s]: that slope against pitch (at_pitch)
     note_attack_s: float = 0.0  # with note_loudness: the target's time from a note start to its peak
     steady_pitch: bool = False  # harmonic inversion: each note on its semitone, phase from absolute time
     vibrato: tuple[float, float] = (0.0, 0.0)  # with steady_pitch: (RMS cents, Hz) added to every note
+    vibrato_by_pitch: np.ndarray | None = None  # (points, 2) [Hz, RMS cents]: that depth against pitch (at_pitch)
     noise_share: np.ndarray | None = None  # harmonic inversion: per mel band, the noise share (None: fill)
 
     @property
@@ -214,7 +215,7 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
                 starts = (first + np.arange(len(f0))) * g.hop_length - g.n_fft // 2
                 before = -np.inf if job.last_onset is None else job.last_onset[lane] - g.first_frame(job.index)
                 fade = vibrato_fade(job.notes[lane][2], g.hop_length / mel.sample_rate, before)[j0:]
-                vibrato = (s.vibrato[0] * fade, s.vibrato[1])
+                vibrato = (at_pitch(f0, s.vibrato_by_pitch, s.vibrato[0]) * fade, s.vibrato[1])
                 steady = harmonic.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate, vibrato=vibrato)
                 f0 = harmonic.with_vibrato(f0, (starts + g.n_fft // 2) / mel.sample_rate, vibrato)
             else:
@@ -257,8 +258,9 @@ NOTE_ATTACK_FRAMES = 8  # frames after a note start in which a louder input fram
 NOTE_GAP_FRAMES = 4  # unvoiced frames (46 ms) a note rides through (a bow change, a slide) before it ends
 
 
-def decay_at(f0_hz: np.ndarray, by_pitch: np.ndarray | None, median: float) -> np.ndarray:
-    """The target's note decay (dB/s) at each pitch: ``by_pitch`` ``[[Hz, dB/s], ...]`` interpolated in log pitch.
+def at_pitch(f0_hz: np.ndarray, by_pitch: np.ndarray | None, median: float) -> np.ndarray:
+    """A target's measure (note decay, vibrato depth) at each pitch: ``by_pitch`` ``[[Hz, value], ...]``
+    interpolated in log pitch.
 
     The end values hold beyond the measured octaves; ``median`` where there is no table
     (a model measured before it) or no pitch (``f0 <= 0``).
@@ -281,7 +283,7 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
     decays, only while the analysis straddles the note start: a pluck does not swell); the target rises
     over its own attack (linear in amplitude, reaching -3 dB after ``attack_frames``) and
     follows its own decay (``decay_db_frame`` per frame, never rising; with ``decay_by_pitch``,
-    ``[[Hz, dB per frame], ...]``, the decay at the note's pitch, :func:`decay_at`) counted from the note's
+    ``[[Hz, dB per frame], ...]``, the decay at the note's pitch, :func:`at_pitch`) counted from the note's
     start, so a pluck falls from its first frame (violin->guitar sustain on 2 phrases: -6.0 dB
     with the decay starting after the attack frames, -7.6 from the start, the oracle -7.4); both are measured on
     the target's training audio and written in the model. So a plucked input does not decay a
@@ -303,7 +305,7 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
     for lane in np.flatnonzero(job.active):
         level, voiced, onset = job.notes[lane][:, span]
         # Each voiced frame's decay at its pitch; an unvoiced one keeps its note's.
-        falls = np.minimum(decay_at(job.f0[lane][span], decay_by_pitch, decay_db_frame), 0.0).tolist()
+        falls = np.minimum(at_pitch(job.f0[lane][span], decay_by_pitch, decay_db_frame), 0.0).tolist()
         h, a, peak, gap, fall = state[:, lane]
         out = []
         for i, (lv, v, on) in enumerate(zip(level, voiced, onset)):

@@ -28,7 +28,9 @@ def _expression_rows(controls: dict) -> str:
     return (f"| note attack (to within 3 dB of the peak), corpus median | {controls.get('note_attack_s')} s |\n"
             f"| note decay after the attack, corpus median | {controls.get('note_decay_db_s')} dB/s |\n"
             + _decay_row(controls.get("note_decay_by_pitch")) +
-            f"| vibrato, corpus median | {controls.get('vibrato_cents')} cents RMS at {controls.get('vibrato_hz')} Hz |\n"
+            f"| vibrato with the mod wheel at rest, corpus median | {controls.get('vibrato_cents')} cents RMS at "
+            f"{controls.get('vibrato_hz')} Hz |\n"
+            + _vibrato_row(controls.get("vibrato_by_pitch"))
             + _noise_row(controls.get("noise_share")))
 
 
@@ -38,6 +40,14 @@ def _decay_row(points) -> str:
         return ""
     return ("| note decay by pitch, median per octave | "
             + ", ".join(f"{hz:.0f} Hz: {db:+.1f}" for hz, db in points) + " dB/s |\n")
+
+
+def _vibrato_row(points) -> str:
+    """The vibrato depth against pitch (``vibrato_by_pitch``), one octave's median per point."""
+    if not points:
+        return ""
+    return ("| vibrato by pitch (mod wheel at rest), median per octave | "
+            + ", ".join(f"{hz:.0f} Hz: {c:.1f}" for hz, c in points) + " cents RMS |\n")
 
 
 def _noise_row(share) -> str:

@@ -113,27 +113,72 @@ def phrase_notes(inst: Instrument, seconds: float, rng: np.random.Generator):
     return notes, tempo_bpm
 
 
-def write_phrase_midi(path: Path, inst: Instrument, seconds: float, rng: np.random.Generator) -> dict:
-    """Writes one melodic phrase for ``inst`` to a MIDI file; returns what was drawn."""
-    import mido
+def draw_phrase(inst: Instrument, seconds: float, rng: np.random.Generator) -> dict:
+    """Everything random about one melodic phrase, in the order the corpus has always drawn it.
 
+    Notes and tempo (:func:`phrase_notes`), a GM program and, for sustained instruments, a mod
+    wheel (CC1, vibrato depth) and an expression (CC11) value every 2 s.
+    """
     notes, tempo_bpm = phrase_notes(inst, seconds, rng)
-    program = int(rng.choice(inst.programs))
-    ticks_per_beat = 480
-    tempo = mido.bpm2tempo(tempo_bpm)
-    sec_to_ticks = lambda s: int(round(mido.second2tick(s, ticks_per_beat, tempo)))  # noqa: E731
-    events = [(0, mido.Message("program_change", program=program, channel=0))]
+    drawn = {"notes": notes, "tempo_bpm": tempo_bpm, "program": int(rng.choice(inst.programs)), "expression": []}
     if inst.sustained:
         # Vibrato depth and an expression swell make sustained instruments less static.
-        events.append((0, mido.Message("control_change", control=1, value=int(rng.integers(0, 70)), channel=0)))
-        for k in range(int(seconds / 2) + 1):
-            value = int(np.clip(80 + 40 * np.sin(2 * np.pi * k / max(2, rng.integers(3, 8))), 30, 127))
-            events.append((sec_to_ticks(2.0 * k), mido.Message("control_change", control=11, value=value, channel=0)))
-    for start, dur, note, velocity in notes:
+        drawn["mod_wheel"] = int(rng.integers(0, 70))
+        drawn["expression"] = [int(np.clip(80 + 40 * np.sin(2 * np.pi * k / max(2, rng.integers(3, 8))), 30, 127))
+                               for k in range(int(seconds / 2) + 1)]
+    return drawn
+
+
+def phrase_info(drawn: dict) -> dict:
+    """What a corpus manifest records of a drawn phrase (the mod wheel: the export measures the
+    instrument's own vibrato on the files played with it at rest)."""
+    info = {"program": drawn["program"], "tempo_bpm": round(drawn["tempo_bpm"], 2), "n_notes": len(drawn["notes"])}
+    if "mod_wheel" in drawn:
+        info["mod_wheel"] = drawn["mod_wheel"]
+    return info
+
+
+def write_phrase_midi(path: Path, inst: Instrument, seconds: float, rng: np.random.Generator) -> dict:
+    """Writes one melodic phrase for ``inst`` to a MIDI file; returns what the manifest records of it."""
+    import mido
+
+    drawn = draw_phrase(inst, seconds, rng)
+    ticks_per_beat = 480
+    tempo = mido.bpm2tempo(drawn["tempo_bpm"])
+    sec_to_ticks = lambda s: int(round(mido.second2tick(s, ticks_per_beat, tempo)))  # noqa: E731
+    events = [(0, mido.Message("program_change", program=drawn["program"], channel=0))]
+    if "mod_wheel" in drawn:
+        events.append((0, mido.Message("control_change", control=1, value=drawn["mod_wheel"], channel=0)))
+    for k, value in enumerate(drawn["expression"]):
+        events.append((sec_to_ticks(2.0 * k), mido.Message("control_change", control=11, value=value, channel=0)))
+    for start, dur, note, velocity in drawn["notes"]:
         events.append((sec_to_ticks(start), mido.Message("note_on", note=note, velocity=velocity, channel=0)))
         events.append((sec_to_ticks(start + dur), mido.Message("note_off", note=note, velocity=0, channel=0)))
     write_events(path, events, ticks_per_beat, tempo)
-    return {"program": program, "tempo_bpm": round(tempo_bpm, 2), "n_notes": len(notes)}
+    return phrase_info(drawn)
+
+
+def record_mod_wheels(folder: Path, phrase_seconds: float = 20.0) -> int:
+    """Adds each file's mod wheel to a rendered corpus's manifest from before it was recorded.
+
+    Replays the corpus's seeded draws (nothing is rendered) and checks each phrase against
+    what the manifest holds (program, tempo, notes), so a corpus made another way is refused,
+    not mislabelled. Returns how many files got a value.
+    """
+    folder = Path(folder)
+    manifest = json.loads((folder / "corpus.json").read_text())
+    inst = instrument(manifest["instrument"])
+    if inst.is_drum or not inst.sustained:
+        return 0
+    rng = np.random.default_rng([manifest["seed"], sum(map(ord, manifest["instrument"]))])
+    for entry in manifest["files"]:
+        replayed = phrase_info(draw_phrase(inst, phrase_seconds, rng))
+        if any(entry.get(k) != v for k, v in replayed.items() if k != "mod_wheel"):
+            raise ParameterError(f"{folder / 'corpus.json'}: {entry['file']} is not what seed {manifest['seed']} "
+                                 f"draws ({replayed} vs {entry}); its mod wheels cannot be replayed")
+        entry["mod_wheel"] = replayed["mod_wheel"]
+    (folder / "corpus.json").write_text(json.dumps(manifest, indent=1))
+    return len(manifest["files"])
 
 
 def write_drum_midi(path: Path, inst: Instrument, n_hits: int, spacing_s: float, rng: np.random.Generator):

@@ -342,18 +342,69 @@ def test_the_size_grid_exports_each_stage_once_and_resumes(corpus, tmp_path):
 
 
 def test_the_decay_by_pitch_is_each_octaves_median_and_leaves_out_the_thin_ones():
-    from export.data import DECAY_MIN_NOTES, _decay_by_pitch
+    from export.data import DECAY_MIN_NOTES, _by_pitch
 
     rng = np.random.default_rng(0)
     f0 = np.concatenate([rng.uniform(110, 219, 50), rng.uniform(440, 879, 50), rng.uniform(1760, 3000, 5)])
     slopes = -10.0 - 10.0 * np.log2(f0 / 110.0) + rng.normal(0, 1, len(f0))  # faster up high, as a string
-    points = _decay_by_pitch(f0, slopes)
+    points = _by_pitch(f0, slopes, DECAY_MIN_NOTES)
     assert len(points) == 2 and DECAY_MIN_NOTES > 5  # the 5 notes above A6 make no point
     (lo_hz, lo_db), (hi_hz, hi_db) = points
     assert 110 <= lo_hz < 220 and 440 <= hi_hz < 880
     assert lo_db == pytest.approx(np.median(slopes[:50]), abs=0.01) and hi_db == pytest.approx(np.median(slopes[50:100]), abs=0.01)
     assert hi_db < lo_db - 15
-    assert _decay_by_pitch(f0[:5], slopes[:5]) == []  # a corpus too small for any octave: no table at all
+    assert _by_pitch(f0[:5], slopes[:5], DECAY_MIN_NOTES) == []  # a corpus too small for any octave: no table at all
+
+
+def test_vibrato_is_measured_on_the_files_played_with_the_mod_wheel_at_rest():
+    """A rendered corpus adds vibrato with its mod wheel: the files with it at rest give the depth,
+    per octave; without mod wheels in the manifest (recordings), every file does."""
+    from bridge.config import MelConfig
+    from export.data import MOD_WHEEL_AT_REST, VIBRATO_MIN_NOTES, MelCorpus, note_envelope
+
+    c = MelConfig()
+    rate = c.sample_rate / c.hop_length
+
+    def notes(hz: float, cents: float, frames: int = 80) -> np.ndarray:  # VIBRATO_MIN_NOTES notes, 5.5 Hz vibrato
+        t = np.arange(frames) / rate
+        f0 = hz * 2.0 ** ((np.sqrt(2.0) * cents * np.sin(2 * np.pi * 5.5 * t) + 30.0 * t) / 1200.0)  # and a glide
+        one = np.stack([f0, np.ones(frames), (np.arange(frames) == 0).astype(float)])
+        return np.concatenate([one] * VIBRATO_MIN_NOTES, axis=1).astype(np.float32)
+
+    tracks = [notes(220.0, 6.0), notes(880.0, 12.0), notes(220.0, 20.0), notes(880.0, 20.0)]
+    mels = [np.full((c.n_mels, t.shape[1]), -30.0, np.float32) for t in tracks]
+    wheels = [0, MOD_WHEEL_AT_REST - 1, MOD_WHEEL_AT_REST, 60]
+    manifest = {"files": [{"file": f"violin_{i:05d}.wav", "mod_wheel": w} for i, w in enumerate(wheels)]}
+    env = note_envelope(MelCorpus(mels, c, False, manifest, tracks))
+    (lo_hz, lo_c), (hi_hz, hi_c) = env["vibrato_by_pitch"]
+    assert lo_hz == pytest.approx(220.0, rel=0.01) and hi_hz == pytest.approx(880.0, rel=0.01)
+    assert lo_c == pytest.approx(6.0, rel=0.05) and hi_c == pytest.approx(12.0, rel=0.05)
+    assert env["vibrato_cents"] == pytest.approx(9.0, rel=0.05) and env["vibrato_hz"] == pytest.approx(5.5, abs=0.3)
+    every = note_envelope(MelCorpus(mels, c, False, {"source": "recordings"}, tracks))["vibrato_by_pitch"]
+    assert every[0][1] == pytest.approx(13.0, rel=0.05) and every[1][1] == pytest.approx(16.0, rel=0.05)
+
+
+def test_a_rendered_corpus_records_the_mod_wheel_of_each_sustained_file(corpus, tmp_path):
+    """And a corpus rendered before it did gets the same values by replaying its seeded draws."""
+    import json
+    import shutil
+
+    from bridge.errors import ParameterError
+    from lab.corpus import record_mod_wheels
+
+    recorded = json.loads((corpus / "corpus.json").read_text())
+    assert recorded["files"] and all(0 <= f["mod_wheel"] < 70 for f in recorded["files"])
+    old = tmp_path / "violin"
+    old.mkdir()
+    before = {**recorded, "files": [{k: v for k, v in f.items() if k != "mod_wheel"} for f in recorded["files"]]}
+    (old / "corpus.json").write_text(json.dumps(before))
+    assert record_mod_wheels(old) == len(recorded["files"])
+    assert json.loads((old / "corpus.json").read_text()) == recorded
+    before["files"][0]["tempo_bpm"] += 1.0  # another corpus: refused, not labelled
+    (old / "corpus.json").write_text(json.dumps(before))
+    with pytest.raises(ParameterError, match="violin_00000.wav is not what seed 5 draws"):
+        record_mod_wheels(old)
+    shutil.rmtree(old)
 
 
 def test_a_corpus_too_small_for_a_decay_table_exports_a_model_that_loads(corpus, tmp_path, monkeypatch):

@@ -210,3 +210,14 @@ def test_a_measured_decay_by_pitch_that_cannot_be_read_is_refused(tmp_path, tabl
         read_metadata(path)
     build_tiny_model(path, "guitar", controls=True, decay_by_pitch=[[110.0, -14.3], [440.0, -44.3]])
     assert read_metadata(path).controls["note_decay_by_pitch"] == [[110.0, -14.3], [440.0, -44.3]]
+
+
+@pytest.mark.parametrize("table", [[[440.0, 9.0], [220.0, 7.0]], [[220.0, -1.0]], [["A3", 7.0]]])
+def test_a_measured_vibrato_by_pitch_that_cannot_be_read_is_refused(tmp_path, table):
+    path = build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True, vibrato_by_pitch=table)
+    with pytest.raises(ModelError, match=r"violin.onnx: controls.vibrato_by_pitch: expected \[Hz, cents\] pairs "
+                                         r"with Hz rising and cents >= 0.*bridge export --measure CORPUS violin.onnx"):
+        read_metadata(path)
+    build_tiny_model(path, "violin", controls=True, vibrato_by_pitch=[[197.4, 7.4], [1177.1, 13.06]])
+    assert read_metadata(path).controls["vibrato_by_pitch"] == [[197.4, 7.4], [1177.1, 13.06]]
+

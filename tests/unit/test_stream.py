@@ -491,6 +491,32 @@ def test_note_loudness_decays_each_note_at_the_targets_rate_for_its_pitch(tmp_pa
         assert -rate * 0.75 * 0.8 < drop < -rate * 0.75 * 1.2, (f0, drop)
 
 
+def test_a_target_plays_the_vibrato_it_has_at_each_pitch_scaled_by_the_vibrato_parameter(tmp_path):
+    """A violin's vibrato deepens up its range: with a depth measured per octave, a flat G3 plays
+    exactly as a model whose one depth is the table's G3 value, a G4 as one with the value
+    interpolated in log pitch, a G6 as one with the table's end; ``vibrato`` scales the depth."""
+    def models_with(name: str, depth: float, table: list | None = None) -> ModelSet:
+        build_tiny_model(tmp_path / name / "violin.onnx", "violin", controls=True, vibrato=(depth, 5.5),
+                         vibrato_by_pitch=table)
+        return ModelSet([tmp_path / name], "cpu", threads=1)
+
+    measured = models_with("table", 10.0, [[200.0, 4.0], [800.0, 16.0]])
+    sr = 22050
+    preset = Preset(target="violin").with_params(strength=0.5, steps=2, window_frames=32, lookbehind=0.625,
+                                                 inversion="harmonic", pitch="target")
+
+    def play(models, f0, **params):
+        y = np.concatenate([np.zeros(sr // 4), harmonic_tone(f0, 1.0, sr, amp=0.3)]).astype(np.float32)[None]
+        return offline.transfer(y, sr, models, preset.with_params(**params))
+
+    g3, g4, g6 = (440.0 * 2.0 ** ((n - 69) / 12.0) for n in (55, 67, 91))  # each note held on its semitone
+    for f0, depth in ((g3, 4.0), (g4, 4.0 + 12.0 * np.log2(g4 / 200.0) / 2.0), (g6, 16.0)):
+        np.testing.assert_allclose(play(measured, f0), play(models_with(f"d{f0}", depth), f0), atol=1e-6)
+        assert np.abs(play(measured, f0) - play(models_with("median", 10.0), f0)).max() > 1e-3  # not the median
+    np.testing.assert_allclose(play(measured, g6, vibrato=2.0), play(models_with("d32", 32.0), g6), atol=1e-6)
+    np.testing.assert_allclose(play(measured, g4, vibrato=0.0), play(models_with("d0", 0.0), g4), atol=1e-6)
+
+
 def test_a_plucked_target_does_not_swell_with_a_bowed_input(tmp_path):
     """A bow that swells for 150 ms into a target that decays: the pluck is as loud as the input once
     the analysis has the note start in full (2 frames), then falls; it does not rise with the bow."""
