@@ -97,6 +97,12 @@ class ModelInfo:
                 raise ModelError(f"{path.name}: controls: expected planes {PLANES!r} with {CONTROL_CHANNELS} channels, "
                                  f"got {controls.get('planes')!r} with {controls.get('channels')}; this bridge "
                                  f"cannot build them: update bridge or re-export the model")
+            bands = controls.get("note_decay_by_band")
+            if bands is not None and (not isinstance(bands, list) or len(bands) != mel.n_mels or not all(
+                    isinstance(v, (int, float)) and math.isfinite(v) for v in bands)):
+                raise ModelError(f"{path.name}: controls.note_decay_by_band: expected {mel.n_mels} numbers (dB/s, one "
+                                 f"per mel band), got {str(bands)[:60]}; measure it again with `bridge export "
+                                 f"--measure CORPUS {path.name}`")
             share = controls.get("noise_share")
             if share is not None and (not isinstance(share, list) or len(share) != mel.n_mels
                                       or not all(isinstance(v, (int, float)) and 0.0 <= v <= 1.0 for v in share)):

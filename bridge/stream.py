@@ -187,6 +187,9 @@ class Stream:
             steady_pitch=p.render.inversion == "harmonic" and p.render.pitch != "input",
             vibrato=((p.render.vibrato * float(envelope.get("vibrato_cents") or 0.0),
                       float(envelope.get("vibrato_hz") or 0.0)) if p.render.pitch == "target" else (0.0, 0.0)),
+            band_decay=(np.asarray(envelope["note_decay_by_band"], dtype=np.float64)
+                        if p.render.match_loudness and p.render.loudness == "note"
+                        and envelope.get("note_decay_by_band") is not None else None),
             vibrato_by_pitch=(None if envelope.get("vibrato_by_pitch") is None
                               else np.asarray(envelope["vibrato_by_pitch"], dtype=np.float64) * [1.0, p.render.vibrato]),
             note_decay_db_s=float(envelope.get("note_decay_db_s") or 0.0),
@@ -257,7 +260,7 @@ class Stream:
             by_pitch = None if s.note_decay_by_pitch is None else s.note_decay_by_pitch * [1.0, frame_s]
             self._note_state = hold_note_level(job, self.geometry, self._note_state, s.note_decay_db_s * frame_s,
                                                s.note_attack_s / frame_s, by_pitch)
-        if s.vibrato[0] > 0 and job.notes is not None:
+        if (s.vibrato[0] > 0 or s.band_decay is not None) and job.notes is not None:
             self._last_onset = carry_onset(job, self.geometry, self._last_onset)
         self.stats["windows"] += 1
         self.stats["window_steps"] += s.steps

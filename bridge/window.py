@@ -52,6 +52,7 @@ class WindowSettings:
     steady_pitch: bool = False  # harmonic inversion: each note on its semitone, phase from absolute time
     vibrato: tuple[float, float] = (0.0, 0.0)  # with steady_pitch: (RMS cents, Hz) added to every note
     vibrato_by_pitch: np.ndarray | None = None  # (points, 2) [Hz, RMS cents]: that depth against pitch (at_pitch)
+    band_decay: np.ndarray | None = None  # (n_mels,) dB/s: each band's fall after a note start, against the level's
     noise_share: np.ndarray | None = None  # harmonic inversion: per mel band, the noise share (None: fill)
 
     @property
@@ -203,6 +204,10 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
     first = g.first_frame(job.index) + j0  # the absolute index of the first frame synthesised
     for lane in np.flatnonzero(job.active):
         db_out = dsp.model_to_db(job.x[lane, 0][:, j0:], job.gain_db[lane], mel)
+        before = -np.inf if job.last_onset is None else job.last_onset[lane] - g.first_frame(job.index)
+        if s.band_decay is not None:
+            db_out = db_out + band_fall(s.band_decay, note_age(job.notes[lane][2], g.hop_length / mel.sample_rate,
+                                                                before)[j0:])
         spec = job.spec[lane][:, j0:]
         if s.inversion == "envelope":
             S = dsp.envelope_transfer(spec, job.seen[lane][:, j0:], db_out, tf)
@@ -213,7 +218,6 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
             if s.steady_pitch:
                 f0 = controls.steady_pitch(f0, job.notes[lane][2])[j0:]
                 starts = (first + np.arange(len(f0))) * g.hop_length - g.n_fft // 2
-                before = -np.inf if job.last_onset is None else job.last_onset[lane] - g.first_frame(job.index)
                 fade = vibrato_fade(job.notes[lane][2], g.hop_length / mel.sample_rate, before)[j0:]
                 vibrato = (at_pitch(f0, s.vibrato_by_pitch, s.vibrato[0]) * fade, s.vibrato[1])
                 steady = harmonic.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate, vibrato=vibrato)
@@ -338,19 +342,39 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
 VIBRATO_FADE_S = 0.2  # a player's vibrato starts after the note does
 
 
-def vibrato_fade(onset: np.ndarray, frame_s: float, before: float = -np.inf) -> np.ndarray:
-    """0 at each note start rising to 1 over ``VIBRATO_FADE_S`` (1 long after the last one).
+def note_age(onset: np.ndarray, frame_s: float, before: float = -np.inf) -> np.ndarray:
+    """Seconds since the last note start at each frame (inf before the first one known).
 
     ``before``: the frame, relative to the window's first, of the last note start an earlier
     window saw (the stream carries it, :func:`carry_onset`), so a window whose past context
-    is shorter than the fade still agrees with the one before it where they overlap.
+    is shorter than the note still agrees with the one before it where they overlap.
     """
     age = np.full(len(onset), np.inf)
     last = before if before < 0 else -np.inf
     for j, on in enumerate(onset):
         last = j if on or j == before else last
         age[j] = (j - last) * frame_s
-    return np.minimum(1.0, age / VIBRATO_FADE_S)
+    return age
+
+
+def vibrato_fade(onset: np.ndarray, frame_s: float, before: float = -np.inf) -> np.ndarray:
+    """0 at each note start rising to 1 over ``VIBRATO_FADE_S`` (1 long after the last one); see :func:`note_age`."""
+    return np.minimum(1.0, note_age(onset, frame_s, before) / VIBRATO_FADE_S)
+
+
+BAND_FALL_MAX_S = 1.0  # the bands part no further after this (and not at all before a note start is known)
+
+
+def band_fall(band_decay: np.ndarray, age_s: np.ndarray) -> np.ndarray:
+    """``(n_mels, frames)`` dB added to a note's mel: each band's own fall (dB/s) over the note's age.
+
+    A plucked string's upper partials die before its lower ones (FluidR3's guitar: the bands
+    above 2 kHz 18-43 dB/s faster than its level); a window that does not hold the note's start
+    cannot tell the model how old the note is, so the runtime ages it. The level is matched
+    afterwards, so only the balance between bands moves.
+    """
+    age = np.where(np.isfinite(age_s), np.minimum(age_s, BAND_FALL_MAX_S), 0.0)
+    return np.asarray(band_decay, dtype=np.float64)[:, None] * age[None, :]
 
 
 def carry_onset(job: Window, g: Geometry, last: np.ndarray) -> np.ndarray:

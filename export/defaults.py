@@ -27,7 +27,7 @@ def _expression_rows(controls: dict) -> str:
         return ""
     return (f"| note attack (to within 3 dB of the peak), corpus median | {controls.get('note_attack_s')} s |\n"
             f"| note decay after the attack, corpus median | {controls.get('note_decay_db_s')} dB/s |\n"
-            + _decay_row(controls.get("note_decay_by_pitch")) +
+            + _decay_row(controls.get("note_decay_by_pitch")) + _band_row(controls.get("note_decay_by_band")) +
             f"| vibrato with the mod wheel at rest, corpus median | {controls.get('vibrato_cents')} cents RMS at "
             f"{controls.get('vibrato_hz')} Hz |\n"
             + _vibrato_row(controls.get("vibrato_by_pitch"))
@@ -40,6 +40,17 @@ def _decay_row(points) -> str:
         return ""
     return ("| note decay by pitch, median per octave | "
             + ", ".join(f"{hz:.0f} Hz: {db:+.1f}" for hz, db in points) + " dB/s |\n")
+
+
+def _band_row(by_band) -> str:
+    """Each band's fall against the level (``note_decay_by_band``), as four band groups a reader can picture."""
+    if not by_band:
+        return ""
+    n = len(by_band)
+    groups = [(0, n // 4), (n // 4, n // 2), (n // 2, 3 * n // 4), (3 * n // 4, n)]
+    return (f"| note decay by mel band against the level, mean over bands "
+            + " / ".join(f"{a}-{b - 1}" for a, b in groups) + " | "
+            + " / ".join(f"{sum(by_band[a:b]) / (b - a):+.1f}" for a, b in groups) + " dB/s |\n")
 
 
 def _vibrato_row(points) -> str:

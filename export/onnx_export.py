@@ -116,8 +116,8 @@ def _corpus_measures(cfg: TrainConfig) -> dict:
 
 # What measure_corpus may write into a model's controls: a new measurement replaces all of them,
 # so a value the new one does not give (a table from too few notes) is not left from the last.
-MEASURES = ("note_attack_s", "note_decay_db_s", "note_decay_by_pitch", "vibrato_cents", "vibrato_hz", "vibrato_by_pitch",
-            "noise_share")
+MEASURES = ("note_attack_s", "note_decay_db_s", "note_decay_by_pitch", "note_decay_by_band", "vibrato_cents",
+            "vibrato_hz", "vibrato_by_pitch", "noise_share")
 
 
 def measure_corpus(folder: Path, mel: MelConfig) -> dict:

@@ -36,7 +36,8 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
                      student: dict | None = None, controls: bool = False,
                      note_decay_db_s: float | None = None, note_attack_s: float | None = None,
                      vibrato: tuple[float, float] = (0.0, 0.0), noise_share: float | None = 0.05,
-                     decay_by_pitch: list | None = None, vibrato_by_pitch: list | None = None) -> Path:
+                     decay_by_pitch: list | None = None, vibrato_by_pitch: list | None = None,
+                     decay_by_band: list | None = None) -> Path:
     """Writes a small real ONNX denoiser (a fixed 3x3 conv plus a t term) with bridge metadata.
 
     Built with onnx.helper, no torch: pred = 0.3 * conv3x3(x) + 1e-4 * t. ``fixed_frames``
@@ -50,7 +51,8 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
     model (input ``cond``, bridge.controls' planes) whose prediction adds 0.05 x their sum;
     ``noise_share`` is its measured noise share in every band (None: not measured);
     ``decay_by_pitch`` its ``note_decay_by_pitch`` ([[Hz, dB/s], ...], None: not measured),
-    ``vibrato_by_pitch`` its ``vibrato_by_pitch`` ([[Hz, RMS cents], ...]).
+    ``vibrato_by_pitch`` its ``vibrato_by_pitch`` ([[Hz, RMS cents], ...]), ``decay_by_band`` its
+    ``note_decay_by_band`` (dB/s per mel band).
     """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -166,6 +168,8 @@ def build_tiny_model(path: Path, instrument: str, mel: MelConfig | None = None, 
             meta["controls"]["note_decay_by_pitch"] = decay_by_pitch
         if vibrato_by_pitch is not None:
             meta["controls"]["vibrato_by_pitch"] = vibrato_by_pitch
+        if decay_by_band is not None:
+            meta["controls"]["note_decay_by_band"] = decay_by_band
     for k, v in meta.items():
         e = model.metadata_props.add()
         e.key, e.value = k, json.dumps(v)

@@ -384,6 +384,33 @@ def test_vibrato_is_measured_on_the_files_played_with_the_mod_wheel_at_rest():
     assert every[0][1] == pytest.approx(13.0, rel=0.05) and every[1][1] == pytest.approx(16.0, rel=0.05)
 
 
+def test_a_decaying_targets_bands_are_measured_against_its_level_and_a_held_ones_are_not():
+    """Plucks whose upper bands fall 40 dB/s faster than their lower ones: the export gives each band's
+    fall against the note's level; bowed notes that swell give no band table at all."""
+    from bridge.config import MelConfig
+    from export.data import DECAY_MIN_NOTES, MelCorpus, note_envelope
+
+    c = MelConfig()
+    rate = c.sample_rate / c.hop_length
+    n, half = 60, c.n_mels // 2
+
+    def corpus_of(low_db_s: float, high_db_s: float) -> MelCorpus:
+        t = np.arange(n) / rate
+        note = np.empty((c.n_mels, n), np.float32)
+        note[:half] = -20.0 + low_db_s * t
+        note[half:] = -30.0 + high_db_s * t
+        mel = np.concatenate([note] * DECAY_MIN_NOTES, axis=1)
+        one = np.stack([np.full(n, 220.0), np.ones(n), (np.arange(n) == 0).astype(float)])
+        return MelCorpus([mel], c, False, {}, [np.concatenate([one] * DECAY_MIN_NOTES, axis=1).astype(np.float32)])
+
+    env = note_envelope(corpus_of(-20.0, -60.0))
+    by_band = np.asarray(env["note_decay_by_band"])
+    assert len(by_band) == c.n_mels and env["note_decay_db_s"] < 0
+    assert by_band[half:].mean() - by_band[:half].mean() == pytest.approx(-40.0, abs=1.0)
+    assert abs(by_band[:half].mean()) < 5.0  # the level follows its loudest bands
+    assert "note_decay_by_band" not in note_envelope(corpus_of(2.0, 2.0))
+
+
 def test_a_rendered_corpus_records_the_mod_wheel_of_each_sustained_file(corpus, tmp_path):
     """And a corpus rendered before it did gets the same values by replaying its seeded draws."""
     import json

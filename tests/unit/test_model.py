@@ -221,3 +221,12 @@ def test_a_measured_vibrato_by_pitch_that_cannot_be_read_is_refused(tmp_path, ta
     build_tiny_model(path, "violin", controls=True, vibrato_by_pitch=[[197.4, 7.4], [1177.1, 13.06]])
     assert read_metadata(path).controls["vibrato_by_pitch"] == [[197.4, 7.4], [1177.1, 13.06]]
 
+
+
+def test_a_measured_decay_by_band_of_the_wrong_length_is_refused(tmp_path):
+    path = build_tiny_model(tmp_path / "guitar.onnx", "guitar", controls=True, decay_by_band=[-20.0] * 79)
+    with pytest.raises(ModelError, match=r"guitar.onnx: controls.note_decay_by_band: expected 80 numbers \(dB/s, one "
+                                         r"per mel band\).*bridge export --measure CORPUS guitar.onnx"):
+        read_metadata(path)
+    build_tiny_model(path, "guitar", controls=True, decay_by_band=[-20.0] * 80)
+    assert read_metadata(path).controls["note_decay_by_band"] == [-20.0] * 80

@@ -517,6 +517,35 @@ def test_a_target_plays_the_vibrato_it_has_at_each_pitch_scaled_by_the_vibrato_p
     np.testing.assert_allclose(play(measured, g4, vibrato=0.0), play(models_with("d0", 0.0), g4), atol=1e-6)
 
 
+def test_a_plucked_targets_upper_bands_die_before_its_lower_ones(tmp_path):
+    """With a fall measured per band (the upper half of the bands 40 dB/s faster than the level), a flat
+    note's upper partials lose about that against its lower ones over the note; without it they hold."""
+    from bridge.config import MelConfig
+
+    n_mels = MelConfig().n_mels
+    by_band = [0.0] * (n_mels // 2) + [-40.0] * (n_mels - n_mels // 2)
+    sr = 22050
+    y = np.concatenate([np.zeros(sr // 4), harmonic_tone(220.0, 1.0, sr, amp=0.3)]).astype(np.float32)[None]
+    preset = Preset(target="guitar").with_params(strength=0.5, steps=2, window_frames=32, lookbehind=0.625,
+                                                 loudness="note", inversion="harmonic", pitch="semitone")
+    split = 1000.0  # about where the upper half of the mel bands starts (80 bands, 0-11 kHz: 1.4 kHz)
+
+    def tilt(out, u):  # dB of the partials above `split` against those below, 50 ms from u after the note start
+        seg = out[0, sr // 4 + int(u * sr): sr // 4 + int((u + 0.05) * sr)]
+        spec = np.abs(np.fft.rfft(seg * np.hanning(len(seg)))) ** 2
+        hz = np.fft.rfftfreq(len(seg), 1.0 / sr)
+        return 10.0 * np.log10(spec[hz > 2 * split].sum() / spec[(hz > 100) & (hz < split)].sum())
+
+    fall = {}
+    for name, table in (("measured", by_band), ("plain", None)):
+        build_tiny_model(tmp_path / name / "guitar.onnx", "guitar", controls=True, note_decay_db_s=-10.0,
+                         decay_by_band=table)
+        out = offline.transfer(y, sr, ModelSet([tmp_path / name], "cpu", threads=1), preset)
+        fall[name] = tilt(out, 0.1) - tilt(out, 0.6)
+    assert abs(fall["plain"]) < 3.0
+    assert 40.0 * 0.5 * 0.6 < fall["measured"] - fall["plain"] < 40.0 * 0.5 * 1.25  # 40 dB/s over 0.5 s
+
+
 def test_a_plucked_target_does_not_swell_with_a_bowed_input(tmp_path):
     """A bow that swells for 150 ms into a target that decays: the pluck is as loud as the input once
     the analysis has the note start in full (2 frames), then falls; it does not rise with the bow."""
