@@ -396,7 +396,9 @@ def test_the_stream_takes_the_targets_student_only_where_it_was_distilled_for(tm
 @pytest.fixture(scope="module")
 def conditioned(tmp_path_factory):
     d = tmp_path_factory.mktemp("conditioned")
-    build_tiny_model(d / "violin.onnx", "violin", controls=True, vibrato=(15.0, 5.5))
+    # With a vibrato and a band fall that change with pitch and note age: the block-size test covers both.
+    build_tiny_model(d / "violin.onnx", "violin", controls=True, vibrato=(15.0, 5.5),
+                     vibrato_by_pitch=[[200.0, 8.0], [800.0, 20.0]], decay_by_band=list(np.linspace(0.0, -40.0, 80)))
     return ModelSet([d], "cpu", threads=1)
 
 
