@@ -77,6 +77,29 @@ def probe_signal(sample_rate: int, channels: int, seconds: float) -> np.ndarray:
     return np.tile(y.astype(np.float32), (channels, 1))
 
 
+# Seconds of compute per second of audio the open streams may need, as window_cost_s times them on
+# one thread, before the daemon warns at an open: six `live` streams (1.14 here) ran 1.7% late on
+# these 2 cores, four (0.76) on time; four default-preset streams (1.2) kept time at 1 step of 2.
+LOAD_WARN = 1.0
+
+
+def stream_load(stream: Stream, window_cost_s: float) -> float:
+    """Seconds of compute a stream needs per second of audio: one window's cost every window hop."""
+    g = stream.geometry
+    return window_cost_s * stream.model_rate / (g.hop_frames * g.hop_length)
+
+
+def overload_warning(loads: list[float]) -> str | None:
+    """What to tell the performer when the open streams need more than ``LOAD_WARN`` (None: they fit)."""
+    need = sum(loads)
+    if need <= LOAD_WARN:
+        return None
+    return (f"the {len(loads)} open stream(s) need about {need:.2f} s of compute per second of audio at this "
+            f"preset (each window timed on one thread; {LOAD_WARN:g} is what this machine keeps up with), so "
+            f"expect fewer steps and late audio; close a stream, or load a preset with fewer steps or longer "
+            f"window hops")
+
+
 def window_cost_s(stream: Stream, repeats: int = 3) -> float:
     """Times the stream's own windows on this machine, the median of ``repeats`` after one to warm up.
 

@@ -309,8 +309,8 @@ class StreamWorker(threading.Thread):
                               f"to {load} samples a second (at most {MAX_CLIENT_SAMPLES_PER_SECOND}, one "
                               f"192 kHz x 8 ch stream); close one or open fewer channels")
         budget = self.compute_budget_s
-        if budget is None:
-            budget = self._auto_budget(self.preset, m.sample_rate, m.channels)
+        if budget is None:  # twice the measured cost of one window, at least 20 ms
+            budget = max(0.02, 2.0 * self._window_cost(m.sample_rate, m.channels))
         stream = streaming.Stream(self.models, self.preset, m.sample_rate, m.channels, compute_budget_s=budget)
         old = self.streams.pop(m.key, None)
         if old is not None:  # every chunk the old one received is answered first, none dropped
@@ -321,16 +321,19 @@ class StreamWorker(threading.Thread):
         m.sink.opened(m.stream_id, stream.latency_samples, stream.latency_ms, stream.sample_rate, stream.n_channels)
         log.info("stream %d open: %d Hz, %d ch, latency %d samples (%.1f ms, of which compute budget %.0f ms)",
                  m.stream_id, m.sample_rate, m.channels, stream.latency_samples, stream.latency_ms, budget * 1000)
+        if warning := schedule.overload_warning([schedule.stream_load(st.stream, self._window_cost(
+                st.stream.sample_rate, st.stream.n_channels)) for st in self.streams.values()]):
+            log.warning("stream %d open: %s", m.stream_id, warning)
 
-    def _auto_budget(self, preset: Preset, sample_rate: int, channels: int) -> float:
-        """Twice the measured cost of one window (at least 20 ms), cached per setting."""
+    def _window_cost(self, sample_rate: int, channels: int) -> float:
+        """The measured cost of one of the preset's windows (schedule.window_cost_s), cached per setting."""
+        preset = self.preset
         lanes = 1 if preset.render.stereo == "mid" else channels
         key = (preset.target, preset.render.morph_with, preset.sampler.steps, preset.render.window_frames, lanes,
                preset.render.griffin_lim_iters)
         if key not in self._cost_cache:
-            probe = streaming.Stream(self.models, preset, sample_rate, channels)
-            self._cost_cache[key] = schedule.window_cost_s(probe)
-        return max(0.02, 2.0 * self._cost_cache[key])
+            self._cost_cache[key] = schedule.window_cost_s(streaming.Stream(self.models, preset, sample_rate, channels))
+        return self._cost_cache[key]
 
     def _on_close(self, m: Close) -> None:
         st = self._state(m.key, m.stream_id, "stream/close")

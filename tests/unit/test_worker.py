@@ -9,6 +9,7 @@ output is final before it computes.
 import time
 
 import numpy as np
+import pytest
 
 from bridge import stream
 from bridge.config import Preset
@@ -229,3 +230,33 @@ def test_the_compute_budget_times_whole_windows_on_a_voiced_probe(tmp_path):
                                                     loudness="note", window_frames=32, lookbehind=0.625), 48000, 2)
     assert window_cost_s(probe, repeats=3) > 0
     assert probe.stats["windows"] >= 4 and probe.stats["silent_windows"] == 0
+
+
+def test_opening_more_streams_than_the_machine_keeps_up_with_is_said_at_open(tiny_models, tmp_path, caplog):
+    """Four streams of a model slow enough that each needs about one thread (0.94 here): the fourth open
+    says so, with the fix; four of the tiny model (each about a tenth of that) open without a word."""
+    import logging
+
+    from bridge.model import ModelSet
+    from bridge.serve.schedule import LOAD_WARN, overload_warning, stream_load
+    from support import build_tiny_model
+
+    s = stream.Stream(tiny_models, PRESET, SR, 1)
+    hop_s = s.geometry.hop_frames * s.geometry.hop_length / s.model_rate
+    assert stream_load(s, 0.5 * hop_s) == pytest.approx(0.5)  # half a hop's work per hop: half a thread
+    assert overload_warning([0.3, 0.3]) is None and overload_warning([0.6, 0.6]) is not None
+    assert "2 open stream(s) need about 1.20 s of compute" in overload_warning([0.6, 0.6]) and LOAD_WARN == 1.0
+
+    def opened(models, n: int) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="bridge.serve.worker"):
+            worker = StreamWorker(models, PRESET, compute_budget_s=None, adapt_steps=True, max_streams=8)
+            for i in range(n):
+                worker._handle(Open(("127.0.0.1", 9000, i), i, SR, 1, Recorder([], i)))
+        return [r.getMessage() for r in caplog.records if "open stream(s) need" in r.getMessage()]
+
+    assert opened(tiny_models, 4) == []
+    build_tiny_model(tmp_path / "violin.onnx", "violin", slow=60)
+    said = opened(ModelSet([tmp_path], "cpu", threads=1), 4)
+    assert said and "stream 3 open: the 4 open stream(s) need about" in said[-1]
+    assert "close a stream, or load a preset with fewer steps" in said[-1]
