@@ -78,8 +78,8 @@ def probe_signal(sample_rate: int, channels: int, seconds: float) -> np.ndarray:
 
 
 # Seconds of compute per second of audio the open streams may need, as window_cost_s times them on
-# one thread, before the daemon warns at an open: six `live` streams (1.14 here) ran 1.7% late on
-# these 2 cores, four (0.76) on time; four default-preset streams (1.2) kept time at 1 step of 2.
+# one thread, before the daemon warns at an open. 48 kHz stereo on these 2 cores, training paused:
+# six `live` streams (0.22 each, 1.32) ran 1.7% late, four (0.88) on time.
 LOAD_WARN = 1.0
 
 
