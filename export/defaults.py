@@ -27,19 +27,20 @@ def _expression_rows(controls: dict) -> str:
         return ""
     return (f"| note attack (to within 3 dB of the peak), corpus median | {controls.get('note_attack_s')} s |\n"
             f"| note decay after the attack, corpus median | {controls.get('note_decay_db_s')} dB/s |\n"
-            + _decay_row(controls.get("note_decay_by_pitch")) + _band_row(controls.get("note_decay_by_band")) +
+            + _pitch_row("note decay by pitch", controls.get("note_decay_by_pitch"), "+.1f", "dB/s")
+            + _band_row(controls.get("note_decay_by_band")) +
             f"| vibrato with the mod wheel at rest, corpus median | {controls.get('vibrato_cents')} cents RMS at "
             f"{controls.get('vibrato_hz')} Hz |\n"
-            + _vibrato_row(controls.get("vibrato_by_pitch"))
+            + _pitch_row("vibrato by pitch (mod wheel at rest)", controls.get("vibrato_by_pitch"), ".1f", "cents RMS")
             + _noise_row(controls.get("noise_share")))
 
 
-def _decay_row(points) -> str:
-    """The decay against pitch (``note_decay_by_pitch``), one octave's median per point."""
+def _pitch_row(label: str, points, value_format: str, unit: str) -> str:
+    """A measure against pitch (``note_decay_by_pitch``, ``vibrato_by_pitch``), one octave's median per point."""
     if not points:
         return ""
-    return ("| note decay by pitch, median per octave | "
-            + ", ".join(f"{hz:.0f} Hz: {db:+.1f}" for hz, db in points) + " dB/s |\n")
+    return (f"| {label}, median per octave | "
+            + ", ".join(f"{hz:.0f} Hz: {v:{value_format}}" for hz, v in points) + f" {unit} |\n")
 
 
 def _band_row(by_band) -> str:
@@ -51,14 +52,6 @@ def _band_row(by_band) -> str:
     return (f"| note decay by mel band against the level, mean over bands "
             + " / ".join(f"{a}-{b - 1}" for a, b in groups) + " | "
             + " / ".join(f"{sum(by_band[a:b]) / (b - a):+.1f}" for a, b in groups) + " dB/s |\n")
-
-
-def _vibrato_row(points) -> str:
-    """The vibrato depth against pitch (``vibrato_by_pitch``), one octave's median per point."""
-    if not points:
-        return ""
-    return ("| vibrato by pitch (mod wheel at rest), median per octave | "
-            + ", ".join(f"{hz:.0f} Hz: {c:.1f}" for hz, c in points) + " cents RMS |\n")
 
 
 def _noise_row(share) -> str:
