@@ -264,8 +264,8 @@ def _vibrato_at_rest(corpus: "MelCorpus", rate: float) -> dict:
     FluidSynth adds vibrato with it; the files rendered with it below
     ``MOD_WHEEL_AT_REST`` measure what the instrument plays when nobody asks for more, and
     the rest are left out. A folder of recordings (no mod wheel in its manifest) gives all
-    its notes. FluidR3's violin with the wheel at rest: 7.0 cents at F#3-B3, 13-14 from
-    C6 up; all its files: a median of 11.9 at every pitch, about what a wheel at 40 adds.
+    its notes. FluidR3's violin with the wheel at rest: 7.9 cents around G3, 9.6 around A4,
+    13.0 around D6; over all its files (the wheel anywhere in 0-69) the median was 11.9.
     """
     wheels = corpus.mod_wheels()
     tracks = corpus.tracks
