@@ -259,7 +259,7 @@ preset sets `student: true` and asks for at most {s['max_steps']} steps at such 
 | parameters | {params:,} |
 | controls | {"the teacher's pitch and onset planes, all zero for " + format(s['control_dropout'], '.0%') + " of the pairs" if s.get('controls') else "none (an unconditional teacher)"} |
 | teacher pairs | {s['pairs']} windows of {', '.join(map(str, s['widths']))} frames ({s['pairs_wall_s'] / 60:.1f} min) |
-| training steps | {s['train_steps']} ({s['train_wall_s'] / 60:.1f} min, 1 CPU thread) |
+| training steps | {s['train_steps']} ({s['train_wall_s'] / 60:.1f} min, {s.get('threads', 1)} CPU thread(s)) |
 | held-out L1 to the teacher's endpoint, one call | teacher {s['held_out_l1_teacher_one_call']}, student {s['held_out_l1_student']} |
 | onnxruntime vs torch max abs diff | {s['onnx_vs_torch_max_abs_diff']:.2e} |
 
@@ -344,7 +344,7 @@ def main(argv=None) -> int:
         "teacher": name, "teacher_hash": teacher.info.content_hash, "strength_max": a.strength_max,
         "max_steps": a.max_steps, "controls": bool(teacher.info.cond_channels),
         "control_dropout": float((teacher.info.controls or {}).get("dropout", 0.0)), "teacher_steps_per_500": TEACHER_STEPS_PER_500, "widths": list(WIDTHS),
-        "pairs": a.pair_batches * a.batch, "train_steps": state["step"], "lr": a.lr,
+        "pairs": a.pair_batches * a.batch, "train_steps": state["step"], "lr": a.lr, "threads": a.threads,
         "pairs_wall_s": round(pairs_s, 1), "train_wall_s": round(state["wall_s"], 1),
         "held_out_l1_teacher_one_call": round(teacher_l1, 5), "held_out_l1_student": round(student_l1, 5),
         "command": command,
