@@ -66,6 +66,12 @@ def check_preset(preset: Preset, models: Mapping[str, Denoiser]) -> Geometry:
     return Geometry.make(mel, r.window_frames, r.overlap, r.lookbehind)
 
 
+def _measured(envelope: dict, key: str) -> np.ndarray | None:
+    """A measure the export wrote into the target's controls (a table), as float64; None where it has none."""
+    value = envelope.get(key)
+    return None if value is None else np.asarray(value, dtype=np.float64)
+
+
 class Stream:
     """Restyles a stream of ``(channels, n)`` blocks with a fixed, reported latency.
 
@@ -177,29 +183,25 @@ class Stream:
         conditioned = bool(getattr(getattr(denoise, "info", None), "cond_channels", 0))
         use_controls = p.sampler.controls and conditioned
         envelope = getattr(target.info, "controls", None) or {}
+        note_loudness = p.render.match_loudness and p.render.loudness == "note"
+        vibrato_by_pitch, noise_share = _measured(envelope, "vibrato_by_pitch"), _measured(envelope, "noise_share")
         mask = dsp.band_mask(self.mel.n_fft, self.mel.sample_rate, p.render.highpass_hz, p.render.lowpass_hz)
         self._settings = WindowSettings(
             denoise=denoise, alpha_bar=alpha_bar, t_start=sampling.start_timestep(p.sampler.strength, len(alpha_bar)),
             steps=self.effective_steps(), eta=p.sampler.eta, seed=p.sampler.seed,
             griffin_lim_iters=p.render.griffin_lim_iters, inversion=p.render.inversion, fill=p.render.fill,
-            mask=mask, match_loudness=p.render.match_loudness,
-            note_loudness=p.render.match_loudness and p.render.loudness == "note",
+            mask=mask, match_loudness=p.render.match_loudness, note_loudness=note_loudness,
             steady_pitch=p.render.inversion == "harmonic" and p.render.pitch != "input",
             vibrato=((p.render.vibrato * float(envelope.get("vibrato_cents") or 0.0),
                       float(envelope.get("vibrato_hz") or 0.0)) if p.render.pitch == "target" else (0.0, 0.0)),
-            band_decay=(np.asarray(envelope["note_decay_by_band"], dtype=np.float64)
-                        if p.render.match_loudness and p.render.loudness == "note"
-                        and envelope.get("note_decay_by_band") is not None else None),
-            vibrato_by_pitch=(None if envelope.get("vibrato_by_pitch") is None
-                              else np.asarray(envelope["vibrato_by_pitch"], dtype=np.float64) * [1.0, p.render.vibrato]),
+            vibrato_by_pitch=None if vibrato_by_pitch is None else vibrato_by_pitch * [1.0, p.render.vibrato],
+            band_decay=_measured(envelope, "note_decay_by_band") if note_loudness else None,
             note_decay_db_s=float(envelope.get("note_decay_db_s") or 0.0),
-            note_decay_by_pitch=(None if envelope.get("note_decay_by_pitch") is None
-                                 else np.asarray(envelope["note_decay_by_pitch"], dtype=np.float64)),
+            note_decay_by_pitch=_measured(envelope, "note_decay_by_pitch"),
             note_attack_s=float(envelope.get("note_attack_s") or 0.0),
             # A target without a measured share (unconditioned, or exported before) plays with the fill.
-            noise_share=(p.render.fill * np.asarray(envelope["noise_share"], dtype=np.float64)
-                         if p.render.inversion == "harmonic" and p.render.noise == "measured"
-                         and envelope.get("noise_share") is not None else None),
+            noise_share=(p.render.fill * noise_share if p.render.inversion == "harmonic"
+                         and p.render.noise == "measured" and noise_share is not None else None),
             silence_db=p.render.silence_db, key=key, controls=use_controls,
         )
         return self._settings
