@@ -97,18 +97,14 @@ class ModelInfo:
                 raise ModelError(f"{path.name}: controls: expected planes {PLANES!r} with {CONTROL_CHANNELS} channels, "
                                  f"got {controls.get('planes')!r} with {controls.get('channels')}; this bridge "
                                  f"cannot build them: update bridge or re-export the model")
-            bands = controls.get("note_decay_by_band")
-            if bands is not None and (not isinstance(bands, list) or len(bands) != mel.n_mels or not all(
-                    isinstance(v, (int, float)) and math.isfinite(v) for v in bands)):
-                raise ModelError(f"{path.name}: controls.note_decay_by_band: expected {mel.n_mels} numbers (dB/s, one "
-                                 f"per mel band), got {str(bands)[:60]}; measure it again with `bridge export "
-                                 f"--measure CORPUS {path.name}`")
-            share = controls.get("noise_share")
-            if share is not None and (not isinstance(share, list) or len(share) != mel.n_mels
-                                      or not all(isinstance(v, (int, float)) and 0.0 <= v <= 1.0 for v in share)):
-                raise ModelError(f"{path.name}: controls.noise_share: expected {mel.n_mels} numbers in [0, 1] (one "
-                                 f"per mel band), got {str(share)[:60]}; measure it again with `bridge export "
-                                 f"--measure CORPUS {path.name}`")
+            for key, want, ok in (("note_decay_by_band", "(dB/s, one per mel band)", math.isfinite),
+                                  ("noise_share", "in [0, 1] (one per mel band)", lambda v: 0.0 <= v <= 1.0)):
+                bands = controls.get(key)
+                if bands is not None and (not isinstance(bands, list) or len(bands) != mel.n_mels or not all(
+                        isinstance(v, (int, float)) and ok(v) for v in bands)):
+                    raise ModelError(f"{path.name}: controls.{key}: expected {mel.n_mels} numbers {want}, got "
+                                     f"{str(bands)[:60]}; measure it again with `bridge export --measure CORPUS "
+                                     f"{path.name}`")
             for key, want, ok in (
                 ("note_decay_by_pitch", "[Hz, dB/s] pairs with Hz rising", lambda x0, ys: x0 > 0),
                 ("vibrato_by_pitch", "[Hz, cents] pairs with Hz rising and cents >= 0",
