@@ -34,6 +34,11 @@ ONSET_CENTS = 70.0
 ONSET_RISE_DB = 6.0
 ONSET_GAP = 4  # frames (46 ms): closer candidates belong to the same attack
 N_HARMONICS = 12
+OCTAVE_STEADY = 4  # voiced frames that must agree before a jump of an octave from them may be a slip
+OCTAVE_CENTS = 60.0
+OCTAVE_HOLD = 5  # frames (58 ms): the longest slip heard on the steady octave
+DROPOUT_FRAMES = 3  # unvoiced frames (35 ms) a note goes on through
+RESUME_CENTS = 50.0  # ... when it comes back this close to its pitch
 BUMP_BINS = 0.8
 
 
@@ -164,25 +169,60 @@ def track_signal(y: np.ndarray, config: MelConfig, chunk: int = 4096) -> tuple[n
 
 
 def steady_pitch(f0_hz: np.ndarray, onset: np.ndarray, frames: int = 16) -> np.ndarray:
-    """Each note on one equal-tempered pitch (A4 = 440 Hz): vibrato and slides removed.
+    """Each note on one equal-tempered pitch (A4 = 440 Hz): vibrato, slides and octave slips removed.
 
     Per voiced frame, the semitone nearest the median pitch of the note so far (its last
     ``frames`` frames, from its onset on): causal, so a stream decides it as the frame
     arrives; a vibrato of a few cents stays on one semitone. 0 where unvoiced.
+
+    Octave slips: YIN now and then takes half the period for a few frames (a sung note's
+    strong second partial: 1.3% of the voiced frames of six rendered choir phrases, in
+    runs of 1-5 frames), and the jump reads as a new note an octave up. When the last
+    ``OCTAVE_STEADY`` voiced frames agree (within ``OCTAVE_CENTS`` of their median, with
+    no more than ``DROPOUT_FRAMES`` unvoiced frames between two of them), a frame within
+    ``OCTAVE_CENTS`` of an octave from them is heard on their octave, for at most
+    ``OCTAVE_HOLD`` frames in a row: a real leap of an octave that lasts longer starts its
+    note there, that much late.
+
+    Short dropouts: a note goes on through up to ``DROPOUT_FRAMES`` unvoiced frames when
+    it comes back within ``RESUME_CENTS`` of its median pitch (a singer's breathy frame,
+    whatever the onset says), so the frames after the gap are not a note of their own: a
+    voice scooping up into a note sung flat would put them on the semitone below.
     """
     f0 = np.asarray(f0_hz, dtype=np.float64)
     cents = (1200.0 * np.log2(np.maximum(f0, 1e-9) / 440.0)).tolist()
     voiced, starts = (f0 > 0).tolist(), (np.asarray(onset) > 0).tolist()
+    heard = list(cents)  # each frame's cents on the octave it is heard on
     out = np.zeros(len(f0))
-    start = 0
+    start, away, gap, last = 0, 0, 0, None
+    steady: list[float] = []  # the last voiced frames as heard, for the slip test
     for j in range(len(f0)):  # plain Python: np.median on a dozen values costs 40x a sort here
-        if starts[j] or not voiced[j]:
-            start = j
         if not voiced[j]:
+            away, gap = 0, gap + 1
+            if gap > DROPOUT_FRAMES:
+                steady = []
             continue
-        recent = sorted(cents[k] for k in range(max(start, j - frames + 1), j + 1) if voiced[k])
+        resumed = 0 < gap <= DROPOUT_FRAMES and last is not None and abs(cents[j] - last) < RESUME_CENTS
+        if gap and not resumed:
+            start = j
+        gap, slip = 0, 0.0
+        if len(steady) == OCTAVE_STEADY:
+            ref = sorted(steady)[OCTAVE_STEADY // 2]
+            if max(abs(c - ref) for c in steady) < OCTAVE_CENTS:
+                slip = next((o for o in (1200.0, -1200.0) if abs(cents[j] - ref - o) < OCTAVE_CENTS), 0.0)
+        away = away + 1 if slip else 0
+        if slip and away <= OCTAVE_HOLD:
+            heard[j] = cents[j] - slip
+        elif slip:  # it held: a note of its own, from its first frame on that octave
+            start, away, steady = j - OCTAVE_HOLD, 0, []
+            heard[start:j] = cents[start:j]
+        elif starts[j] and not resumed:
+            start = j
+        steady = (steady + [heard[j]])[-OCTAVE_STEADY:]
+        recent = sorted(heard[k] for k in range(max(start, j - frames + 1), j + 1) if voiced[k])
         m = len(recent) // 2
         median = recent[m] if len(recent) % 2 else 0.5 * (recent[m - 1] + recent[m])
+        last = median
         out[j] = 440.0 * 2.0 ** (round(median / 100.0) / 12.0)
     return out
 

@@ -154,6 +154,43 @@ def test_steady_pitch_holds_each_note_on_its_semitone_through_vibrato():
     assert (controls.steady_pitch(np.where(np.arange(frames) % 10 == 0, 0.0, f0), onset)[::10] == 0).all()
 
 
+
+def _semitones(f0_hz: np.ndarray) -> np.ndarray:
+    return np.where(f0_hz > 0, np.round(69 + 12 * np.log2(np.maximum(f0_hz, 1e-9) / 440.0)), 0)
+
+
+def test_steady_pitch_hears_a_short_octave_slip_on_the_notes_octave_and_a_held_leap_a_little_late():
+    # A sung C4 whose tracker slips an octave up for 4 frames (YIN on half the period), with the
+    # onset the pitch jump makes: the note stays C4. The same jump held is a real leap: C5 from
+    # OCTAVE_HOLD frames after it began.
+    f0 = np.full(40, 261.63)
+    f0[20:24] = 523.25
+    onset = np.zeros(40)
+    onset[[0, 20]] = 1
+    assert (_semitones(controls.steady_pitch(f0, onset)) == 60).all()
+    leap = np.concatenate([np.full(20, 261.63), np.full(20, 523.25)])
+    out = _semitones(controls.steady_pitch(leap, onset))
+    hold = controls.OCTAVE_HOLD
+    assert (out[:20 + hold] == 60).all() and (out[20 + hold:] == 72).all()
+    # A note that has not held its pitch yet is no reference: its octave jump is a note at once.
+    early = np.concatenate([np.full(2, 261.63), np.full(38, 523.25)])
+    assert (_semitones(controls.steady_pitch(early, np.isin(np.arange(40), [0, 2])))[2:] == 72).all()
+
+
+def test_steady_pitch_carries_a_note_through_a_short_dropout_so_a_scoop_after_it_stays_on_the_note():
+    # A G3 sung 30 cents flat, a 2-frame breath, back 70 cents flat for 3 frames (the scoop): the
+    # tracker calls it a new onset, but it is the same note and must not drop to F#3.
+    cents = np.full(30, -30.0)
+    cents[12:15] = -70.0
+    f0 = 196.0 * 2 ** (cents / 1200)
+    f0[10:12] = 0.0
+    onset = np.zeros(30)
+    onset[[0, 12]] = 1
+    out = _semitones(controls.steady_pitch(f0, onset))
+    assert (out[10:12] == 0).all() and (out[np.r_[0:10, 12:30]] == 55).all()
+    # After a long gap the scoop is a note of its own (its first frames on the semitone below).
+    f0[5:12] = 0.0
+    assert (_semitones(controls.steady_pitch(f0, onset))[12:15] == 54).all()
 def test_harmonic_phase_with_vibrato_is_the_stft_phase_of_a_vibrato_tone():
     f0, cents, hz = 440.0, 12.0, 5.5
     start = 98_765
