@@ -45,33 +45,29 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
 
 
 def add_sampler_args(p: argparse.ArgumentParser) -> None:
+    """``--preset`` and one option per sampler and render parameter (config.PARAMS: the same names,
+    ranges and help as preset YAML and ``/bridge/param/set``), each overriding the preset's value."""
+    from .config import PARAMS
+
     p.add_argument("--preset", help="preset name or .yaml path (its values are the defaults below)")
-    p.add_argument("--strength", type=float, help="how much of the input is noised away, in (0, 1]")
-    p.add_argument("--steps", type=int, help="denoising steps")
-    p.add_argument("--seed", type=int, help="random seed (same seed, same output)")
-    p.add_argument("--eta", type=float, help="0 deterministic DDIM, up to 1 for ancestral noise")
-    p.add_argument("--mix", type=float, help="0 dry .. 1 wet")
-    p.add_argument("--highpass-hz", type=float, dest="highpass_hz", help="cleanup highpass on the wet sound (0: off)")
-    p.add_argument("--lowpass-hz", type=float, dest="lowpass_hz", help="cleanup lowpass on the wet sound (0: off)")
-    p.add_argument("--morph-with", dest="morph_with", help="blend predictions with a second target model")
-    p.add_argument("--morph", type=float, help="weight of --morph-with, 0..1")
-    p.add_argument("--window-frames", type=int, dest="window_frames", help="window length in frames (0: model's)")
-    p.add_argument("--lookbehind", type=float, help="fraction of each window used as past context only (lower latency)")
-    p.add_argument("--griffin-lim-iters", type=int, dest="griffin_lim_iters",
-                   help="phase-refinement iterations after inversion (0 keeps the input's phase)")
-    p.add_argument("--fill", type=float, help="0..1: add the model's energy where the input has none (bow noise, breath)")
-    p.add_argument("--stereo", choices=("mid", "dual"), help="mid: restyle the mono sum; dual: each channel")
-    p.add_argument("--controls", action=argparse.BooleanOptionalAction, default=None,
-                   help="condition the target on the input's pitch and onsets (a model trained with controls)")
-    p.add_argument("--inversion", choices=("envelope", "harmonic", "pinv"),
-                   help="envelope: rescale the input's partials; harmonic: new partials at its pitch; pinv")
-    p.add_argument("--no-match-loudness", dest="match_loudness", action="store_const", const=False,
-                   help="keep the model's loudness instead of each window's input loudness")
+    for name in SAMPLER_KEYS:
+        spec = PARAMS[name]
+        flag = "--" + name.replace("_", "-")
+        if spec.kind == "bool":
+            p.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=spec.doc)
+            continue
+        bounds = f" ({spec.lo:g} to {spec.hi:g})" if spec.lo is not None and name != "seed" else ""
+        p.add_argument(flag, dest=name, type={"int": int, "float": float, "str": str}[spec.kind],
+                       choices=spec.choices, help=spec.doc.replace("%", "%%") + bounds)
 
 
-SAMPLER_KEYS = ("strength", "steps", "seed", "eta", "mix", "highpass_hz", "lowpass_hz", "morph_with", "morph",
-                "window_frames", "lookbehind", "griffin_lim_iters", "fill", "stereo", "match_loudness", "controls",
-                "inversion")
+def _sampler_keys() -> tuple[str, ...]:
+    from .config import PARAMS
+
+    return tuple(name for name, spec in PARAMS.items() if spec.section in ("sampler", "render"))
+
+
+SAMPLER_KEYS = _sampler_keys()
 
 
 def preset_from_args(args, target: str | None = None):

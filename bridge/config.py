@@ -124,7 +124,7 @@ class SamplerConfig:
     # eta 1 (fresh noise each step, still seeded) measured P(violin) 0.59 against 0.45 for eta 0 at
     # strength 0.5 on guitar -> violin, with the same pitch accuracy (bridge eval, 8 phrases).
     eta: float = _f(1.0, lo=0.0, hi=1.0, doc="0: deterministic DDIM; 1: DDPM-like ancestral noise")
-    seed: int = _f(0, lo=0, hi=2**31 - 1)
+    seed: int = _f(0, lo=0, hi=2**31 - 1, doc="random seed: the same seed, input and settings give the same output")
     # Off unless a preset asks: a student fits only its teacher's file, steps and strengths. The violin's
     # (conditioned, distilled for strength 1.0) at 2 steps scored as its teacher at 8; the guitar's below its
     # teacher at 2 steps and above it at 1 (bridge eval, 4 phrases; README "Few-step students").
@@ -165,9 +165,9 @@ class RenderConfig:
                         "noise on its own phase")
     griffin_lim_iters: int = _f(0, lo=0, hi=200, doc="Griffin-Lim iterations started from the input's phase")
     mix: float = _f(1.0, lo=0.0, hi=1.0, doc="0: dry only, 1: wet only")
-    highpass_hz: float = _f(0.0, lo=0.0, hi=20000.0)
-    lowpass_hz: float = _f(0.0, lo=0.0, hi=48000.0, doc="0: no lowpass")
-    match_loudness: bool = _f(True)
+    highpass_hz: float = _f(0.0, lo=0.0, hi=20000.0, doc="cleanup highpass on the wet sound; 0: off")
+    lowpass_hz: float = _f(0.0, lo=0.0, hi=48000.0, doc="cleanup lowpass on the wet sound; 0: off")
+    match_loudness: bool = _f(True, doc="the wet sound at the input's loudness (see loudness); off: the model's own")
     loudness: str = _f("span", choices=("span", "note"),
                        doc="match_loudness: span: each hop at the input's loudness; note: held at each note's peak "
                            "until the next note or the input's silence (the target's own sustain)")

@@ -115,3 +115,27 @@ def test_generate_refuses_zero_or_negative_counts_with_the_range(tmp_path, tiny_
     for n in ("0", "-3"):
         r = bridge("generate", "--model", "kick", "-n", n, "-o", str(tmp_path), "--models", str(tiny_model_dir))
         assert r.returncode == 2 and f"n: expected at least 1, got {n}" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_every_render_and_sampler_parameter_is_an_option_that_reaches_the_preset():
+    # The same names as preset YAML and /bridge/param/set (config.PARAMS), so a parameter added
+    # there is a `bridge transfer` option too; each one overrides the preset's value.
+    import pytest
+
+    from bridge.cli import build_parser, preset_from_args
+    from bridge.config import PARAMS
+    from bridge.errors import ParameterError
+
+    parser, _ = build_parser()
+    args = parser.parse_args(["transfer", "in.wav", "-o", "o.wav", "--preset", "voice-to-violin", "--vibrato", "2.5",
+                              "--pitch", "semitone", "--loudness", "span", "--noise", "fill", "--no-match-loudness",
+                              "--no-student", "--overlap", "0.1", "--silence-db", "-50", "--strength", "0.7"])
+    p = preset_from_args(args, None)
+    assert (p.render.vibrato, p.render.pitch, p.render.loudness, p.render.noise, p.render.match_loudness,
+            p.sampler.student, p.render.overlap, p.render.silence_db, p.sampler.strength) == (
+        2.5, "semitone", "span", "fill", False, False, 0.1, -50.0, 0.7)
+    assert p.render.inversion == "harmonic"  # what was not given stays the preset's
+    options = {a.dest for a in parser._subparsers._group_actions[0].choices["transfer"]._actions}
+    assert {n for n, s in PARAMS.items() if s.section in ("sampler", "render")} <= options
+    with pytest.raises(ParameterError, match="vibrato: expected at most 3.0, got 9.0"):
+        preset_from_args(parser.parse_args(["transfer", "in.wav", "-o", "o.wav", "--vibrato", "9"]), "violin")
