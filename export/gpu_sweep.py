@@ -59,6 +59,8 @@ def main(argv=None) -> int:
     p.add_argument("--batch-size", type=int, default=32, help="windows per step (default 32, as on the CPU)")
     p.add_argument("--probe-steps", type=int, default=300, help="steps of the first leg that times each network")
     p.add_argument("--export-s", type=float, default=30.0, help="seconds of --minutes kept for the exports")
+    p.add_argument("--min-steps", type=int, default=0,
+                   help="train each network at least this far, whatever the probe left of the budget")
     p.add_argument("-o", "--out", default="runs/sweep", help="run folders, exported models and sweep.json")
     a = p.parse_args(argv)
     name = a.name or Path(a.corpus).stem
@@ -69,7 +71,7 @@ def main(argv=None) -> int:
     probe = {k: train_cmd(a.corpus, name, s, d, 10**6, a.batch_size, a.probe_steps) for k, (s, d) in runs.items()}
     took = run_all(probe, out)
     left = a.minutes * 60 - (time.perf_counter() - t_start) - a.export_s
-    steps = {k: a.probe_steps + int(max(0.0, left) * a.probe_steps / took[k]) for k in runs}
+    steps = {k: max(a.min_steps, a.probe_steps + int(max(0.0, left) * a.probe_steps / took[k])) for k in runs}
     print(f"probe: {a.probe_steps} steps took " + ", ".join(f"{k} {t:.1f} s" for k, t in took.items())
           + f"; training on to " + ", ".join(f"{k} {n}" for k, n in steps.items()), flush=True)
     run_all({k: train_cmd(a.corpus, name, s, d, steps[k], a.batch_size, None) for k, (s, d) in runs.items()}, out)
