@@ -102,14 +102,48 @@ def note_measures(y: np.ndarray, sample_rate: int, notes: Sequence) -> dict[str,
 
 
 def envelope_scores(outputs: Sequence[np.ndarray], sample_rate: int, notes: Sequence[Sequence]) -> dict:
-    """The median of each measure over the notes of all ``outputs`` (one notes list per output)."""
-    pooled: dict[str, list[float]] = {m: [] for m in MEASURES}
+    """The median of each measure over the notes of all ``outputs`` (one notes list per output).
+
+    ``notes_by_phrase`` keeps each output's values (``{measure: [[value per note], ...]}``), so a
+    spread over phrases can be drawn (:func:`gap_closed_spread`).
+    """
+    by_phrase = {m: [] for m in MEASURES}
     for y, ns in zip(outputs, notes):
         for m, values in note_measures(y, sample_rate, ns).items():
-            pooled[m] += values
-    row = {m: (float(np.median(v)) if v else float("nan")) for m, v in pooled.items()}
-    row["notes_measured"] = len(pooled["attack_ms"])
+            by_phrase[m].append([float(v) for v in values])
+    row = {m: (float(np.median(sum(v, []))) if sum(v, []) else float("nan")) for m, v in by_phrase.items()}
+    row["notes_measured"] = sum(len(v) for v in by_phrase["attack_ms"])
+    row["notes_by_phrase"] = by_phrase
     return row
+
+
+def gap_closed(out: float, oracle: float, source: float) -> float:
+    """How far ``out`` moved from ``source`` to ``oracle``: 1 all the way, 0 not at all (or as far past it)."""
+    return 1.0 - abs(out - oracle) / abs(oracle - source)
+
+
+def gap_closed_spread(out: list, oracle: list, source: list, draws: int = 500, seed: int = 0) -> tuple[float, float]:
+    """The 10th and 90th percentiles of :func:`gap_closed` over the phrases drawn with replacement.
+
+    ``out``, ``oracle``, ``source``: one measure's values per phrase (lists of per-note lists), the
+    same phrases in the same order; each draw takes the same phrases for all three (a paired
+    bootstrap). A wide spread says the medians move more with the choice of phrases than the aim's
+    band: the 4-phrase eval's voice->violin attack (oracle 116 ms) read 81 ms over 12 phrases.
+    """
+    n = len(out)
+    if n < 2 or len(oracle) != n or len(source) != n:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(draws):
+        pick = rng.integers(0, n, n)
+        med = [np.median(sum((series[i] for i in pick), [])) if any(series[i] for i in pick) else np.nan
+               for series in (out, oracle, source)]
+        if not np.isnan(med).any() and abs(med[1] - med[2]) > 1e-9:
+            values.append(gap_closed(*med))
+    if not values:
+        return float("nan"), float("nan")
+    return float(np.percentile(values, 10)), float(np.percentile(values, 90))
 
 
 def matched_eq(y: np.ndarray, reference: np.ndarray, sample_rate: int, n_fft: int = 2048,

@@ -67,3 +67,33 @@ def test_an_eq_moves_the_spectrum_but_not_the_envelope():
     before, after = note_measures(p, SR, [(0.0, 1.0)]), note_measures(eq, SR, [(0.0, 1.0)])
     assert after["decay_db_s"][0] == pytest.approx(before["decay_db_s"][0], abs=3.0)
     assert after["sustain_db"][0] < -9.0
+
+
+def test_the_gap_closed_spread_is_narrow_when_phrases_agree_and_wide_when_one_decides():
+    from lab.envelope import gap_closed, gap_closed_spread
+    from lab.table import note_gaps
+
+    # Every phrase says the same: the output closed 80% of the gap, whichever phrases are drawn.
+    source, oracle, out = [[10.0, 10.0]] * 6, [[20.0, 20.0]] * 6, [[18.0, 18.0]] * 6
+    assert gap_closed(18.0, 20.0, 10.0) == pytest.approx(0.8)
+    lo, hi = gap_closed_spread(out, oracle, source)
+    assert lo == pytest.approx(0.8) and hi == pytest.approx(0.8)
+    # A small gap (10 -> 12) and phrases that disagree: the medians move with the phrases drawn.
+    source = [[10.0, 10.0]] * 6
+    oracle = [[12.0, 12.0]] * 3 + [[16.0, 16.0]] * 3
+    out = [[13.0, 13.0]] * 3 + [[11.0, 11.0]] * 3
+    lo, hi = gap_closed_spread(out, oracle, source)
+    assert hi - lo > 0.3
+    # The aim line carries the spread and the row keeps it.
+    row = {"attack_ms": 12.0, "notes_by_phrase": {"attack_ms": out}}
+    text = note_gaps(row, {"attack_ms": 10.0, "notes_by_phrase": {"attack_ms": source}},
+                     {"attack_ms": 14.0, "notes_by_phrase": {"attack_ms": oracle}})
+    assert text.startswith("attack_ms 50% (< 75%) [") and row["attack_ms_gap_closed_10_90"][1] - row[
+        "attack_ms_gap_closed_10_90"][0] > 0.3
+
+
+def test_scores_keep_each_phrases_values():
+    y = plucked(seconds=0.5)
+    s = envelope_scores([y, y], SR, [[(0.0, 0.5)], [(0.0, 0.5)]])
+    assert [len(v) for v in s["notes_by_phrase"]["decay_db_s"]] == [1, 1]
+    assert s["decay_db_s"] == pytest.approx(s["notes_by_phrase"]["decay_db_s"][0][0])
