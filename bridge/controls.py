@@ -106,10 +106,7 @@ def note_onsets(f0_hz: np.ndarray, voiced: np.ndarray, level_db: np.ndarray) -> 
     prev_v = np.concatenate([voiced[:1], voiced[:-1]])  # frame 0 has no past: a note there began before it
     prev_c = np.concatenate([cents[:1], cents[:-1]])
     jump = np.abs(cents - prev_c) > ONSET_CENTS
-    lvl = np.asarray(level_db, dtype=np.float64)
-    floor = np.minimum(np.concatenate([lvl[:1], lvl[:-1]]), np.concatenate([lvl[:2], lvl[:-2]])[: len(lvl)])
-    rise = lvl - floor > ONSET_RISE_DB
-    candidate = voiced & (~prev_v | (prev_v & jump) | rise)
+    candidate = voiced & (~prev_v | (prev_v & jump) | level_rise(level_db))
     # One event per note: a candidate within ONSET_GAP frames of the last onset is the same attack.
     onset = np.zeros(len(candidate), np.float32)
     last = -ONSET_GAP - 1
@@ -118,6 +115,13 @@ def note_onsets(f0_hz: np.ndarray, voiced: np.ndarray, level_db: np.ndarray) -> 
             onset[j] = 1.0
             last = j
     return onset
+
+
+def level_rise(level_db: np.ndarray) -> np.ndarray:
+    """Where the level rose more than ``ONSET_RISE_DB`` over the quieter of the two frames before (a pluck, a hit)."""
+    lvl = np.asarray(level_db, dtype=np.float64)
+    floor = np.minimum(np.concatenate([lvl[:1], lvl[:-1]]), np.concatenate([lvl[:2], lvl[:-2]])[: len(lvl)])
+    return lvl - floor > ONSET_RISE_DB
 
 
 def frame_rows(frames: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -168,7 +172,8 @@ def track_signal(y: np.ndarray, config: MelConfig, chunk: int = 4096) -> tuple[n
     return f0, voiced, note_onsets(f0, voiced, level)
 
 
-def steady_pitch(f0_hz: np.ndarray, onset: np.ndarray, frames: int = 16) -> np.ndarray:
+def steady_pitch(f0_hz: np.ndarray, onset: np.ndarray, frames: int = 16, level_db: np.ndarray | None = None
+                 ) -> np.ndarray:
     """Each note on one equal-tempered pitch (A4 = 440 Hz): vibrato, slides and octave slips removed.
 
     Per voiced frame, the semitone nearest the median pitch of the note so far (its last
@@ -182,7 +187,8 @@ def steady_pitch(f0_hz: np.ndarray, onset: np.ndarray, frames: int = 16) -> np.n
     no more than ``DROPOUT_FRAMES`` unvoiced frames between two of them), a frame within
     ``OCTAVE_CENTS`` of an octave from them is heard on their octave, for at most
     ``OCTAVE_HOLD`` frames in a row: a real leap of an octave that lasts longer starts its
-    note there, that much late.
+    note there, that much late. With ``level_db`` (each frame's level), a jump that comes with
+    a rise in level (:func:`level_rise`: a plucked or struck octave) is a note at once.
 
     Short dropouts: a note goes on through up to ``DROPOUT_FRAMES`` unvoiced frames when
     it comes back within ``RESUME_CENTS`` of its median pitch (a singer's breathy frame,
@@ -192,6 +198,7 @@ def steady_pitch(f0_hz: np.ndarray, onset: np.ndarray, frames: int = 16) -> np.n
     f0 = np.asarray(f0_hz, dtype=np.float64)
     cents = (1200.0 * np.log2(np.maximum(f0, 1e-9) / 440.0)).tolist()
     voiced, starts = (f0 > 0).tolist(), (np.asarray(onset) > 0).tolist()
+    struck = (level_rise(level_db) if level_db is not None else np.zeros(len(f0), bool)).tolist()
     heard = list(cents)  # each frame's cents on the octave it is heard on
     out = np.zeros(len(f0))
     start, away, gap, last = 0, 0, 0, None
@@ -206,7 +213,7 @@ def steady_pitch(f0_hz: np.ndarray, onset: np.ndarray, frames: int = 16) -> np.n
         if gap and not resumed:
             start = j
         gap, slip = 0, 0.0
-        if len(steady) == OCTAVE_STEADY:
+        if len(steady) == OCTAVE_STEADY and not (struck[j] and not away):
             ref = sorted(steady)[OCTAVE_STEADY // 2]
             if max(abs(c - ref) for c in steady) < OCTAVE_CENTS:
                 slip = next((o for o in (1200.0, -1200.0) if abs(cents[j] - ref - o) < OCTAVE_CENTS), 0.0)

@@ -216,7 +216,7 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
         elif s.inversion == "harmonic":
             f0, steady = job.f0[lane], None
             if s.steady_pitch:
-                f0 = controls.steady_pitch(f0, job.notes[lane][2])[j0:]
+                f0 = controls.steady_pitch(f0, job.notes[lane][2], level_db=job.notes[lane][0])[j0:]
                 starts = (first + np.arange(len(f0))) * g.hop_length - g.n_fft // 2
                 fade = vibrato_fade(job.notes[lane][2], g.hop_length / mel.sample_rate, before)[j0:]
                 vibrato = (at_pitch(f0, s.vibrato_by_pitch, s.vibrato[0]) * fade, s.vibrato[1])

@@ -172,6 +172,11 @@ def test_steady_pitch_hears_a_short_octave_slip_on_the_notes_octave_and_a_held_l
     out = _semitones(controls.steady_pitch(leap, onset))
     hold = controls.OCTAVE_HOLD
     assert (out[:20 + hold] == 60).all() and (out[20 + hold:] == 72).all()
+    # Struck: the same jump with a rise in level (a plucked octave) is a note at once.
+    level = np.where(np.arange(40) < 20, -30.0, -20.0)
+    out = _semitones(controls.steady_pitch(leap, onset, level_db=level))
+    assert (out[:20] == 60).all() and (out[20:] == 72).all()
+    assert (_semitones(controls.steady_pitch(f0, onset, level_db=np.full(40, -20.0))) == 60).all()
     # A note that has not held its pitch yet is no reference: its octave jump is a note at once.
     early = np.concatenate([np.full(2, 261.63), np.full(38, 523.25)])
     assert (_semitones(controls.steady_pitch(early, np.isin(np.arange(40), [0, 2])))[2:] == 72).all()
