@@ -452,3 +452,28 @@ def test_a_corpus_too_small_for_a_decay_table_exports_a_model_that_loads(corpus,
     measure(model, corpus)
     controls = read_metadata(model).controls
     assert "note_decay_by_pitch" not in controls and controls["note_decay_db_s"] != 0
+
+
+def test_the_attack_is_measured_on_notes_long_enough_to_finish_it():
+    """A note cut by the next one before its swell ends has no attack of its own: 100 ms notes that
+    swell linearly (to within 3 dB of their top at 70 ms) stay out of the median; with only them, it
+    would read their cut-off swell."""
+    from bridge.config import MelConfig
+    from export.data import ATTACK_MIN_NOTE_S, MelCorpus, note_envelope
+
+    c = MelConfig()
+    rate = c.sample_rate / c.hop_length
+
+    def swells(seconds: float, swell_s: float, count: int) -> tuple[np.ndarray, np.ndarray]:
+        n = int(round(seconds * rate))
+        t = np.arange(n) / rate
+        level_db = 20.0 * np.log10(np.maximum(np.minimum(1.0, (t + 1.0 / rate) / swell_s), 1e-3))
+        note = np.repeat((level_db - 30.0)[None], c.n_mels, axis=0).astype(np.float32)
+        track = np.stack([np.full(n, 220.0), np.ones(n), (np.arange(n) == 0).astype(float)])
+        return np.concatenate([note] * count, axis=1), np.concatenate([track] * count, axis=1).astype(np.float32)
+
+    long_mel, long_track = swells(0.5, 0.2, 15)  # within 3 dB of the top at 0.707 * 0.2 s
+    short_mel, short_track = swells(0.1, 0.2, 40)  # cut at 0.1 s, below the top's 3 dB
+    assert 0.1 < ATTACK_MIN_NOTE_S <= 0.5
+    env = note_envelope(MelCorpus([long_mel, short_mel], c, False, {}, [long_track, short_track]))
+    assert env["note_attack_s"] == pytest.approx(0.707 * 0.2, abs=1.5 / rate)
