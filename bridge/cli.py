@@ -56,7 +56,8 @@ def add_sampler_args(p: argparse.ArgumentParser) -> None:
         if spec.kind == "bool":
             p.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=spec.doc)
             continue
-        bounds = f" ({spec.lo:g} to {spec.hi:g})" if spec.lo is not None and name != "seed" else ""
+        fmt = "d" if spec.kind == "int" else "g"
+        bounds = f" ({spec.lo:{fmt}} to {spec.hi:{fmt}})" if spec.lo is not None else ""
         p.add_argument(flag, dest=name, type={"int": int, "float": float, "str": str}[spec.kind],
                        choices=spec.choices, help=spec.doc.replace("%", "%%") + bounds)
 
