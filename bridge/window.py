@@ -204,10 +204,12 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
     first = g.first_frame(job.index) + j0  # the absolute index of the first frame synthesised
     for lane in np.flatnonzero(job.active):
         db_out = dsp.model_to_db(job.x[lane, 0][:, j0:], job.gain_db[lane], mel)
-        before = -np.inf if job.last_onset is None else job.last_onset[lane] - g.first_frame(job.index)
+        age = None  # seconds since each frame's note start, for the bands' fall and the vibrato's fade
+        if s.band_decay is not None or s.steady_pitch:
+            before = -np.inf if job.last_onset is None else job.last_onset[lane] - g.first_frame(job.index)
+            age = note_age(job.notes[lane][2], g.hop_length / mel.sample_rate, before)[j0:]
         if s.band_decay is not None:
-            db_out = db_out + band_fall(s.band_decay, note_age(job.notes[lane][2], g.hop_length / mel.sample_rate,
-                                                                before)[j0:])
+            db_out = db_out + band_fall(s.band_decay, age)
         spec = job.spec[lane][:, j0:]
         if s.inversion == "envelope":
             S = dsp.envelope_transfer(spec, job.seen[lane][:, j0:], db_out, tf)
@@ -218,8 +220,7 @@ def render(job: Window, g: Geometry, mel: MelConfig, tf: dsp.MelTransform) -> np
             if s.steady_pitch:
                 f0 = controls.steady_pitch(f0, job.notes[lane][2], level_db=job.notes[lane][0])[j0:]
                 starts = (first + np.arange(len(f0))) * g.hop_length - g.n_fft // 2
-                fade = vibrato_fade(job.notes[lane][2], g.hop_length / mel.sample_rate, before)[j0:]
-                vibrato = (at_pitch(f0, s.vibrato_by_pitch, s.vibrato[0]) * fade, s.vibrato[1])
+                vibrato = (at_pitch(f0, s.vibrato_by_pitch, s.vibrato[0]) * vibrato_fade(age), s.vibrato[1])
                 steady = harmonic.harmonic_phase(f0, starts, g.n_fft, mel.sample_rate, vibrato=vibrato)
                 f0 = harmonic.with_vibrato(f0, (starts + g.n_fft // 2) / mel.sample_rate, vibrato)
             else:
@@ -357,9 +358,9 @@ def note_age(onset: np.ndarray, frame_s: float, before: float = -np.inf) -> np.n
     return age
 
 
-def vibrato_fade(onset: np.ndarray, frame_s: float, before: float = -np.inf) -> np.ndarray:
-    """0 at each note start rising to 1 over ``VIBRATO_FADE_S`` (1 long after the last one); see :func:`note_age`."""
-    return np.minimum(1.0, note_age(onset, frame_s, before) / VIBRATO_FADE_S)
+def vibrato_fade(age_s: np.ndarray) -> np.ndarray:
+    """0 at each note start rising to 1 over ``VIBRATO_FADE_S`` (1 long after the last one), from :func:`note_age`."""
+    return np.minimum(1.0, age_s / VIBRATO_FADE_S)
 
 
 BAND_FALL_MAX_S = 1.0  # the bands part no further after this (and not at all before a note start is known)

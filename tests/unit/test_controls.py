@@ -215,12 +215,12 @@ def test_harmonic_phase_with_vibrato_is_the_stft_phase_of_a_vibrato_tone():
 
 
 def test_vibrato_fades_in_after_each_note_start():
-    from bridge.window import VIBRATO_FADE_S, vibrato_fade
+    from bridge.window import VIBRATO_FADE_S, note_age, vibrato_fade
 
     frame_s = MEL.hop_length / SR
     onset = np.zeros(60)
     onset[[10, 40]] = 1
-    fade = vibrato_fade(onset, frame_s)
+    fade = vibrato_fade(note_age(onset, frame_s))
     assert (fade[:10] == 1).all()  # the note before the window: full depth
     assert fade[10] == 0 and fade[40] == 0
     n = int(np.ceil(VIBRATO_FADE_S / frame_s))
@@ -229,7 +229,7 @@ def test_vibrato_fades_in_after_each_note_start():
 
 def test_windows_with_less_past_than_the_fade_agree_on_it_where_they_overlap():
     """The `live` geometry (12 frames, 3 new each) with the stream's carried note start: one fade per frame."""
-    from bridge.window import vibrato_fade
+    from bridge.window import note_age, vibrato_fade
 
     frame_s, W, hop, start = MEL.hop_length / SR, 12, 3, 7  # one note starting at absolute frame 7
     last, seen = -np.inf, {}
@@ -237,7 +237,7 @@ def test_windows_with_less_past_than_the_fade_agree_on_it_where_they_overlap():
         onset = np.zeros(W)
         if first < start < first + W:  # a window never finds a note start on its own first frame
             onset[start - first] = 1
-        fade = vibrato_fade(onset, frame_s, last - first)
+        fade = vibrato_fade(note_age(onset, frame_s, last - first))
         for j, v in enumerate(fade):
             seen.setdefault(first + j, set()).add(round(float(v), 9))
         if onset.any():  # what the stream carries (bridge.window.carry_onset)
