@@ -255,10 +255,27 @@ def print_offline(r: dict) -> None:
 
 
 # -- streaming benchmark against a real daemon ------------------------------------------
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+def _cpu_seconds(pid: int, tid: int | None = None) -> float:
+    stat = Path(f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds per thread name so far (``/proc``; the daemon names its threads, bridge.serve.threads).
+
+    The main thread, the OSC event loop, is ``main (OSC)``; threads the daemon did not name
+    (onnxruntime's, the model watchdog) are ``other``; threads of one name are summed.
+    """
+    out: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = "main (OSC)" if task.name == str(pid) else (task / "comm").read_text().strip()
+            name = name if name.startswith(("bridge", "main")) else "other"
+            out[name] = out.get(name, 0.0) + _cpu_seconds(pid, int(task.name))
+        except (OSError, ValueError):  # the thread ended between the listing and the read
+            continue
+    return out
 
 
 def _start_daemon(args) -> tuple[subprocess.Popen, int, list[str]]:
@@ -359,7 +376,7 @@ def bench_serve(args) -> dict:
     blobs = [osc.encode_audio(audio[:, k * frames : (k + 1) * frames], "blob") for k in range(n_chunks)]
     period = frames / sr
     schedule = sorted((k * period + i * period / n_streams, i, k) for i in range(n_streams) for k in range(n_chunks))
-    cpu0 = _cpu_seconds(proc.pid)
+    cpu0, threads0 = _cpu_seconds(proc.pid), _thread_cpu(proc.pid)
     t_start = time.perf_counter()
     progress_every = max(1, len(schedule) // 10)
     for j, (offset, i, k) in enumerate(schedule):
@@ -374,7 +391,9 @@ def bench_serve(args) -> dict:
     deadline = time.perf_counter() + 10.0
     while sum(len(g) for g in got_at) < n_chunks * n_streams and time.perf_counter() < deadline:
         time.sleep(0.05)
-    cpu = _cpu_seconds(proc.pid) - cpu0
+    cpu, threads1 = _cpu_seconds(proc.pid) - cpu0, _thread_cpu(proc.pid)
+    by_thread = {k: round((v - threads0.get(k, 0.0)) / seconds, 3) for k, v in threads1.items()}
+    by_thread = {k: v for k, v in sorted(by_thread.items(), key=lambda kv: -kv[1]) if v > 0}
     for tx, _ in clients:
         tx.sendto(osc.build("/bridge/stream/close", 1), addr)
     t_wait = time.monotonic()
@@ -425,6 +444,7 @@ def bench_serve(args) -> dict:
         "added_latency_ms_max": float(ms.max()) if ms.size else None,
         "daemon_cpu_s": round(cpu, 2), "rtf": round(cpu / seconds, 3),
         "rtf_per_stream": round(cpu / seconds / n_streams, 3), "step_reductions": len(reduced),
+        "cpu_by_thread": by_thread,
         "windows": sum(w for w, _, _ in windows), "windows_fewer_steps": sum(r for _, r, _ in windows),
         "offline": offline_r,
         "mean_steps": (sum(w * m for w, _, m in windows) / max(1, sum(w for w, _, _ in windows))) if windows else None,
@@ -435,21 +455,27 @@ def bench_serve(args) -> dict:
 def offline_beside(args, audio: np.ndarray, sample_rate: int, seconds: float) -> dict:
     """The same preset and input through ``offline.transfer`` in this process: wall RTF and CPU-s per audio-s.
 
-    Run after the daemon has stopped, so the two figures stand side by side from one run.
+    Run after the daemon has stopped, so the figures stand side by side from one run: with
+    ``--threads`` as given (the offline default: the cores) and, beside it, ``one_thread``: one
+    onnxruntime thread, as the daemon calls its model, so the work itself is costed alone.
     """
     from bridge import offline
     from bridge.model import ModelSet
     from bridge.presets import PresetLibrary, resolve_preset
 
-    models = ModelSet(args.models, args.provider, args.threads)
     preset = resolve_preset(args.preset, PresetLibrary(getattr(args, "presets_dirs", []) or []))
     y = audio[:, : int(seconds * sample_rate)]
-    offline.transfer(y[:, :sample_rate], sample_rate, models, preset)  # loads and warms the models
-    w0, c0 = time.perf_counter(), time.process_time()
-    offline.transfer(y, sample_rate, models, preset)
-    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     n = y.shape[1] / sample_rate
-    return {"seconds": round(n, 1), "rtf": round(wall / n, 3), "cpu_per_audio_s": round(cpu / n, 3)}
+    out = {"seconds": round(n, 1)}
+    for key, threads in (("", args.threads), ("one_thread", 1)):
+        models = ModelSet(args.models, args.provider, threads)
+        offline.transfer(y[:, :sample_rate], sample_rate, models, preset)  # loads and warms the models
+        w0, c0 = time.perf_counter(), time.process_time()
+        offline.transfer(y, sample_rate, models, preset)
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        figures = {"rtf": round(wall / n, 3), "cpu_per_audio_s": round(cpu / n, 3)}
+        out.update(figures) if not key else out.update({key: figures})
+    return out
 
 
 def print_serve(r: dict) -> None:
@@ -470,6 +496,14 @@ def print_serve(r: dict) -> None:
     print(f"offline, same preset and input ({o['seconds']:g} s, this process): RTF {o['rtf']} (wall), "
           f"{o['cpu_per_audio_s']} CPU-s per audio-s; the daemon per stream: {r['rtf_per_stream']} CPU-s per audio-s "
           f"= {r['rtf_per_stream'] / max(o['rtf'], 1e-9):.2f}x the offline RTF")
+    if "one_thread" in o:
+        one = o["one_thread"]
+        print(f"offline at one onnxruntime thread, as the daemon calls its model: RTF {one['rtf']} (wall), "
+              f"{one['cpu_per_audio_s']} CPU-s per audio-s; the daemon per stream: "
+              f"{r['rtf_per_stream'] / max(one['cpu_per_audio_s'], 1e-9):.2f}x that CPU")
+    if r.get("cpu_by_thread"):
+        print("daemon CPU by thread, CPU-s per audio-s: "
+              + ", ".join(f"{k} {v:.3f}" for k, v in r["cpu_by_thread"].items()))
     if r["windows"]:
         print(f"windows {r['windows']}, {r['windows_fewer_steps']} of them with fewer steps than the preset's "
               f"(mean {r['mean_steps']:.2f} steps a window)")

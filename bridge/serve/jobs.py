@@ -21,6 +21,7 @@ from ..config import GenerateConfig, PairConfig, Preset
 from ..errors import BridgeError, BusyError, JobCancelled, ParameterError
 from . import osc
 from .messages import SetPreset
+from .threads import name_os_thread
 
 log = logging.getLogger("bridge.serve")
 
@@ -71,6 +72,7 @@ class BackgroundWorker(threading.Thread):
             raise JobCancelled("cancelled: the daemon is stopping")
 
     def run(self) -> None:
+        name_os_thread()
         while True:
             item = self.jobs.get()
             if item is None:

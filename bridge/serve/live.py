@@ -60,6 +60,7 @@ from ..config import check_stream
 from ..errors import ParameterError
 from .devices import JACK_CLIENT_NAME, AudioDeviceError, init_portaudio, jack_client_name, resolve_device
 from .messages import Chunk, Close, Open
+from .threads import name_os_thread
 
 log = logging.getLogger("bridge.live")
 
@@ -357,6 +358,7 @@ class AudioInterface:
 
     # -- reporting ----------------------------------------------------------------------
     def _monitor_loop(self) -> None:
+        name_os_thread()
         while not self._stopping.wait(0.5):
             self._report()
             if self._stream_lost:

@@ -1,12 +1,11 @@
 """The stream worker: the one thread that owns every live stream (its messages: :mod:`.messages`).
 
-Handlers (OSC, the audio interface) put typed messages in its inbox and never touch a
-stream. Each loop the worker takes what arrived, runs one batched tick over every busy
-stream and hands each chunk whose output is final to that stream's :class:`Sink`. The
-OSC sink turns results into datagrams; the audio interface's sink keeps arrays. A model
-call that fails silences its windows (counted in ``failed_windows``), is reported to the
-stream's sink as a ``model`` error, and the stream goes on. Model calls run on a second
-thread (``bridge-model``) while this one does the streams' DSP (:mod:`bridge.batch`).
+Handlers (OSC, the audio interface) put typed messages in its inbox and never touch a stream.
+Each loop the worker takes what arrived, runs one batched tick over every busy stream and hands
+each chunk whose output is final to that stream's :class:`Sink` (the OSC sink sends datagrams,
+the audio interface's keeps arrays). A failed model call silences its windows (``failed_windows``),
+is reported to the stream's sink as a ``model`` error, and the stream goes on. Model calls run on
+thread ``bridge-model`` while this one, ``bridge-streams``, does the DSP (:mod:`bridge.batch`).
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from ..config import Preset
 from ..errors import BridgeError, StreamError, StreamShapeError
 from . import osc, schedule
 from .messages import REQUESTS, Chunk, Close, LatencyQuery, Open, SetPreset, Sink, Stop, Sync
+from .threads import name_os_thread
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class StreamWorker(threading.Thread):
         self.row_cost = schedule.RowCost()  # measured seconds per model row (see schedule)
         self._idle_checked = 0.0
         self.idle_close_s = idle_close_s
-        self.model_pool = ThreadPoolExecutor(1, thread_name_prefix="bridge-model") if model_thread else None
+        self.model_pool = ThreadPoolExecutor(1, "bridge-model", name_os_thread) if model_thread else None
 
     # -- called from other threads ---------------------------------------------------
     def submit(self, message) -> None:
@@ -160,6 +160,7 @@ class StreamWorker(threading.Thread):
 
     # -- the loop ---------------------------------------------------------------------
     def run(self) -> None:
+        name_os_thread()
         try:
             while not self._stopped():
                 self._loop_once()
@@ -273,8 +274,7 @@ class StreamWorker(threading.Thread):
             elif isinstance(message, SetPreset):
                 self._on_preset(message.preset)
             elif isinstance(message, LatencyQuery):
-                st = self._state(message.key, message.stream_id, "latency/get")
-                s = st.stream
+                s = self._state(message.key, message.stream_id, "latency/get").stream
                 message.sink.latency(message.stream_id, s.latency_samples, s.latency_ms, s.sample_rate)
             elif isinstance(message, Sync):
                 message.sink.synced(message.sync_id)

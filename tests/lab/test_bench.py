@@ -37,6 +37,13 @@ def test_bench_serve_streams_several_clients_and_counts_every_chunk(tmp_path, ti
     # the same preset offline, beside the daemon's CPU, from the same run
     assert r["offline"]["seconds"] == 4 and r["offline"]["rtf"] > 0 and r["offline"]["cpu_per_audio_s"] > 0
     assert "x the offline RTF" in text
+    one = r["offline"]["one_thread"]  # the same work at one onnxruntime thread, as the daemon calls its model
+    assert one["rtf"] > 0 and one["cpu_per_audio_s"] > 0 and "x that CPU" in text
+    # where the daemon's CPU goes, by the names its threads carry at the OS level
+    threads = r["cpu_by_thread"]
+    assert {"main (OSC)", "bridge-streams", "bridge-model_0"} <= set(threads), threads
+    assert sum(threads.values()) == pytest.approx(r["rtf"], abs=0.03)
+    assert "daemon CPU by thread, CPU-s per audio-s: " in text and "bridge-streams" in text
 
 
 def test_bench_serve_names_a_bad_stream_count():
