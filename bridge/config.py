@@ -170,7 +170,7 @@ class RenderConfig:
     match_loudness: bool = _f(True, doc="the wet sound at the input's loudness (see loudness); off: the model's own")
     loudness: str = _f("span", choices=("span", "note"),
                        doc="match_loudness: span: each hop at the input's loudness; note: held at each note's peak "
-                           "until the next note or the input's silence (the target's own sustain)")
+                           "until the next note, the input's release or its silence (the target's own sustain)")
     stereo: str = _f("mid", choices=("mid", "dual"), doc="mid: restyle the mono sum; dual: each channel")
     morph_with: str = _f("", doc="a second target model; empty: none")
     morph: float = _f(0.0, lo=0.0, hi=1.0, doc="weight of morph_with's prediction")

@@ -458,6 +458,26 @@ def test_note_loudness_holds_a_plucked_note_where_span_loudness_lets_it_decay(ti
     assert drop(held) < 3  # note loudness holds the note
 
 
+def test_note_loudness_follows_a_release_but_holds_a_fast_ringing_pluck(tiny_models):
+    """A held note ends when the player ends it: a singer's release (130 dB/s) takes the held note
+    down with it, where before it sounded on at full level until the silence gate, 0.3 s late; a
+    pluck that rings down at 80 dB/s (5.6 dB in the 70 ms a release is judged on; FluidR3's guitar
+    rings down at 29 dB/s, its median) is still held."""
+    sr = 22050
+    preset = PRESET.with_params(loudness="note", window_frames=32, lookbehind=0.625)
+    t = np.arange(int(1.5 * sr)) / sr
+    pad = np.zeros(sr // 4)
+    released = harmonic_tone(220.0, 1.5, sr) * 10.0 ** (-130.0 * np.maximum(t - 1.0, 0.0) / 20.0)
+    out = offline.transfer(np.concatenate([pad, released]).astype(np.float32)[None], sr, tiny_models, preset)[0]
+    at = lambda z, a, b: dsp.rms_db(z[len(pad) + int(a * sr): len(pad) + int(b * sr)])  # noqa: E731
+    assert at(out, 0.8, 0.95) - at(out, 0.6, 0.75) > -3  # held before the release
+    assert at(out, 1.2, 1.3) < at(out, 0.6, 0.75) - 15  # the input is 26-39 dB down there: so is the note
+    ringing = harmonic_tone(220.0, 1.5, sr, amp=0.5) * 10.0 ** (-80.0 * t / 20.0)
+    held = offline.transfer(np.concatenate([pad, ringing]).astype(np.float32)[None], sr, tiny_models, preset)[0]
+    assert at(ringing, 0.15, 0.3) - at(ringing, 0.45, 0.6) > 20  # the input rings down
+    assert abs(at(held, 0.15, 0.3) - at(held, 0.45, 0.6)) < 3  # the note holds
+
+
 def test_note_loudness_plays_the_targets_decay_on_a_sustained_input(tmp_path):
     """A bowed (flat) note into a target that decays at -30 dB/s comes out decaying at about that rate."""
     build_tiny_model(tmp_path / "guitar.onnx", "guitar", controls=True, note_decay_db_s=-30.0)
