@@ -474,7 +474,10 @@ def offline_beside(args, audio: np.ndarray, sample_rate: int, seconds: float) ->
         offline.transfer(y, sample_rate, models, preset)
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         figures = {"rtf": round(wall / n, 3), "cpu_per_audio_s": round(cpu / n, 3)}
-        out.update(figures) if not key else out.update({key: figures})
+        if key:
+            out[key] = figures
+        else:
+            out.update(figures)
     return out
 
 
