@@ -124,7 +124,8 @@ class Stream:
         self._done: set[int] = set()
         self._first_incomplete = self.geometry.first_window
         self._wet = Fifo(self.n_lanes, self.latency_samples)
-        self._note_state = np.tile([[-np.inf], [0.0], [-np.inf], [99.0], [0.0], [np.inf]], self.n_lanes)  # see hold_note_level
+        # held dB, note age, last peak dB, unvoiced frames, decay per frame, release headroom: see hold_note_level
+        self._note_state = np.tile([[-np.inf], [0.0], [-np.inf], [99.0], [0.0], [np.inf]], self.n_lanes)
         self._last_onset = np.full(self.n_lanes, -np.inf)  # see carry_onset
         self._frames = [{} for _ in range(self.n_lanes)]  # per-frame rows the next window reuses (FrameCache)
         self._dry = Fifo(n_channels, self.latency_samples)

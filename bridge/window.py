@@ -319,8 +319,7 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
     job.level_db = np.full((job.x.shape[0], g.out_frames), -np.inf)
     for lane in np.flatnonzero(job.active):
         level, voiced, onset = job.notes[lane][:, span]
-        whole = job.notes[lane][0]
-        before = whole[np.clip(np.arange(first, first + len(level)) - RELEASE_FRAMES, 0, None)]
+        before = job.notes[lane][0][np.clip(np.arange(first, first + len(level)) - RELEASE_FRAMES, 0, None)]
         # Each voiced frame's decay at its pitch; an unvoiced one keeps its note's.
         falls = np.minimum(at_pitch(job.f0[lane][span], decay_by_pitch, decay_db_frame), 0.0).tolist()
         h, a, peak, gap, fall, off = state[:, lane]
