@@ -75,11 +75,14 @@ AIM_NOTE_GAP = 0.75   # the issue: within 25% of the oracle's value, from the in
 def note_gaps(row: dict, source: dict, oracle: dict) -> str:
     """How far each note-level measure moved from the input's value towards the oracle's (1 = all the way).
 
-    With each system's values per phrase (``notes_by_phrase``), the 10-90% spread of that share over
-    the phrases drawn with replacement follows it: a miss whose spread reaches the aim is within
-    what the choice of phrases moves.
+    The share is of the medians over all notes (the aim's reading). With each system's values
+    per note (``notes_by_phrase``) two more follow it: in brackets the 10-90% spread of that
+    share over the phrases drawn with replacement (a miss whose spread reaches the aim is
+    within what the choice of phrases moves), and the same share note by note
+    (:func:`~lab.envelope.paired_gap_closed`: each note against the oracle's same note) with
+    its own spread.
     """
-    from .envelope import MEASURES, gap_closed, gap_closed_spread
+    from .envelope import MEASURES, gap_closed, gap_closed_spread, paired_gap_closed
 
     parts = []
     for m in MEASURES:
@@ -95,6 +98,11 @@ def note_gaps(row: dict, source: dict, oracle: dict) -> str:
             if not math.isnan(lo):
                 row[f"{m}_gap_closed_10_90"] = [lo, hi]
                 text += f" [{lo:.0%}..{hi:.0%}]"
+            paired = paired_gap_closed(*phrases)
+            if not math.isnan(paired):
+                row[f"{m}_gap_closed_by_note"] = paired
+                lo, hi = gap_closed_spread(*phrases, paired=True)
+                text += f" (note by note {paired:.0%}" + ("" if math.isnan(lo) else f" [{lo:.0%}..{hi:.0%}]") + ")"
         parts.append(text)
     return ", ".join(parts) or "-"
 

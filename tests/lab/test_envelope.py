@@ -97,3 +97,35 @@ def test_scores_keep_each_phrases_values():
     s = envelope_scores([y, y], SR, [[(0.0, 0.5)], [(0.0, 0.5)]])
     assert [len(v) for v in s["notes_by_phrase"]["decay_db_s"]] == [1, 1]
     assert s["decay_db_s"] == pytest.approx(s["notes_by_phrase"]["decay_db_s"][0][0])
+
+
+def test_every_note_keeps_its_place_and_an_unmeasured_one_is_nan():
+    y = plucked(seconds=1.1)
+    m = note_measures(y, SR, [(0.0, 0.5), (0.5, 0.1), (0.6, 0.5)])
+    assert all(len(v) == 3 for v in m.values())
+    assert np.isnan(m["attack_ms"][1]) and not np.isnan(m["attack_ms"][0]) and not np.isnan(m["attack_ms"][2])
+
+
+def test_note_by_note_the_scatter_between_notes_cancels():
+    from lab.envelope import gap_closed_spread, paired_gap_closed
+    from lab.table import note_gaps
+
+    # Notes that scatter +-20 dB; the input is 4 dB over the oracle on every note, the output on
+    # the oracle except one note near the middle, which moves the median of all notes by 3.
+    oracle = [[-20.0, -10.0, 0.0, 10.0, 20.0]]
+    source = [[v + 4.0 for v in oracle[0]]]
+    out = [[-20.0, -10.0, 3.0, 10.0, 20.0]]
+    assert paired_gap_closed(out, oracle, source) == pytest.approx(1.0)
+    row = {"transient_db": 3.0, "notes_by_phrase": {"transient_db": out}}
+    text = note_gaps(row, {"transient_db": 4.0, "notes_by_phrase": {"transient_db": source}},
+                     {"transient_db": 0.0, "notes_by_phrase": {"transient_db": oracle}})
+    assert text.startswith("transient_db 25% (< 75%)") and "note by note 100%" in text
+    assert row["transient_db_gap_closed_by_note"] == pytest.approx(1.0)
+    # A note one system did not measure is left out of all three; different note counts are an error.
+    nan = float("nan")
+    assert paired_gap_closed([[0.0, nan]], [[0.0, 50.0]], [[4.0, 0.0]]) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="different notes"):
+        paired_gap_closed([[0.0]], [[0.0, 1.0]], [[4.0, 5.0]])
+    # Over phrases drawn again the note-by-note share stays put where every phrase agrees.
+    lo, hi = gap_closed_spread(out * 4, oracle * 4, source * 4, paired=True)
+    assert lo == pytest.approx(1.0) and hi == pytest.approx(1.0)
