@@ -120,7 +120,31 @@ def envelope_scores(outputs: Sequence[np.ndarray], sample_rate: int, notes: Sequ
     row = {m: (float(np.median(v)) if v.size else float("nan")) for m, v in pooled.items()}
     row["notes_measured"] = int(pooled["attack_ms"].size)
     row["notes_by_phrase"] = by_phrase
+    kinds = np.array([k for ns in notes for k in articulation(ns)])
+    attacks = np.array([v for p in by_phrase["attack_ms"] for v in p], dtype=np.float64)
+    row["attack_ms_by_articulation"] = {
+        kind: (float(np.median(attacks[sel])) if sel.any() else float("nan"))
+        for kind in ARTICULATIONS for sel in [(kinds == kind) & np.isfinite(attacks)]}
     return row
+
+
+ARTICULATIONS = ("legato", "adjacent", "detached")
+ADJACENT_S = 0.1  # a note this soon after the last one ended is played on from it, not from silence
+
+
+def articulation(notes: Sequence) -> list[str]:
+    """How each note follows the one before it: ``legato`` (it starts before that one ends), ``adjacent``
+    (less than ``ADJACENT_S`` after it ends) or ``detached`` (later, or the first note).
+
+    The attack measure reads them differently: a rendered legato note starts under the last
+    one's sustain, so the level is up at its start (the oracle violin: 0 ms), and an adjacent
+    or detached one swells from the last one's release (80-165 ms).
+    """
+    kinds = []
+    for k, nt in enumerate(notes):
+        gap = float(nt[0]) - (float(notes[k - 1][0]) + float(notes[k - 1][1])) if k else np.inf
+        kinds.append("legato" if gap < 0 else "adjacent" if gap < ADJACENT_S else "detached")
+    return kinds
 
 
 def _finite(phrases: Sequence[Sequence[float | None]]) -> np.ndarray:

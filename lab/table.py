@@ -66,6 +66,11 @@ def aim_lines(rows: Sequence[dict]) -> list[str]:
         if source is not None:
             lines.append("    note level, share of the input->oracle gap closed (in brackets: 10-90% over the "
                          "phrases drawn again): " + note_gaps(r, source, o))
+            by = [x.get("attack_ms_by_articulation") for x in (r, o, source)]
+            if all(by):
+                lines.append("    attack ms by articulation (legato / adjacent / detached): " + ", ".join(
+                    f"{name} " + " / ".join(_fmt(b.get(k), 0) for k in ("legato", "adjacent", "detached"))
+                    for name, b in zip(("output", "oracle", "input"), by)))
     return lines
 
 

@@ -129,3 +129,22 @@ def test_note_by_note_the_scatter_between_notes_cancels():
     # Over phrases drawn again the note-by-note share stays put where every phrase agrees.
     lo, hi = gap_closed_spread(out * 4, oracle * 4, source * 4, paired=True)
     assert lo == pytest.approx(1.0) and hi == pytest.approx(1.0)
+
+
+def test_attack_is_also_read_by_how_each_note_follows_the_last():
+    from lab.envelope import articulation
+
+    notes = [(0.0, 0.5), (0.45, 0.55), (1.05, 0.5), (1.9, 0.5)]
+    assert articulation(notes) == ["detached", "legato", "adjacent", "detached"]
+    # Bowed notes (swelling 120 ms) where a note follows from silence, a pluck where it is played on legato.
+    y = np.concatenate([bowed(seconds=0.45), plucked(seconds=0.6), bowed(seconds=0.85), bowed(seconds=0.6)])
+    s = envelope_scores([y], SR, [notes])
+    by = s["attack_ms_by_articulation"]
+    assert by["legato"] < 15.0 and 60.0 < by["adjacent"] < 110.0 and 60.0 < by["detached"] < 110.0
+    from lab.table import aim_lines
+
+    rows = [dict(s, pair="a->b", system=k, target_prob=0.5, pitch_accuracy=1.0) for k in ("identity", "oracle")]
+    rows[1]["attack_ms_by_articulation"] = {"legato": 0.0, "adjacent": 150.0, "detached": 160.0}
+    rows.append(dict(s, pair="a->b", system="transfer", target_prob=0.5, pitch_accuracy=1.0, strength=1.0, steps=2))
+    line = [x for x in aim_lines(rows) if "by articulation" in x]
+    assert line and f"output {by['legato']:.0f} / {by['adjacent']:.0f} / {by['detached']:.0f}, oracle 0 / 150 / 160" in line[0]
