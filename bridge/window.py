@@ -333,8 +333,8 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
                 h, a, off = max(lv, peak - 1.0), 0, np.inf
             elif gap > NOTE_GAP_FRAMES:
                 h, a, off = lv, catch, np.inf
-            elif not v:
-                h = h + fall
+            elif not v:  # a gap the note rides through: its level and its attack's clock go on
+                h, a = h + fall, min(a + 1, catch)
             elif a < catch:  # the decay's clock runs from the note start: a pluck falls from its first frame
                 a += 1
                 h = max(h + fall, lv + fall * a)

@@ -478,6 +478,38 @@ def test_note_loudness_follows_a_release_but_holds_a_fast_ringing_pluck(tiny_mod
     assert abs(at(held, 0.15, 0.3) - at(held, 0.45, 0.6)) < 3  # the note holds
 
 
+def test_a_note_riding_through_an_unvoiced_gap_keeps_its_attack_on_time():
+    """A singer's note loses its pitch for a few frames while it swells (a breathy onset, a consonant):
+    the note rides through and its attack's clock goes on, so after the gap it is as loud as the same
+    note without one. Before, the clock stopped in the gap and the swell came out that many frames late
+    (the choir's notes: their ramp stuck 8.7 dB down for the gap's frames)."""
+    from bridge import window
+    from bridge.config import MelConfig
+    from bridge.framing import Geometry
+
+    mel = MelConfig()
+    g = Geometry.make(mel, 32, 0.0, 0.625)
+    first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
+
+    def held(gap: slice) -> np.ndarray:
+        notes = np.zeros((1, 3, g.window_frames))
+        notes[0, 0] = -20.0
+        notes[0, 1] = 1.0
+        notes[0, 1, gap] = 0.0
+        notes[0, 2, first] = 1.0
+        job = window.Window(0, None, np.zeros((1, 1, mel.n_mels, g.window_frames), np.float32), np.zeros(1), None,
+                            None, np.array([-20.0]), np.array([True]), f0=np.where(notes[:, 1] > 0, 220.0, 0.0),
+                            notes=notes)
+        state = np.tile([[-np.inf], [0.0], [-np.inf], [99.0], [0.0], [np.inf]], 1)
+        window.hold_note_level(job, g, state, decay_db_frame=0.0, attack_frames=6.0)
+        return job.level_db[0]
+
+    plain, gapped = held(slice(0, 0)), held(slice(first + 2, first + 5))
+    assert plain[0] < plain[8] - 12.0  # the note swells over its attack
+    np.testing.assert_allclose(gapped[5:], plain[5:], atol=1e-9)  # and is on time after the gap
+    np.testing.assert_allclose(gapped[:2], plain[:2], atol=1e-9)
+
+
 def test_note_loudness_plays_the_targets_decay_on_a_sustained_input(tmp_path):
     """A bowed (flat) note into a target that decays at -30 dB/s comes out decaying at about that rate."""
     build_tiny_model(tmp_path / "guitar.onnx", "guitar", controls=True, note_decay_db_s=-30.0)
