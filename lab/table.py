@@ -68,8 +68,10 @@ def aim_lines(rows: Sequence[dict]) -> list[str]:
                          "phrases drawn again): " + note_gaps(r, source, o))
             by = [x.get("attack_ms_by_articulation") for x in (r, o, source)]
             if all(by):
-                lines.append("    attack ms by articulation (legato / adjacent / detached): " + ", ".join(
-                    f"{name} " + " / ".join(_fmt(b.get(k), 0) for k in ("legato", "adjacent", "detached"))
+                from .envelope import ARTICULATIONS
+
+                lines.append(f"    attack ms by articulation ({' / '.join(ARTICULATIONS)}): " + ", ".join(
+                    f"{name} " + " / ".join(_fmt(b.get(k), 0) for k in ARTICULATIONS)
                     for name, b in zip(("output", "oracle", "input"), by)))
     return lines
 
