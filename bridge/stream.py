@@ -31,7 +31,7 @@ from .errors import BridgeError, ModelError, ParameterError, StreamShapeError
 from .framing import Fifo, Geometry, Resampler
 from .model import pick_student
 from .batch import MAX_ROWS_PER_CALL, tick_streams  # noqa: F401  (stream.tick_streams is the public name)
-from .window import Denoiser, Window, WindowSettings, analyse, carry_onset, hold_note_level, render
+from .window import Denoiser, Window, WindowSettings, analyse, carry_onset, hold_note_level, note_state, render
 
 MAX_WINDOWS_IN_FLIGHT = 16
 # Input and output are bounded to +24 dBFS: audio beyond that is a broken client or model,
@@ -124,8 +124,7 @@ class Stream:
         self._done: set[int] = set()
         self._first_incomplete = self.geometry.first_window
         self._wet = Fifo(self.n_lanes, self.latency_samples)
-        # held dB, note age, last peak dB, unvoiced frames, decay per frame, release headroom: see hold_note_level
-        self._note_state = np.tile([[-np.inf], [0.0], [-np.inf], [99.0], [0.0], [np.inf]], self.n_lanes)
+        self._note_state = note_state(self.n_lanes)  # see hold_note_level
         self._last_onset = np.full(self.n_lanes, -np.inf)  # see carry_onset
         self._frames = [{} for _ in range(self.n_lanes)]  # per-frame rows the next window reuses (FrameCache)
         self._dry = Fifo(n_channels, self.latency_samples)

@@ -283,6 +283,18 @@ def at_pitch(f0_hz: np.ndarray, by_pitch: np.ndarray | None, median: float) -> n
     return np.where(f0 > 0, at, median)
 
 
+def note_state(n_lanes: int) -> np.ndarray:
+    """:func:`hold_note_level`'s state before any note, ``(6, n_lanes)``: held dB, note age, last peak dB,
+    unvoiced frames, decay per frame, release headroom."""
+    return np.tile([[-np.inf], [0.0], [-np.inf], [99.0], [0.0], [np.inf]], n_lanes)
+
+
+def span_frames(g: Geometry) -> slice:
+    """The frames of a window whose centres fall in its output span (the ones a held note's level is set for)."""
+    first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
+    return slice(first, first + g.out_frames)
+
+
 def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame: float,
                     attack_frames: float = 0.0, decay_by_pitch: np.ndarray | None = None) -> np.ndarray:
     """``loudness: note``: the window's loudness per frame follows the note, not the input hop by hop.
@@ -304,11 +316,11 @@ def hold_note_level(job: Window, g: Geometry, state: np.ndarray, decay_db_frame:
     a held note cut off by the silence gate 0.3 s later. After ``NOTE_GAP_FRAMES`` unvoiced
     frames the note has ended and the level follows the input. ``state`` (held dB, note age,
     last peak dB, unvoiced frames, the note's decay per frame, its headroom over the input once
-    it releases; per lane) is where the next window's span starts: the
-    stream carries it, and windows start in order, so it depends on the input only.
+    it releases; per lane; :func:`note_state` before any note) is where the next window's span
+    starts: the stream carries it, and windows start in order, so it depends on the input only.
     """
-    first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
-    span = slice(first, first + g.out_frames)
+    span = span_frames(g)
+    first = span.start
     attack_frames = attack_frames / 10.0 ** (-3.0 / 20.0)  # the ramp's full length
     # A plucked target (one that decays, median over its notes) is as loud as its pluck: only the
     # frames whose analysis still straddles the note start may raise it, not a bow's swell after

@@ -147,4 +147,5 @@ def test_attack_is_also_read_by_how_each_note_follows_the_last():
     rows[1]["attack_ms_by_articulation"] = {"legato": 0.0, "adjacent": 150.0, "detached": 160.0}
     rows.append(dict(s, pair="a->b", system="transfer", target_prob=0.5, pitch_accuracy=1.0, strength=1.0, steps=2))
     line = [x for x in aim_lines(rows) if "by articulation" in x]
-    assert line and f"output {by['legato']:.0f} / {by['adjacent']:.0f} / {by['detached']:.0f}, oracle 0 / 150 / 160" in line[0]
+    output = f"output {by['legato']:.0f} / {by['adjacent']:.0f} / {by['detached']:.0f}"
+    assert line and f"{output}, oracle 0 / 150 / 160" in line[0]

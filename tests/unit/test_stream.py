@@ -489,7 +489,7 @@ def test_a_note_riding_through_an_unvoiced_gap_keeps_its_attack_on_time():
 
     mel = MelConfig()
     g = Geometry.make(mel, 32, 0.0, 0.625)
-    first = -(-(g.out_offset - g.n_fft // 2) // g.hop_length)
+    first = window.span_frames(g).start
 
     def held(gap: slice) -> np.ndarray:
         notes = np.zeros((1, 3, g.window_frames))
@@ -500,8 +500,7 @@ def test_a_note_riding_through_an_unvoiced_gap_keeps_its_attack_on_time():
         job = window.Window(0, None, np.zeros((1, 1, mel.n_mels, g.window_frames), np.float32), np.zeros(1), None,
                             None, np.array([-20.0]), np.array([True]), f0=np.where(notes[:, 1] > 0, 220.0, 0.0),
                             notes=notes)
-        state = np.tile([[-np.inf], [0.0], [-np.inf], [99.0], [0.0], [np.inf]], 1)
-        window.hold_note_level(job, g, state, decay_db_frame=0.0, attack_frames=6.0)
+        window.hold_note_level(job, g, window.note_state(1), decay_db_frame=0.0, attack_frames=6.0)
         return job.level_db[0]
 
     plain, gapped = held(slice(0, 0)), held(slice(first + 2, first + 5))
