@@ -121,7 +121,7 @@ def envelope_scores(outputs: Sequence[np.ndarray], sample_rate: int, notes: Sequ
     row["notes_measured"] = int(pooled["attack_ms"].size)
     row["notes_by_phrase"] = by_phrase
     kinds = np.array([k for ns in notes for k in articulation(ns)])
-    attacks = np.array([v for p in by_phrase["attack_ms"] for v in p], dtype=np.float64)
+    attacks = _flat(by_phrase["attack_ms"])
     row["attack_ms_by_articulation"] = {
         kind: (float(np.median(attacks[sel])) if sel.any() else float("nan"))
         for kind in ARTICULATIONS for sel in [(kinds == kind) & np.isfinite(attacks)]}
@@ -147,9 +147,15 @@ def articulation(notes: Sequence) -> list[str]:
     return kinds
 
 
+def _flat(phrases: Sequence[Sequence[float | None]]) -> np.ndarray:
+    """One measure's values of some phrases, note after note (NaN for a note not measured; None, as
+    JSON writes NaN, too)."""
+    return np.array([np.nan if x is None else x for p in phrases for x in p], dtype=np.float64)
+
+
 def _finite(phrases: Sequence[Sequence[float | None]]) -> np.ndarray:
-    """The measured values of some phrases, flat (NaN and None, the notes not measured, left out)."""
-    v = np.array([np.nan if x is None else x for p in phrases for x in p], dtype=np.float64)
+    """The measured values of some phrases, flat (the notes not measured left out)."""
+    v = _flat(phrases)
     return v[np.isfinite(v)]
 
 
@@ -168,8 +174,7 @@ def paired_gap_closed(out: list, oracle: list, source: list) -> float:
     :func:`gap_closed` carry it, and with onset transients that scatter +-10 dB from note to
     note they move more with the choice of notes than the whole input->oracle gap.
     """
-    o, r, s = (np.array([np.nan if x is None else x for p in series for x in p], dtype=np.float64)
-               for series in (out, oracle, source))
+    o, r, s = map(_flat, (out, oracle, source))
     if not (o.size == r.size == s.size):
         raise ValueError(f"paired_gap_closed: the systems measured different notes ({o.size}, {r.size}, {s.size})")
     both = np.isfinite(o) & np.isfinite(r) & np.isfinite(s)
