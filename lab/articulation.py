@@ -6,8 +6,9 @@ and the target's own training audio says the same (:func:`attack_by_preceding`).
 knows only its input. On ``bridge eval``'s test phrases this reads what the input shows at each
 note start the tracker finds (``bridge.controls``): how far its level fell just before, how many
 of the frames before were unvoiced, how late the start was found, by the note's articulation
-in the MIDI; and how well the best single threshold on each cue tells a legato note from an
-adjacent one (balanced accuracy: 50% is a coin)::
+in the MIDI; and how well the best single threshold on each cue, and a class-balanced logistic
+regression on the mel bands around the start (cross-validated by phrase), tell a legato note
+from an adjacent one (balanced accuracy: 50% is a coin)::
 
     python -m lab.articulation --sources voice,guitar --target violin --n-phrases 12 \\
         --corpus /work/train/corpora/FluidR3_GM/violin
@@ -27,6 +28,9 @@ FOUND_S = (-0.03, 0.2)  # a tracker onset this far from a note's MIDI start is t
 BEFORE = 8  # frames (93 ms) before an onset the cues look at
 SILENCE_DB, RELEASE_DB = -20.0, -6.0  # the level just before a note against its peak: from silence / a release / a sounding note
 PRECEDING = ("silence", "release", "sound")
+PATCH = (10, 3)  # frames before and from an onset the learned cue sees
+PATCH_BANDS = 8  # the mel bands pooled to this many
+FOLDS = 5
 
 
 def _track(y: np.ndarray, config):
@@ -39,14 +43,29 @@ def _track(y: np.ndarray, config):
     return voiced, onset, controls.frame_db(frames)
 
 
+def _patch(bands: np.ndarray, level: np.ndarray, voiced: np.ndarray, j: int) -> np.ndarray | None:
+    """What the learned cue sees of onset ``j``: pooled mel bands, level and voicing over ``PATCH``, against the first frame."""
+    a, b = j - PATCH[0], j + PATCH[1]
+    if a < 0 or b > bands.shape[1]:
+        return None
+    seg = bands[:, a:b]
+    return np.concatenate([(seg - seg[:, :1]).ravel(), level[a:b] - level[a], voiced[a:b].astype(np.float64)])
+
+
 def onset_cues(y: np.ndarray, notes, config) -> list[dict]:
     """For each note after the first (of ``MIN_NOTE_S`` or more): its articulation and what the input shows.
 
     ``found``: a tracker onset within ``FOUND_S`` of the MIDI start; then ``late_ms`` (onset after
     the start), ``fall_db`` (the level's drop into the onset: the loudest of frames ``j-8..j-2``
-    less the quietest of ``j-3..j``) and ``unvoiced`` (unvoiced frames among the 8 before).
+    less the quietest of ``j-3..j``), ``unvoiced`` (unvoiced frames among the 8 before) and
+    ``patch`` (:func:`_patch`, for :func:`learned_separation`).
     """
+    from bridge import dsp
+
     voiced, onset, level = _track(y, config)
+    tf = dsp.mel_transform(config)
+    db = dsp.mel_power_db(dsp.spectrogram(np.asarray(y, np.float64), tf), tf)
+    bands = np.stack([b.mean(axis=0) for b in np.array_split(db, PATCH_BANDS)])
     fs = config.hop_length / config.sample_rate
     starts = np.flatnonzero(onset) * fs
     kinds = articulation(notes)
@@ -61,7 +80,7 @@ def onset_cues(y: np.ndarray, notes, config) -> list[dict]:
         if near.size and j >= BEFORE:
             row.update(late_ms=1000.0 * (starts[near[0]] - start),
                        fall_db=float(level[j - BEFORE: j - 1].max() - level[j - 3: j + 1].min()),
-                       unvoiced=int((~voiced[j - BEFORE: j]).sum()))
+                       unvoiced=int((~voiced[j - BEFORE: j]).sum()), patch=_patch(bands, level, voiced, j))
         rows.append(row)
     return rows
 
@@ -76,6 +95,23 @@ def best_threshold(a, b) -> tuple[float, float]:
         acc = 0.5 * (np.mean(a < t) + np.mean(b >= t))
         best = max(best, (float(acc), float(t)))
     return best
+
+
+def learned_separation(patches: np.ndarray, is_b: np.ndarray, groups: np.ndarray, l2: float) -> float:
+    """Balanced accuracy of a class-balanced logistic regression (:class:`lab.classifier.Classifier`) on
+    ``patches``, each phrase (``groups``) predicted by a model fitted on the other folds' (``FOLDS``)."""
+    from .classifier import Classifier
+
+    patches, is_b, groups = np.asarray(patches, np.float64), np.asarray(is_b, bool), np.asarray(groups)
+    phrases = np.unique(groups)
+    pred = np.zeros(len(is_b), bool)
+    for k in range(FOLDS):
+        test = np.isin(groups, phrases[k::FOLDS])
+        if not test.any() or len(set(is_b[~test].tolist())) < 2:
+            return float("nan")
+        clf = Classifier.fit(patches[~test], is_b[~test].astype(int).astype(str), classes=("0", "1"), l2=l2)
+        pred[test] = clf.predict(patches[test]) == "1"
+    return float(0.5 * (np.mean(pred[is_b]) + np.mean(~pred[~is_b])))
 
 
 def attack_by_preceding(y: np.ndarray, config, sample_rate: int) -> list[tuple[str, float]]:
@@ -119,7 +155,7 @@ def source_table(source: str, target: str, n: int, seconds: float, seed: int) ->
     from .phrases import make_phrases
 
     config = MelConfig(sample_rate=ANALYSIS_RATE)
-    rows = [r for p in make_phrases(source, target, n, seconds, seed, ANALYSIS_RATE)
+    rows = [dict(r, phrase=k) for k, p in enumerate(make_phrases(source, target, n, seconds, seed, ANALYSIS_RATE))
             for r in onset_cues(p.input.astype(np.float64), p.notes, config)]
     lines, summary = [], {}
     for kind in ("legato", "adjacent", "detached"):
@@ -137,6 +173,12 @@ def source_table(source: str, target: str, n: int, seconds: float, seed: int) ->
         if "legato" in summary and "adjacent" in summary:
             acc, t = best_threshold(summary["legato"][cue], summary["adjacent"][cue])
             summary[f"legato_vs_adjacent_{cue}"] = {"balanced_accuracy": acc, "threshold": t}
+    pairs = [r for r in rows if r["kind"] in ("legato", "adjacent") and r.get("patch") is not None]
+    if len({r["phrase"] for r in pairs}) >= FOLDS:
+        X = np.stack([r["patch"] for r in pairs])
+        y = np.array([r["kind"] == "adjacent" for r in pairs])
+        g = np.array([r["phrase"] for r in pairs])
+        summary["legato_vs_adjacent_learned"] = {str(l2): learned_separation(X, y, g, l2) for l2 in (0.1, 1.0, 10.0, 100.0)}
     return lines, summary
 
 
@@ -170,6 +212,11 @@ def main(argv=None) -> int:
             if r:
                 print(f"{source}: legato vs adjacent by {cue}, best threshold {r['threshold']:.1f}: "
                       f"balanced accuracy {r['balanced_accuracy']:.0%} (50% = a coin)")
+        learned = s.get("legato_vs_adjacent_learned")
+        if learned:
+            print(f"{source}: legato vs adjacent by a logistic regression on the mel bands around the start, "
+                  f"{FOLDS} folds by phrase: balanced accuracy " +
+                  ", ".join(f"{v:.0%} (l2 {k})" for k, v in learned.items()))
     if a.corpus:
         folder = Path(a.corpus)
         manifest = json.loads((folder / "corpus.json").read_text())
@@ -185,7 +232,7 @@ def main(argv=None) -> int:
             print(f"  {kind:8s} n={len(v):5d}  {_pct(v, (25, 50, 75))}")
         report["corpus_attack_ms"] = {k: (float(np.median(v)) if v else None) for k, v in got.items()}
     if a.json:
-        Path(a.json).write_text(json.dumps(report, indent=1))
+        Path(a.json).write_text(json.dumps(report, indent=1, default=float))
     return 0
 
 

@@ -82,3 +82,15 @@ def test_the_command_reads_rendered_phrases_and_a_corpus(tmp_path, capsys):
     notes = sum(k["notes"] for k in report["voice"].values() if "notes" in k)
     assert notes >= 3
     assert report["corpus_attack_ms"]["silence"] > 50.0  # the ramped first note
+
+
+def test_the_learned_cue_finds_a_cue_that_is_there_and_none_that_is_not():
+    from lab.articulation import learned_separation
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 12))
+    groups = np.repeat(np.arange(20), 10)
+    y = X[:, 3] + 0.3 * rng.standard_normal(200) > 0  # one feature carries the kind
+    assert learned_separation(X, y, groups, l2=1.0) > 0.85
+    shuffled = rng.permutation(y)
+    assert abs(learned_separation(X, shuffled, groups, l2=1.0) - 0.5) < 0.15
