@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 PACKAGE_MODELS = Path(__file__).parent / "models"
 PROVIDER_NAMES = {"cuda": "CUDAExecutionProvider", "cpu": "CPUExecutionProvider"}
-# CUDA provider options, measured on an H200 (README, "GPU"). TF32 off: with it a forward
+# CUDA provider options, measured on an H200 (lab/README.md, "GPU"). TF32 off: with it a forward
 # differs from the CPU's by ~7e-4, without it by ~2e-6, at no measurable cost for these small
 # U-Nets. Heuristic cuDNN algorithms: the exhaustive default benchmarks every new input shape,
 # and a stream meets several (batch and window width change with the preset and the load).
