@@ -266,13 +266,17 @@ def double_diffuse(
 
 
 def blend(denoise_a: Denoise, denoise_b: Denoise, w: float) -> Denoise:
-    """Morph: a denoiser whose predictions are ``(1 - w) A + w B`` (w = 0: A only)."""
+    """Morph: a denoiser whose predictions are ``(1 - w) A + w B`` (w = 0: A only).
 
-    def denoise(x: np.ndarray, t: np.ndarray):
-        eps_a, x0_a = denoise_a(x, t)
+    Control planes, when the caller gives them (``denoise(x, t, cond)``), go to both: a morph of
+    two conditioned models plays the input's notes with both.
+    """
+
+    def denoise(x: np.ndarray, t: np.ndarray, *cond: np.ndarray):
+        eps_a, x0_a = denoise_a(x, t, *cond)
         if w <= 0.0:
             return eps_a, x0_a
-        eps_b, x0_b = denoise_b(x, t)
+        eps_b, x0_b = denoise_b(x, t, *cond)
         return (1.0 - w) * eps_a + w * eps_b, (1.0 - w) * x0_a + w * x0_b
 
     return denoise

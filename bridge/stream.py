@@ -171,16 +171,19 @@ class Stream:
         alpha_bar = target.info.alpha_bar
         denoise: Denoiser = target
         key = (p.target,)
+        conditioned = target.info.cond_channels > 0
         if p.render.morph_with and p.render.morph > 0:
-            denoise = sampling.blend(target, self._model(p.render.morph_with), p.render.morph)
+            partner = self._model(p.render.morph_with)
+            denoise = sampling.blend(target, partner, p.render.morph)
             key = (p.target, p.render.morph_with, p.render.morph)
+            conditioned = conditioned and partner.info.cond_channels == target.info.cond_channels
         else:
             student = pick_student(self.models, p, self.effective_steps())
             if student is not None:
                 denoise, key = student, (p.target, "student")
-        # A model without controls (or a morph) plays unconditioned: switching the target on stage must
-        # not fail on a model that cannot take them. A student takes its teacher's controls.
-        conditioned = bool(getattr(getattr(denoise, "info", None), "cond_channels", 0))
+                conditioned = student.info.cond_channels > 0
+        # A model without controls (or a morph with one) plays unconditioned: switching the target on stage
+        # must not fail on a model that cannot take them. A student takes its teacher's controls.
         use_controls = p.sampler.controls and conditioned
         envelope = getattr(target.info, "controls", None) or {}
         note_loudness = p.render.match_loudness and p.render.loudness == "note"

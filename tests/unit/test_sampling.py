@@ -145,6 +145,23 @@ def test_blend_weights():
     assert sampling.blend(a, b, 0.25)(x, t)[0].max() == 1.5
 
 
+def test_a_blend_gives_control_planes_to_both_models_and_none_when_there_are_none():
+    seen = []
+
+    def model(k):
+        def denoise(x, t, *cond):
+            seen.append((k, cond))
+            return x * 0 + k, x * 0 + k
+        return denoise
+
+    x, t, cond = np.zeros((1, 1, 2, 2)), np.zeros(1, int), np.ones((1, 4, 2, 2))
+    sampling.blend(model(1.0), model(3.0), 0.5)(x, t, cond)
+    assert [k for k, _ in seen] == [1.0, 3.0] and all(c[0] is cond for _, c in seen)
+    seen.clear()
+    sampling.blend(model(1.0), model(3.0), 0.5)(x, t)
+    assert [c for _, c in seen] == [(), ()]
+
+
 def test_clip_prediction_keeps_x_consistent(rng):
     x = rng.standard_normal((1, 1, 4, 4))
     x0 = rng.standard_normal(x.shape) * 3

@@ -430,6 +430,23 @@ def test_the_controls_reach_a_conditioned_model_and_only_when_asked(conditioned,
                                   offline.transfer(y, 22050, plain, CONTROLLED.with_params(controls=False)))
 
 
+def test_a_morph_of_two_conditioned_models_plays_the_controls_and_one_with_a_plain_model_does_not(tmp_path):
+    build_tiny_model(tmp_path / "cello.onnx", "cello", seed=1, controls=True)
+    build_tiny_model(tmp_path / "violin.onnx", "violin", seed=2, controls=True)
+    build_tiny_model(tmp_path / "guitar.onnx", "guitar", seed=3)
+    models = ModelSet([tmp_path], "cpu", threads=1)
+    y = stereo_phrase(22050, 1.5)[:1]
+    strings = CONTROLLED.with_params(target="cello", morph_with="violin", morph=0.4)
+    assert stream.Stream(models, strings, 22050, 1)._window_settings().controls
+    on = offline.transfer(y, 22050, models, strings)
+    assert np.abs(on - offline.transfer(y, 22050, models, strings.with_params(controls=False))).max() > 1e-3
+    assert np.abs(on - offline.transfer(y, 22050, models, strings.with_params(morph=0.0))).max() > 1e-3
+    plain = strings.with_params(morph_with="guitar")  # the guitar cannot take the planes: neither plays them
+    assert not stream.Stream(models, plain, 22050, 1)._window_settings().controls
+    np.testing.assert_array_equal(offline.transfer(y, 22050, models, plain),
+                                  offline.transfer(y, 22050, models, plain.with_params(controls=False)))
+
+
 def test_a_conditioned_student_gets_the_controls_its_teacher_would(tmp_path):
     build_tiny_model(tmp_path / "violin.onnx", "violin", controls=True)
     teacher = ModelSet([tmp_path], "cpu", threads=1)["violin"]
