@@ -115,8 +115,10 @@ class CnnJudge:
         pr = self.proba(np.concatenate(ps)) if ps else np.zeros((0, len(MELODIC)))
         t = MELODIC.index(target)
         if len(pr) == 0:
-            return {"target_prob_cnn": float("nan"), "predicted_cnn": None}
-        return {"target_prob_cnn": float(pr[:, t].mean()), "predicted_cnn": MELODIC[int(pr.mean(axis=0).argmax())]}
+            return {"target_prob_cnn": float("nan"), "predicted_cnn": None, "class_probs_cnn": {}}
+        mean = pr.mean(axis=0)
+        return {"target_prob_cnn": float(mean[t]), "predicted_cnn": MELODIC[int(mean.argmax())],
+                "class_probs_cnn": {c: round(float(p), 4) for c, p in zip(MELODIC, mean)}}
 
 
 def _font_patches(font: str, n_phrases: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

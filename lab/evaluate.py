@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from pathlib import Path
 from typing import Callable, Sequence
@@ -202,6 +203,8 @@ def evaluate_pair(source: str, target: str, models, presets: Sequence, judge: Ju
         method = method_label(preset)
         name = (f"transfer_{'student_' if used is not None else ''}s{s.strength:g}_n{s.steps}"
                 f"{'' if method == 'seed/envelope' else '_' + method.replace('/', '_')}")
+        if name in pictures:  # two presets with the same settings in one run: each keeps its own take
+            name += "_" + re.sub(r"[^A-Za-z0-9_-]+", "-", preset.name or "preset")
         pictures[name] = outs[0]
         if audio_dir is not None:  # the model in the name: a student's take never replaces its teacher's
             _write_phrases(audio_dir, name, outs, sr)
@@ -319,8 +322,8 @@ def eval_command(args) -> int:
         from bridge.stream import check_preset
 
         for (s, t), ps in presets.items():  # a row that cannot run fails here, before any rendering
-            for p in ps:
-                check_preset(p, {t: models[t]})
+            for p in ps:  # with the models a morph or a pair names beside the target
+                check_preset(p, {n: models[n] for n in (t, p.param("morph_with"), p.param("pair_with")) if n})
     t = time.perf_counter()
     judge = build_judge(work, args.holdout, args.judge_seconds, 1, args.retrain)
     cnn = _cnn_judge(work, judge.report["holdout_soundfont"], args.retrain) if getattr(args, "cnn", True) else None

@@ -44,4 +44,8 @@ def test_scores_are_probabilities_of_the_melodic_classes():
     judge = CnnJudge(_network(), {})
     row = judge.score([tone(), tone(f0=330.0)], SR, "violin")
     assert 0.0 <= row["target_prob_cnn"] <= 1.0 and row["predicted_cnn"] in MELODIC
+    probs = row["class_probs_cnn"]  # every class, so a blend of two targets can be read (cello + violin)
+    assert list(probs) == list(MELODIC) and sum(probs.values()) == pytest.approx(1.0, abs=1e-3)
+    assert probs["violin"] == pytest.approx(row["target_prob_cnn"], abs=1e-4)
+    assert max(probs, key=probs.get) == row["predicted_cnn"]
     assert np.isnan(judge.score([np.zeros(SR, np.float32)], SR, "violin")["target_prob_cnn"])

@@ -258,6 +258,14 @@ def test_evaluate_pair_scores_identity_oracle_and_transfer(tiny_models, tmp_path
                      judge, n_phrases=1, seconds=2.0, audio_dir=tmp_path)
     assert {"spectrograms_s0.3_n2.png", "spectrograms_s0.3_n1.png"} <= {p.name for p in tmp_path.iterdir()}
     json.dumps(json_safe(rows))
+    # Two presets with the same settings in one run (a morph beside the plain target): two takes, not one.
+    twins = [Preset(target="violin", name="plain").with_params(strength=0.3, steps=1),
+             Preset(target="violin", name="with flute").with_params(strength=0.3, steps=1, morph_with="flute", morph=0.5)]
+    out = tmp_path / "twins"
+    rows = ev.evaluate_pair("guitar", "violin", tiny_models, twins, judge, n_phrases=1, seconds=2.0, audio_dir=out)
+    takes = sorted(p.name for p in out.glob("transfer_*.wav"))
+    assert takes == ["transfer_s0.3_n1_0.wav", "transfer_s0.3_n1_with-flute_0.wav"]
+    assert (out / "spectrograms_s0.3_n1+s0.3_n1_with-flute.png").is_file()
 
 
 def test_aim_lines_compare_transfer_with_the_oracle():
@@ -341,3 +349,20 @@ def test_the_seed_presets_load_and_use_the_seeds_method():
     for path in paths:
         p = resolve_preset(str(path))
         assert not p.sampler.controls and p.render.inversion == "envelope" and p.sampler.strength <= 0.6
+
+
+@needs_fluidsynth
+def test_eval_loads_the_model_a_preset_morphs_with(tiny_model_dir, tmp_path, monkeypatch, capsys):
+    from lab.cli import eval_main
+
+    judge = _toy_judge()
+    judge.report = {"model": "toy", "train_soundfonts": ["a.sf2", "b.sf2"], "holdout_soundfont": "c.sf2",
+                    "accuracy": 0.5, "windows": 10, "phrase_accuracy": 0.5, "phrases": 2,
+                    "recall": {"violin": 0.5, "guitar": 0.5}}
+    monkeypatch.setattr(ev, "build_judge", lambda *a, **k: judge)
+    preset = tmp_path / "strings.yaml"
+    preset.write_text("target: violin\nsampler: {strength: 0.3, steps: 1}\nrender: {morph_with: flute, morph: 0.5}\n")
+    rc = eval_main(["--pairs", "guitar:violin", "--n-phrases", "1", "--seconds", "2", "--preset", str(preset),
+                    "--work", str(tmp_path), "--no-cnn", "--models", str(tiny_model_dir), "--provider", "cpu"])
+    assert rc == 0
+    assert "| guitar->violin | transfer | violin | seed/envelope | 0.30 | 1 |" in capsys.readouterr().out
