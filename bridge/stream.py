@@ -66,6 +66,11 @@ def check_preset(preset: Preset, models: Mapping[str, Denoiser]) -> Geometry:
     return Geometry.make(mel, r.window_frames, r.overlap, r.lookbehind)
 
 
+def _cond_channels(model) -> int:
+    """The control planes ``model`` takes (0: none, or a denoiser that does not describe itself)."""
+    return int(getattr(getattr(model, "info", None), "cond_channels", 0) or 0)
+
+
 def _measured(envelope: dict, key: str) -> np.ndarray | None:
     """A measure the export wrote into the target's controls (a table), as float64; None where it has none."""
     value = envelope.get(key)
@@ -171,17 +176,17 @@ class Stream:
         alpha_bar = target.info.alpha_bar
         denoise: Denoiser = target
         key = (p.target,)
-        conditioned = target.info.cond_channels > 0
+        conditioned = _cond_channels(target) > 0
         if p.render.morph_with and p.render.morph > 0:
             partner = self._model(p.render.morph_with)
             denoise = sampling.blend(target, partner, p.render.morph)
             key = (p.target, p.render.morph_with, p.render.morph)
-            conditioned = conditioned and partner.info.cond_channels == target.info.cond_channels
+            conditioned = conditioned and _cond_channels(partner) == _cond_channels(target)
         else:
             student = pick_student(self.models, p, self.effective_steps())
             if student is not None:
                 denoise, key = student, (p.target, "student")
-                conditioned = student.info.cond_channels > 0
+                conditioned = _cond_channels(student) > 0
         # A model without controls (or a morph with one) plays unconditioned: switching the target on stage
         # must not fail on a model that cannot take them. A student takes its teacher's controls.
         use_controls = p.sampler.controls and conditioned
