@@ -169,6 +169,15 @@ def _toy_judge(classes=("violin", "guitar")) -> Judge:
     return Judge(clf, feats, {})
 
 
+def _command_judge() -> Judge:
+    """The toy judge with the report the eval command prints."""
+    judge = _toy_judge()
+    judge.report = {"model": "toy", "train_soundfonts": ["a.sf2", "b.sf2"], "holdout_soundfont": "c.sf2",
+                    "accuracy": 0.5, "windows": 10, "phrase_accuracy": 0.5, "phrases": 2,
+                    "recall": {"violin": 0.5, "guitar": 0.5}}
+    return judge
+
+
 def test_judge_scores_a_system_and_the_table_shows_it(tmp_path):
     judge = _toy_judge()
     ref = [_synthetic("plucked", 262.0)]
@@ -282,11 +291,7 @@ def test_eval_command_end_to_end_with_tiny_models(tiny_model_dir, tmp_path, monk
     """The command (arguments, presets, table, JSON, audio) with tiny models and a toy judge."""
     from lab.cli import eval_main
 
-    judge = _toy_judge()
-    judge.report = {"model": "toy", "train_soundfonts": ["a.sf2", "b.sf2"], "holdout_soundfont": "c.sf2",
-                    "accuracy": 0.5, "windows": 10, "phrase_accuracy": 0.5, "phrases": 2,
-                    "recall": {"violin": 0.5, "guitar": 0.5}}
-    monkeypatch.setattr(ev, "build_judge", lambda *a, **k: judge)
+    monkeypatch.setattr(ev, "build_judge", lambda *a, **k: _command_judge())
     toy_cnn = _toy_cnn()
     monkeypatch.setattr(ev, "_cnn_judge", lambda *a, **k: toy_cnn)
     out = tmp_path / "r.json"
@@ -355,11 +360,7 @@ def test_the_seed_presets_load_and_use_the_seeds_method():
 def test_eval_loads_the_model_a_preset_morphs_with(tiny_model_dir, tmp_path, monkeypatch, capsys):
     from lab.cli import eval_main
 
-    judge = _toy_judge()
-    judge.report = {"model": "toy", "train_soundfonts": ["a.sf2", "b.sf2"], "holdout_soundfont": "c.sf2",
-                    "accuracy": 0.5, "windows": 10, "phrase_accuracy": 0.5, "phrases": 2,
-                    "recall": {"violin": 0.5, "guitar": 0.5}}
-    monkeypatch.setattr(ev, "build_judge", lambda *a, **k: judge)
+    monkeypatch.setattr(ev, "build_judge", lambda *a, **k: _command_judge())
     preset = tmp_path / "strings.yaml"
     preset.write_text("target: violin\nsampler: {strength: 0.3, steps: 1}\nrender: {morph_with: flute, morph: 0.5}\n")
     rc = eval_main(["--pairs", "guitar:violin", "--n-phrases", "1", "--seconds", "2", "--preset", str(preset),
