@@ -2,10 +2,11 @@
 
 Offline (default): each transfer preset restyles the same 10 s input several times;
 the table gives the median real-time factor (compute time / audio time) and its
-spread, the latency a stream of that preset reports at 48 kHz, and model calls per
-window. In the same run: one U-Net forward in onnxruntime (torch eager on the same
-weights is ``python -m export.eager MODEL.onnx``, with the train extra: the lab never
-imports torch or ``export``), and the short split against a full 50-step DDIM from noise.
+spread, the latency a stream of that preset reports at 48 kHz, and U-Net forwards per
+window (a morph's two models both count). In the same run: one U-Net forward in
+onnxruntime (torch eager on the same weights is ``python -m export.eager MODEL.onnx``,
+with the train extra: the lab never imports torch or ``export``), and the short split
+against a full 50-step DDIM from noise.
 Every timed transfer is :func:`bridge.offline.transfer` or :func:`bridge.offline.run`.
 
 ``--serve``: ``--streams`` clients each stream 48 kHz stereo in 512-frame blobs at
@@ -30,6 +31,11 @@ from pathlib import Path
 import numpy as np
 
 from .timing import summary, time_forward
+
+
+def _forwards_per_row(preset) -> int:
+    """U-Net forwards per model row: a morph runs both of its models on every row."""
+    return 2 if preset.render.morph_with and preset.render.morph > 0 else 1
 
 
 def bench_input(seconds: float, sample_rate: int) -> np.ndarray:
@@ -95,7 +101,8 @@ def bench_offline(args, models) -> dict:
             "preset": preset.name, "target": preset.target, "strength": preset.sampler.strength,
             "steps": preset.sampler.steps, "window_frames": stream48.geometry.window_frames,
             "rtf": rtf, "latency_samples_48k": stream48.latency_samples, "latency_ms": stream48.latency_ms,
-            "calls_per_window": round(probe.stats["model_rows"] / max(1, probe.stats["windows"]), 2),
+            "calls_per_window": round(probe.stats["model_rows"] * _forwards_per_row(preset)
+                                      / max(1, probe.stats["windows"]), 2),
         })
     results["provider"] = f"{models.provider} ({models.provider_note})"
     results["students"] = bench_students(models, lib, y, sr, seconds, args.repeats)

@@ -65,9 +65,13 @@ def test_bench_times_each_student_beside_its_teacher(tmp_path, tiny_model_dir):
         "teacher": "violin", "teacher_hash": teacher.info.content_hash, "max_steps": 2, "strength_max": 1.0})
     out = tmp_path / "bench.json"
     code, text = run_in_terminal("bench", "--models", str(tmp_path), "--provider", "cpu", "--threads", "1",
-                                 "--seconds", "1", "--repeats", "1", "--presets", "guitar-to-violin",
+                                 "--seconds", "1", "--repeats", "1", "--presets", "guitar-to-violin,voice-to-strings",
                                  "--json", str(out))
     assert code == 0, text
+    presets = {r["preset"]: r for r in json.loads(out.read_text())["presets"]}
+    # the same windows and steps, but a morph runs two U-Nets on every row
+    assert presets["voice-to-strings"]["calls_per_window"] == pytest.approx(
+        2 * presets["guitar-to-violin"]["calls_per_window"], rel=0.05)
     rows = json.loads(out.read_text())["students"]
     # the teacher at 8 steps (the students' reference) and at the preset's 2; the student at 2 and 1
     assert [(r["model"], r["steps"]) for r in rows] == [("violin", 8), ("violin", 2), ("violin.student", 2),
