@@ -37,10 +37,11 @@ def _track(y: np.ndarray, config):
     """The runtime's pitch track of ``y`` and each model frame's level (dBFS), on the absolute frame grid."""
     from bridge import controls, dsp
 
-    f0, voiced, onset = controls.track_signal(y, config)
     frames = dsp.frame(dsp.pad_centered(np.asarray(y, np.float64), config.n_fft, config.hop_length),
                        config.n_fft, config.hop_length)
-    return voiced, onset, controls.frame_db(frames)
+    rows = controls.frame_rows(frames, config.sample_rate)  # f0, aperiodicity, level: analysed once
+    _, voiced, onset = controls.track(frames, config.sample_rate, rows)
+    return voiced, onset, rows[:, 2]
 
 
 def _patch(bands: np.ndarray, level: np.ndarray, voiced: np.ndarray, j: int) -> np.ndarray | None:
