@@ -246,6 +246,10 @@ class Preset:
         obj = getattr(self, section) if section != "preset" else self
         return getattr(obj, name)
 
+    def model_names(self) -> tuple[str, ...]:
+        """The models this preset plays: its target, and the one it morphs or pairs with if any."""
+        return tuple(n for n in (self.target, self.param("morph_with"), self.param("pair_with")) if n)
+
 
 @dataclass(frozen=True)
 class ParamSpec:

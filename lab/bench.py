@@ -84,9 +84,8 @@ def bench_offline(args, models) -> dict:
                "provider": None, "presets": [], "forward": None, "short_split": None}
     for name in names:
         preset = resolve_preset(name, lib)
-        models[preset.target]
-        if preset.render.morph_with:
-            models[preset.render.morph_with]
+        for model in preset.model_names():
+            models[model]
         offline.transfer(y[:, : sr // 2], sr, models, preset)  # warm-up
         times = []
         for _ in range(args.repeats):

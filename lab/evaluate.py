@@ -323,7 +323,7 @@ def eval_command(args) -> int:
 
         for (s, t), ps in presets.items():  # a row that cannot run fails here, before any rendering
             for p in ps:  # with the models a morph or a pair names beside the target
-                check_preset(p, {n: models[n] for n in (t, p.param("morph_with"), p.param("pair_with")) if n})
+                check_preset(p, {n: models[n] for n in p.model_names()})
     t = time.perf_counter()
     judge = build_judge(work, args.holdout, args.judge_seconds, 1, args.retrain)
     cnn = _cnn_judge(work, judge.report["holdout_soundfont"], args.retrain) if getattr(args, "cnn", True) else None

@@ -140,3 +140,8 @@ def test_a_fifo_or_a_non_utf8_file_in_the_preset_folder_never_blocks_or_breaks_r
     (tmp_path / "good.yaml").write_text("target: guitar\n")
     os.utime(tmp_path / "good.yaml", ns=(1, 1))
     assert "good" in lib.reload_if_changed() and lib["good"].target == "guitar"  # reloads still work
+
+
+def test_a_preset_names_its_target_and_the_model_it_morphs_or_pairs_with():
+    assert Preset(target="violin").model_names() == ("violin",)
+    assert Preset(target="cello").with_params(morph_with="violin").model_names() == ("cello", "violin")
